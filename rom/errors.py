@@ -1,0 +1,42 @@
+"""The project's exceptions: one base, a few kinds, each message says what to do.
+
+The CLI prints ``str(error)`` as one line and exits with ``error.exit_code``.
+"""
+
+from __future__ import annotations
+
+
+class RomError(Exception):
+    """Base of every error rom raises on purpose; its message is shown to the user as is."""
+
+    exit_code = 1
+
+
+class InputError(RomError):
+    """A path, file or argument the user gave cannot be used (missing, wrong kind, malformed)."""
+
+    exit_code = 2
+
+
+class VideoError(InputError):
+    """A video cannot be opened or decoded (corrupt, truncated, not a video)."""
+
+
+class NoPersonError(RomError):
+    """No person could be found (or followed) in the footage."""
+
+    exit_code = 3
+
+
+class ModelError(RomError):
+    """No usable pose model could be found, downloaded or built."""
+
+    exit_code = 4
+
+
+class ConfigError(InputError):
+    """A configuration file (protocols, settings) is malformed; the message names the key and line."""
+
+
+class RomWarning(UserWarning):
+    """Something recoverable the user should know about (wrong view, low visibility, gaps)."""

@@ -1,0 +1,2 @@
+"""Landmarks in, angles, ROM and asymmetry out. Pure NumPy/SciPy: never imports OpenCV,
+MediaPipe or Streamlit."""

@@ -1,0 +1,256 @@
+"""The angle catalogue: every angle rom reports, defined as data.
+
+Each :class:`AngleDef` states the anatomical plane, the camera view a 2D estimate needs,
+the zero position and what a positive and a negative value mean. Column names in
+``angles.csv`` are ``<name>_deg`` for the 2D (image-plane) estimate and ``<name>_3d_deg``
+for the 3D estimate from MediaPipe's world landmarks in a body frame.
+
+Sides are the person's own: ``left`` is the client's left arm whatever the camera view.
+Signed angles have a positive and a negative direction (e.g. flexion +, extension -);
+the ROM summary reports the peak in each direction separately.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class AngleDef:
+    """One angle of the catalogue.
+
+    name : base name without side or unit suffix, e.g. ``shoulder_abduction``
+    side : ``left``, ``right`` or ``None`` (axial / whole-body measures)
+    plane : ``sagittal``, ``frontal``, ``transverse`` or ``3d`` (between two segments)
+    views : camera views where the 2D estimate is valid (``front``, ``back``, ``side``,
+        ``any``); empty when there is no 2D estimate
+    has_3d : whether a 3D (body-frame) estimate is computed
+    zero : the position where the angle is 0 degrees
+    positive, negative : the direction of a positive / negative value (negative is ``None``
+        for unsigned angles)
+    landmarks : MediaPipe landmark names the angle is computed from
+    definition : one or two sentences, the written definition
+    """
+
+    name: str
+    side: str | None
+    plane: str
+    views: tuple[str, ...]
+    has_3d: bool
+    zero: str
+    positive: str
+    negative: str | None
+    landmarks: tuple[str, ...]
+    definition: str
+
+    @property
+    def key(self) -> str:
+        """Name with side, e.g. ``shoulder_abduction_left``."""
+        return f"{self.name}_{self.side}" if self.side else self.name
+
+    @property
+    def column_2d(self) -> str:
+        return f"{self.key}_deg"
+
+    @property
+    def column_3d(self) -> str:
+        return f"{self.key}_3d_deg"
+
+    @property
+    def signed(self) -> bool:
+        return self.negative is not None
+
+
+def _both(name: str, **kw: object) -> list[AngleDef]:
+    out = []
+    for side in ("left", "right"):
+        lms = tuple(str(s).replace("{side}", side) for s in kw["landmarks"])  # type: ignore[union-attr]
+        out.append(AngleDef(name=name, side=side, **{**kw, "landmarks": lms}))  # type: ignore[arg-type]
+    return out
+
+
+_ANGLES: list[AngleDef] = [
+    # --- cervical spine -------------------------------------------------------------
+    AngleDef(
+        "neck_flexion", None, "sagittal", ("side",), True,
+        zero="head upright: ear directly above the shoulder's line of the trunk",
+        positive="flexion (chin towards chest)", negative="extension (looking up)",
+        landmarks=("left_ear", "right_ear", "left_shoulder", "right_shoulder",
+                   "left_hip", "right_hip", "nose"),
+        definition="Sagittal-plane angle of the head (mid-shoulder to mid-ear line) "
+        "relative to the trunk (mid-hip to mid-shoulder line).",
+    ),
+    AngleDef(
+        "neck_lateral_flexion", None, "frontal", ("front", "back"), True,
+        zero="head upright relative to the trunk",
+        positive="lateral flexion to the right (right ear towards right shoulder)",
+        negative="lateral flexion to the left",
+        landmarks=("left_ear", "right_ear", "left_shoulder", "right_shoulder"),
+        definition="Frontal-plane angle between the ear line and the shoulder line.",
+    ),
+    AngleDef(
+        "neck_rotation", None, "transverse", ("front",), True,
+        zero="face looking straight ahead, square to the shoulders",
+        positive="rotation to the right (chin towards right shoulder)",
+        negative="rotation to the left",
+        landmarks=("nose", "left_ear", "right_ear", "left_shoulder", "right_shoulder"),
+        definition="Transverse-plane rotation of the head relative to the shoulders; 2D "
+        "from the nose's position between the ears, 3D from the ear line against the "
+        "shoulder line about the trunk's long axis.",
+    ),
+    # --- shoulder -------------------------------------------------------------------
+    *_both(
+        "shoulder_flexion", plane="sagittal", views=("side",), has_3d=True,
+        zero="arm hanging along the trunk",
+        positive="flexion (arm forwards and up)", negative="extension (arm backwards)",
+        landmarks=("{side}_shoulder", "{side}_elbow", "{side}_hip"),
+        definition="Sagittal-plane angle between the upper arm (shoulder to elbow) and "
+        "the trunk line (shoulder to hip).",
+    ),
+    *_both(
+        "shoulder_abduction", plane="frontal", views=("front", "back"), has_3d=True,
+        zero="arm hanging along the trunk",
+        positive="abduction (arm out to the side and up)",
+        negative="adduction (arm across the body's midline)",
+        landmarks=("{side}_shoulder", "{side}_elbow", "{side}_hip"),
+        definition="Frontal-plane angle between the upper arm and the trunk line.",
+    ),
+    *_both(
+        "shoulder_horizontal_abduction", plane="transverse", views=(), has_3d=True,
+        zero="arm straight forwards at shoulder height (90 degrees flexion)",
+        positive="horizontal abduction (arm swung out and back)",
+        negative="horizontal adduction (arm across the chest)",
+        landmarks=("{side}_shoulder", "{side}_elbow", "left_shoulder", "right_shoulder"),
+        definition="Transverse-plane angle of the upper arm about the trunk's long axis, "
+        "from straight forwards.",
+    ),
+    *_both(
+        "shoulder_external_rotation", plane="transverse", views=("front",), has_3d=True,
+        zero="elbow bent 90 degrees at the side, forearm pointing straight forwards",
+        positive="external rotation (forearm swung outwards)",
+        negative="internal rotation (forearm swung across the body)",
+        landmarks=("{side}_shoulder", "{side}_elbow", "{side}_wrist"),
+        definition="Rotation of the forearm about the upper arm's axis with the elbow at "
+        "90 degrees; 2D from the forearm's sideways direction in a front view.",
+    ),
+    *_both(
+        "shoulder_elevation", plane="3d", views=("any",), has_3d=True,
+        zero="arm hanging along the trunk", positive="arm raised in any direction",
+        negative=None,
+        landmarks=("{side}_shoulder", "{side}_elbow", "{side}_hip"),
+        definition="Unsigned angle between the upper arm and the trunk line, 0 to 180 "
+        "degrees, whatever the plane of elevation.",
+    ),
+    # --- elbow ----------------------------------------------------------------------
+    *_both(
+        "elbow_flexion", plane="3d", views=("any",), has_3d=True,
+        zero="elbow straight", positive="flexion", negative=None,
+        landmarks=("{side}_shoulder", "{side}_elbow", "{side}_wrist"),
+        definition="180 degrees minus the angle at the elbow between upper arm and forearm.",
+    ),
+    # --- trunk ----------------------------------------------------------------------
+    AngleDef(
+        "trunk_flexion", None, "sagittal", ("side",), True,
+        zero="trunk vertical", positive="flexion (leaning forwards)",
+        negative="extension (leaning backwards)",
+        landmarks=("left_shoulder", "right_shoulder", "left_hip", "right_hip"),
+        definition="Sagittal-plane angle of the trunk line (mid-hip to mid-shoulder) "
+        "from the vertical.",
+    ),
+    AngleDef(
+        "trunk_lateral_flexion", None, "frontal", ("front", "back"), True,
+        zero="trunk vertical", positive="side bend to the right",
+        negative="side bend to the left",
+        landmarks=("left_shoulder", "right_shoulder", "left_hip", "right_hip"),
+        definition="Frontal-plane angle of the trunk line from the vertical (trunk "
+        "lateral lean in a static posture).",
+    ),
+    AngleDef(
+        "trunk_rotation", None, "transverse", (), True,
+        zero="shoulder line parallel to the hip line", positive="rotation to the right",
+        negative="rotation to the left",
+        landmarks=("left_shoulder", "right_shoulder", "left_hip", "right_hip"),
+        definition="Transverse-plane angle between the shoulder line and the hip line.",
+    ),
+    AngleDef(
+        "trunk_inclination", None, "3d", ("any",), True,
+        zero="trunk vertical", positive="trunk tilted from the vertical in any direction",
+        negative=None,
+        landmarks=("left_shoulder", "right_shoulder", "left_hip", "right_hip"),
+        definition="Unsigned angle between the trunk line and the vertical.",
+    ),
+    # --- hip and knee ---------------------------------------------------------------
+    *_both(
+        "hip_flexion", plane="sagittal", views=("side",), has_3d=True,
+        zero="thigh in line with the trunk", positive="flexion (thigh forwards)",
+        negative="extension (thigh backwards)",
+        landmarks=("{side}_shoulder", "{side}_hip", "{side}_knee"),
+        definition="Sagittal-plane angle between the thigh (hip to knee) and the trunk "
+        "line extended downwards.",
+    ),
+    *_both(
+        "hip_abduction", plane="frontal", views=("front", "back"), has_3d=True,
+        zero="thigh in line with the trunk", positive="abduction (leg out to the side)",
+        negative="adduction (leg across the midline)",
+        landmarks=("{side}_shoulder", "{side}_hip", "{side}_knee"),
+        definition="Frontal-plane angle between the thigh and the trunk line extended "
+        "downwards.",
+    ),
+    *_both(
+        "knee_flexion", plane="3d", views=("any",), has_3d=True,
+        zero="knee straight", positive="flexion", negative=None,
+        landmarks=("{side}_hip", "{side}_knee", "{side}_ankle"),
+        definition="180 degrees minus the angle at the knee between thigh and shank.",
+    ),
+    # --- static posture -------------------------------------------------------------
+    AngleDef(
+        "head_tilt", None, "frontal", ("front", "back"), True,
+        zero="eye line horizontal", positive="head tilted to the right (right ear lower)",
+        negative="head tilted to the left",
+        landmarks=("left_eye", "right_eye", "left_ear", "right_ear"),
+        definition="Frontal-plane angle of the line between the eyes from the horizontal.",
+    ),
+    AngleDef(
+        "shoulder_tilt", None, "frontal", ("front", "back"), True,
+        zero="shoulders level", positive="right shoulder lower than the left",
+        negative="left shoulder lower than the right",
+        landmarks=("left_shoulder", "right_shoulder"),
+        definition="Frontal-plane angle of the shoulder line from the horizontal.",
+    ),
+    AngleDef(
+        "pelvic_tilt", None, "frontal", ("front", "back"), True,
+        zero="hips level", positive="right hip lower than the left",
+        negative="left hip lower than the right",
+        landmarks=("left_hip", "right_hip"),
+        definition="Frontal-plane angle of the hip line from the horizontal (pelvic "
+        "obliquity).",
+    ),
+    AngleDef(
+        "craniovertebral", None, "sagittal", ("side",), False,
+        zero="ear level with the shoulder", positive="ear above the shoulder", negative=None,
+        landmarks=("left_ear", "right_ear", "left_shoulder", "right_shoulder"),
+        definition="Forward-head measure: angle of the shoulder-to-ear line above the "
+        "horizontal in a side view (a proxy of the craniovertebral angle; smaller means "
+        "a more forward head; about 50 degrees or more is usual in upright sitting).",
+    ),
+]
+
+#: Every angle by key (``shoulder_abduction_left`` ...), in a stable order.
+ANGLES: dict[str, AngleDef] = {a.key: a for a in _ANGLES}
+
+
+def columns(*, with_3d: bool = True) -> list[str]:
+    """All angle column names in catalogue order (2D first, then 3D)."""
+    cols = [a.column_2d for a in ANGLES.values() if a.views]
+    if with_3d:
+        cols += [a.column_3d for a in ANGLES.values() if a.has_3d]
+    return cols
+
+
+def angle_def(column: str) -> AngleDef:
+    """The definition behind a column name such as ``knee_flexion_left_3d_deg``."""
+    key = column.removesuffix("_deg").removesuffix("_3d")
+    try:
+        return ANGLES[key]
+    except KeyError:
+        raise KeyError(f"unknown angle column {column!r}") from None

@@ -1,0 +1,1 @@
+"""Video in, landmarks out: model provisioning, frame sources, pose extraction, tracking."""
