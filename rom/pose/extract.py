@@ -1,0 +1,323 @@
+"""Pose extraction: a frame source in, the analysed person's :class:`PoseSequence` out.
+
+Decoding runs in a background thread that fills a small bounded queue, so that on a
+2-core machine FFmpeg decodes frame n+1 while MediaPipe infers frame n.
+
+Until the analysed person is chosen, a multi-pose landmarker looks at whole frames; from
+then on a single-pose landmarker looks only at a region around the person (faster, and a
+bystander elsewhere in the frame cannot be picked). Every pose is checked against the
+track (position, size, clothing colours); a frame without an accepted pose stays missing
+(NaN), it is never filled with someone else.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from rom.landmarks import N_LANDMARKS
+from rom.pose.landmarker import Landmarker, RawPose
+from rom.pose.sources import Frame, FrameSource
+from rom.pose.tracking import (
+    PersonChoice,
+    Track,
+    appearance,
+    body_box,
+    choose_person,
+    crop_box,
+    is_same_person,
+    mask_others,
+    torso_centre,
+    torso_size,
+    update_track,
+)
+from rom.sequence import PoseSequence
+
+#: Poses looked for while choosing the person.
+SEARCH_POSES = 4
+
+
+@dataclass(frozen=True)
+class ExtractSettings:
+    """Settings of the extraction stage (all plain values; resolved once by the caller)."""
+
+    person: PersonChoice | None = None
+    #: MediaPipe's default is 0.5; lower finds people seen from behind or far away
+    #: (false finds are rejected by the track's checks)
+    min_detection_confidence: float = 0.3
+    #: people are looked for during this long after the first one is seen (s)
+    search_window_s: float = 0.25
+    min_tracking_confidence: float = 0.5
+    crop_margin: float = 0.25
+    max_appearance_distance: float = 0.6
+    queue_frames: int = 8
+
+
+class _Prefetch:
+    """Iterates a source in a daemon thread through a bounded queue (decode ahead)."""
+
+    _END = object()
+
+    def __init__(self, source: FrameSource, maxsize: int) -> None:
+        self._q: queue.Queue[object] = queue.Queue(maxsize=maxsize)
+        self._stop = threading.Event()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(source,), daemon=True)
+        self._thread.start()
+
+    def _run(self, source: FrameSource) -> None:
+        try:
+            for frame in source:
+                while not self._stop.is_set():
+                    try:
+                        self._q.put(frame, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if self._stop.is_set():
+                    return
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer thread
+            self._error = exc
+        finally:
+            self._q.put(self._END)
+
+    def __iter__(self) -> Iterator[Frame]:
+        while True:
+            item = self._q.get()
+            if item is self._END:
+                if self._error is not None:
+                    raise self._error
+                return
+            yield item  # type: ignore[misc]
+
+    def close(self) -> None:
+        self._stop.set()
+        while self._thread.is_alive():
+            try:
+                self._q.get(timeout=0.05)
+            except queue.Empty:
+                pass
+
+
+def _to_pixels(pose: RawPose, box: tuple[int, int, int, int]) -> np.ndarray:
+    """(33, 3) landmarks of a pose found in crop ``box`` in full-frame pixels."""
+    x0, y0, x1, y1 = box
+    cw, ch = x1 - x0, y1 - y0
+    out = np.empty((N_LANDMARKS, 3), np.float32)
+    out[:, 0] = x0 + pose.image[:, 0] * cw
+    out[:, 1] = y0 + pose.image[:, 1] * ch
+    out[:, 2] = pose.image[:, 2] * cw
+    return out
+
+
+def _detect_in_crop(
+    landmarker: Landmarker,
+    frame: Frame,
+    box: tuple[int, int, int, int],
+    others_px: list[np.ndarray] | None = None,
+    keep_px: np.ndarray | None = None,
+) -> list[tuple[np.ndarray, RawPose]]:
+    x0, y0, x1, y1 = box
+    crop = np.ascontiguousarray(frame.rgb[y0:y1, x0:x1])
+    if others_px and keep_px is not None:
+        crop = mask_others(crop, (x0, y0), others_px, keep_px)
+    return [(_to_pixels(p, box), p) for p in landmarker.detect(crop, frame.time_s)]
+
+
+Candidate = tuple[np.ndarray, RawPose]  # (33, 3) pixels, the raw pose
+
+
+def _near_any(xy_px: np.ndarray, others_px: list[np.ndarray]) -> bool:
+    """Whether a pose is where a rejected pose of the same frame is: then it is most
+    likely that other person again, seen twice, and is not accepted either."""
+    size = torso_size(xy_px)
+    c = torso_centre(xy_px)
+    return any(np.linalg.norm(torso_centre(o) - c) < 0.3 * size for o in others_px)
+
+
+def _inside(point: np.ndarray, box: np.ndarray) -> bool:
+    return bool(box[0] <= point[0] <= box[2] and box[1] <= point[1] <= box[3])
+
+
+def resolve_start(
+    window: list[list[Candidate]],
+    frame_size_px: tuple[int, int],
+    choice: PersonChoice | None,
+) -> list[Candidate | None] | None:
+    """Pick the analysed person in the search window (frames x candidates) and follow
+    them through the window's frames by position; None if the choice is not met yet.
+
+    The person is chosen in the frame where the most people are seen (the earliest of
+    those), so that someone found a few frames late still competes.
+    """
+    counts = [len(c) for c in window]
+    order = sorted(range(len(window)), key=lambda i: (-counts[i], i))
+    for k in order:
+        if not window[k]:
+            return None
+        pick = choose_person([(c[:, :2], p.visibility) for c, p in window[k]], frame_size_px, choice)
+        if pick is None:
+            continue
+        chosen: list[Candidate | None] = [None] * len(window)
+        chosen[k] = window[k][pick]
+        for step in (-1, 1):
+            ref = chosen[k]
+            i = k + step
+            while 0 <= i < len(window) and ref is not None:
+                near = [
+                    (float(np.linalg.norm(torso_centre(c[:, :2]) - torso_centre(ref[0][:, :2]))), j)
+                    for j, (c, _) in enumerate(window[i])
+                ]
+                best = min(near, default=None)
+                if best is not None and best[0] < 0.75 * torso_size(ref[0][:, :2]):
+                    chosen[i] = window[i][best[1]]
+                    ref = chosen[i]
+                i += step
+        return chosen
+    return None
+
+
+def extract_poses(
+    source: FrameSource,
+    model_path: str | Path,
+    *,
+    settings: ExtractSettings = ExtractSettings(),
+    on_frame: Callable[[int], None] | None = None,
+    model_meta: dict[str, object] | None = None,
+) -> PoseSequence:
+    """Track the analysed person through ``source``; one row per decoded frame.
+
+    ``on_frame(i)`` is called after each frame (progress bars). If decoding fails part
+    way, the frames decoded so far are returned and ``source.error`` says why.
+    """
+    info = source.info
+    size = (info.width_px, info.height_px)
+    full = (0, 0, size[0], size[1])
+    accepted: list[Candidate | None] = []
+    times: list[float] = []
+
+    track: Track | None = None
+    window: list[list[Candidate]] = []  # search phase: candidates per frame
+    window_start = 0  # index in `accepted` of the window's first frame
+    first_seen_s: float | None = None
+    others: list[np.ndarray] = []  # boxes of bystanders MediaPipe locked onto last frame
+    last_frame: Frame | None = None
+
+    prefetch = _Prefetch(source, settings.queue_frames)
+    search = Landmarker(
+        model_path,
+        num_poses=SEARCH_POSES,
+        min_detection_confidence=settings.min_detection_confidence,
+        min_tracking_confidence=settings.min_tracking_confidence,
+    )
+    single = Landmarker(
+        model_path,
+        num_poses=1,
+        min_detection_confidence=settings.min_detection_confidence,
+        min_tracking_confidence=settings.min_tracking_confidence,
+    )
+
+    def start_track(frame: Frame) -> Track | None:
+        """Resolve the search window; on success fill its frames and return the track."""
+        chosen = resolve_start(window, size, settings.person)
+        if chosen is None:
+            return None
+        accepted[window_start:] = chosen
+        last = next((c for c in reversed(chosen) if c is not None), None)
+        assert last is not None
+        xyz, p = last
+        t = Track(xyz[:, :2], p.visibility, frame.time_s, torso_size(xyz[:, :2]))
+        # A whole-frame pose of a small person is coarse: look again at the region
+        # around them and start the track from that closer look.
+        if chosen[-1] is not None:
+            closer = _detect_in_crop(single, frame, crop_box(t, size, frame.time_s))
+            if closer and _inside(torso_centre(closer[0][0][:, :2]), body_box(xyz[:, :2], p.visibility)):
+                accepted[-1] = closer[0]
+                xyz, p = closer[0]
+        return update_track(None, xyz[:, :2], p.visibility, frame.time_s, appearance(frame.rgb, xyz[:, :2]))
+
+    try:
+        for frame in prefetch:
+            last_frame = frame
+            times.append(frame.time_s)
+            if track is None:
+                cands = [(_to_pixels(p, full), p) for p in search.detect(frame.rgb, frame.time_s)]
+                window.append(cands)
+                accepted.append(None)
+                if cands and first_seen_s is None:
+                    first_seen_s = frame.time_s
+                if first_seen_s is not None and frame.time_s - first_seen_s >= settings.search_window_s:
+                    track = start_track(frame)
+                    if track is None:  # choice not met yet: slide the window on
+                        window_start += len(window) - 1
+                        window = window[-1:]
+                        first_seen_s = frame.time_s if window[0] else None
+            else:
+                box = crop_box(track, size, frame.time_s, margin=settings.crop_margin)
+                keep = body_box(track.xy_px, track.visibility)
+                found = None
+                rejected: list[np.ndarray] = []
+                # The single-pose landmarker first (fast); when it returns someone else,
+                # the multi-pose one looks at the same region for the analysed person.
+                for landmarker, mask in ((single, others), (search, None)):
+                    for xyz, p in _detect_in_crop(landmarker, frame, box, mask, keep):
+                        hist = appearance(frame.rgb, xyz[:, :2])
+                        if (
+                            found is None
+                            and not _near_any(xyz[:, :2], rejected)
+                            and is_same_person(
+                                track, xyz[:, :2], hist, frame.time_s,
+                                max_appearance_distance=settings.max_appearance_distance,
+                            )
+                        ):
+                            found = (xyz, p, hist)
+                        else:
+                            rejected.append(xyz[:, :2])
+                    if landmarker is single:
+                        others = [body_box(xy, np.ones(len(xy))) for xy in rejected]
+                    if found is not None or not rejected:
+                        break
+                if found is not None:
+                    xyz, p, hist = found
+                    track = update_track(track, xyz[:, :2], p.visibility, frame.time_s, hist)
+                    accepted.append((xyz, p))
+                else:
+                    accepted.append(None)
+            if on_frame is not None:
+                on_frame(frame.index)
+        if track is None and window and last_frame is not None:
+            start_track(last_frame)  # short clip: the whole clip was the search window
+    except KeyboardInterrupt:
+        pass  # live camera: Ctrl-C ends the recording, what was seen is kept
+    finally:
+        prefetch.close()
+        search.close()
+        single.close()
+
+    source_meta = info.as_dict()
+    if source.error:
+        source_meta["decode_error"] = source.error
+    return _to_sequence(accepted[: len(times)], times, size, source_meta, dict(model_meta or {}))
+
+
+def _to_sequence(
+    accepted: list[Candidate | None],
+    times: list[float],
+    size: tuple[int, int],
+    source_meta: dict[str, object],
+    model_meta: dict[str, object],
+) -> PoseSequence:
+    seq = PoseSequence.empty(len(times), size, np.asarray(times, float), source=source_meta, model=model_meta)
+    for i, item in enumerate(accepted):
+        if item is not None:
+            xyz, p = item
+            seq.image_xyz[i] = xyz
+            seq.world_xyz[i] = p.world
+            seq.visibility[i] = p.visibility
+            seq.presence[i] = p.presence
+    return seq
