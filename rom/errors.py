@@ -40,3 +40,14 @@ class ConfigError(InputError):
 
 class RomWarning(UserWarning):
     """Something recoverable the user should know about (wrong view, low visibility, gaps)."""
+
+
+class PartialResultError(RomError):
+    """The analysis finished with every output written, but part of the clip could not be
+    measured (the person left the view, the video is truncated). ``result`` holds it."""
+
+    exit_code = 5
+
+    def __init__(self, message: str, result: object = None) -> None:
+        super().__init__(message)
+        self.result = result

@@ -163,6 +163,12 @@ class VideoFileSource(FrameSource):
             try:
                 frame = next(frames)
             except StopIteration:
+                expected = self.info.n_frames
+                if expected and index < expected - max(2, int(0.02 * expected)):
+                    self.error = (
+                        f"{self.path.name}: the video ends at frame {index} of the {expected} "
+                        "its header announces; the file is truncated"
+                    )
                 return
             except av.error.FFmpegError as exc:
                 # A truncated or damaged stream: keep what was decoded, tell the user.

@@ -1,0 +1,108 @@
+"""Throughput of `rom analyze` against a raw MediaPipe loop, measured in one run.
+
+    python benchmarks/bench_pipeline.py [CLIP] [--model PATH] [--repeat N]
+
+Times, on the same clip and model (full, one pose):
+  (a) raw loop: OpenCV decoding, then PoseLandmarker.detect_for_video, one frame at a time;
+  (b) inference alone on frames decoded beforehand (held in memory);
+  (c) rom's analysis (`analyze_video`, no overlay): decoding, tracking, angles, outputs.
+and prints frames per second and the ratios (c)/(a) and (c)/(b). Targets: (c)/(a) >= 1.0
+and (c)/(b) >= 0.9. Ratios, not absolute times, are comparable across machines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import cv2
+import mediapipe as mp
+from mediapipe.tasks.python import BaseOptions, vision
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_CLIP = ROOT.parent / "shared" / "clips" / "outdoor_two_people_arm_raises_1768x994_30fps.mp4"
+DEFAULT_MODEL = ROOT.parent / "shared" / "models" / "pose_landmarker_full.task"
+
+
+def _landmarker(model: Path) -> vision.PoseLandmarker:
+    opts = vision.PoseLandmarkerOptions(
+        base_options=BaseOptions(model_asset_path=str(model)),
+        running_mode=vision.RunningMode.VIDEO,
+        num_poses=1,
+    )
+    return vision.PoseLandmarker.create_from_options(opts)
+
+
+def raw_loop(clip: Path, model: Path) -> tuple[int, float]:
+    t0 = time.perf_counter()
+    cap = cv2.VideoCapture(str(clip))
+    n = 0
+    with _landmarker(model) as lm:
+        while True:
+            ok, bgr = cap.read()
+            if not ok:
+                break
+            rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+            lm.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), int(n * 1000 / 30))
+            n += 1
+    cap.release()
+    return n, time.perf_counter() - t0
+
+
+def inference_only(clip: Path, model: Path) -> tuple[int, float]:
+    cap = cv2.VideoCapture(str(clip))
+    frames = []
+    while True:
+        ok, bgr = cap.read()
+        if not ok:
+            break
+        frames.append(mp.Image(image_format=mp.ImageFormat.SRGB, data=cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)))
+    cap.release()
+    t0 = time.perf_counter()
+    with _landmarker(model) as lm:
+        for i, img in enumerate(frames):
+            lm.detect_for_video(img, int(i * 1000 / 30))
+    return len(frames), time.perf_counter() - t0
+
+
+def rom_analyze(clip: Path, model: Path) -> tuple[int, float]:
+    from rom.pipeline import AnalysisConfig, analyze_video
+    from rom.errors import PartialResultError
+
+    with tempfile.TemporaryDirectory() as out:
+        t0 = time.perf_counter()
+        try:
+            result = analyze_video(clip, out, AnalysisConfig(model_path=model))
+            n = result.sequence.n_frames
+        except PartialResultError as exc:  # the person leaves the outdoor clip: still timed
+            n = exc.result.sequence.n_frames  # type: ignore[union-attr]
+        return n, time.perf_counter() - t0
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("clip", nargs="?", type=Path, default=DEFAULT_CLIP)
+    ap.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+    ap.add_argument("--repeat", type=int, default=1, help="best of N runs for each (default 1)")
+    args = ap.parse_args()
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    results = {}
+    for name, fn in (("(a) raw loop", raw_loop), ("(b) inference only", inference_only), ("(c) rom analyze", rom_analyze)):
+        best = None
+        for _ in range(args.repeat):
+            n, s = fn(args.clip, args.model)
+            best = s if best is None else min(best, s)
+        results[name] = n / best
+        print(f"{name:22s} {n:5d} frames {best:7.2f} s {n / best:7.2f} fps", flush=True)
+    a, b, c = results.values()
+    print(f"ratio (c)/(a) = {c / a:.2f}  (target >= 1.0)")
+    print(f"ratio (c)/(b) = {c / b:.2f}  (target >= 0.9)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

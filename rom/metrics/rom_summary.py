@@ -1,0 +1,455 @@
+"""Range-of-motion summary of angle traces: neutral, peaks, repetitions, speed, quality.
+
+Pass angles that are already cleaned (:func:`rom.metrics.filtering.filter_angles`): the
+peak angular velocity in particular is meaningless on raw, noisy landmarks.
+
+Conventions
+-----------
+* Angles are in degrees from the catalogue's anatomical zero (e.g. arm hanging along the
+  trunk for shoulder flexion), so ``peak_deg`` is the number to compare with clinical
+  norms measured by the neutral-zero method. ``excursion_deg`` is the same peak measured
+  from the client's own starting (neutral) pose instead, which removes a constant offset
+  (camera not square to the client, habitual posture).
+* Signed angles (a negative direction exists) get two directions: ``positive`` (the peak
+  is the maximum) and ``negative`` (the peak is the minimum, a negative number when the
+  movement crosses zero). Unsigned angles (``negative_label`` None, e.g. elbow flexion)
+  get the ``positive`` direction only; ``min_deg`` then tells, e.g., an extension deficit.
+
+Neutral pose
+------------
+Unless ``neutral_deg`` is given, the neutral is the median angle over the longest *still*
+stretch within the first ``neutral_window_s`` seconds after the first valid frame. A
+stretch is still when every window of ``neutral_min_still_s`` seconds inside it has all
+frames valid and a peak-to-peak range of at most ``neutral_tolerance_deg``. A range
+criterion is used rather than a speed threshold because differentiating noisy landmark
+angles inflates speed. If no still stretch exists (the client moved at once) the neutral
+is NaN, ``neutral_source`` is ``"not_found"`` and excursions are NaN; the peaks are still
+reported from the anatomical zero.
+
+Repetitions
+-----------
+Peaks are found with :func:`scipy.signal.find_peaks` on each contiguous valid run (never
+across a gap) with ``prominence >= prominence_deg`` and at least ``min_rep_interval_s``
+between peaks. A positive repetition must also reach ``reference + prominence_deg`` and a
+negative one ``reference - prominence_deg``, where the reference is the neutral, or the
+anatomical zero (0 deg) for signed angles when no neutral was found; this keeps a return
+to neutral between two left turns from counting as a right turn. A peak on the first or
+last frame of a run is not a repetition (its shape is unknown) but still counts as the
+direction's overall peak, flagged with ``peak_at_edge`` / ``peak_near_gap``.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from scipy.signal import find_peaks
+
+from rom.errors import RomWarning
+from rom.metrics import catalogue
+from rom.metrics.filtering import runs, sampling_rate_hz
+from rom.metrics.series import AngleSeries
+
+__all__ = ["detect_neutral", "short_label", "summarize_angle", "summarize_angles"]
+
+_TOL_S = 1e-9
+
+
+def short_label(description: str) -> str:
+    """Short direction label from a catalogue description: the text before any bracket.
+
+    Examples
+    --------
+    >>> short_label("flexion (chin towards chest)")
+    'flexion'
+    >>> short_label("rotation to the right (chin towards right shoulder)")
+    'rotation to the right'
+    """
+    return re.split(r"\s*\(", description, maxsplit=1)[0].strip()
+
+
+def detect_neutral(
+    values_deg: np.ndarray,
+    time_s: np.ndarray,
+    *,
+    neutral_window_s: float = 1.0,
+    neutral_min_still_s: float = 0.5,
+    neutral_tolerance_deg: float = 5.0,
+) -> tuple[float, float, float]:
+    """Neutral angle from the still pose at the start of the clip.
+
+    Parameters
+    ----------
+    values_deg : ndarray, shape (frames,)
+        One angle in degrees; NaN where missing.
+    time_s : ndarray, shape (frames,)
+        Timestamps in seconds.
+    neutral_window_s : float
+        Search only the first this-many seconds after the first valid frame.
+    neutral_min_still_s : float
+        Shortest still stretch accepted, seconds.
+    neutral_tolerance_deg : float
+        Largest peak-to-peak range (degrees) within any ``neutral_min_still_s`` window of
+        a still stretch.
+
+    Returns
+    -------
+    (neutral_deg, start_s, end_s)
+        Median angle over the longest still stretch and the stretch's first and last
+        timestamps; all NaN when no still stretch is found.
+
+    Examples
+    --------
+    >>> t = np.arange(90) / 30
+    >>> x = np.where(t < 1.0, 5.0, 5.0 + 60 * (t - 1.0))
+    >>> round(detect_neutral(x, t)[0], 6)
+    5.0
+    """
+    x = np.asarray(values_deg, dtype=float)
+    t = np.asarray(time_s, dtype=float)
+    nan3 = (float("nan"),) * 3
+    valid = np.isfinite(x)
+    if valid.sum() < 2:
+        return nan3
+    first = int(np.argmax(valid))
+    stop = int(np.searchsorted(t, t[first] + neutral_window_s + _TOL_S, side="right"))
+    seg_x, seg_t = x[first:stop], t[first:stop]
+    half_dt = 0.5 / sampling_rate_hz(t)
+    still = np.zeros(len(seg_x), dtype=bool)
+    for i in range(len(seg_x)):
+        j = int(np.searchsorted(seg_t, seg_t[i] + neutral_min_still_s + _TOL_S, side="right"))
+        j = min(j, len(seg_x)) - 1
+        if seg_t[j] - seg_t[i] < neutral_min_still_s - half_dt:
+            continue  # window runs past the search window (or over a time jump)
+        win = seg_x[i : j + 1]
+        if np.all(np.isfinite(win)) and np.ptp(win) <= neutral_tolerance_deg:
+            still[i : j + 1] = True
+    stretches = runs(still)
+    if not stretches:
+        return nan3
+    a, b = max(stretches, key=lambda r: (seg_t[r[1] - 1] - seg_t[r[0]], -r[0]))
+    return float(np.median(seg_x[a:b])), float(seg_t[a]), float(seg_t[b - 1])
+
+
+def _reps(
+    x: np.ndarray,
+    t: np.ndarray,
+    *,
+    sign: int,
+    height: float | None,
+    prominence_deg: float,
+    distance_frames: int,
+) -> tuple[list[float], list[float]]:
+    """Repetition peaks (values in degrees, times in s) in one direction, run by run."""
+    peaks_deg: list[float] = []
+    peaks_s: list[float] = []
+    for a, b in runs(np.isfinite(x)):
+        if b - a < 3:
+            continue
+        idx, _ = find_peaks(
+            sign * x[a:b],
+            height=None if height is None else sign * height,
+            prominence=prominence_deg,
+            distance=distance_frames,
+        )
+        peaks_deg += [float(v) for v in x[a:b][idx]]
+        peaks_s += [float(v) for v in t[a:b][idx]]
+    return peaks_deg, peaks_s
+
+
+def _gaps(valid: np.ndarray, dt: float) -> list[tuple[int, int, float]]:
+    """NaN runs as (start, stop, duration_s), duration = missing frames x frame interval."""
+    return [(a, b, (b - a) * dt) for a, b in runs(~valid)]
+
+
+def _nan() -> float:
+    return float("nan")
+
+
+def summarize_angle(
+    values_deg: np.ndarray,
+    time_s: np.ndarray,
+    *,
+    positive_label: str,
+    negative_label: str | None = None,
+    column: str | None = None,
+    neutral_deg: float | None = None,
+    neutral_window_s: float = 1.0,
+    neutral_min_still_s: float = 0.5,
+    neutral_tolerance_deg: float = 5.0,
+    prominence_deg: float = 10.0,
+    min_rep_interval_s: float = 1.0,
+    edge_s: float = 0.2,
+    max_gap_s: float = 0.25,
+    min_valid_fraction: float = 0.5,
+    min_valid_frames: int = 10,
+) -> dict[str, Any]:
+    """ROM summary of one angle trace.
+
+    Parameters
+    ----------
+    values_deg : ndarray, shape (frames,)
+        Filtered angle in degrees; NaN where missing.
+    time_s : ndarray, shape (frames,)
+        Timestamps in seconds, strictly increasing.
+    positive_label, negative_label : str
+        Descriptions of the positive / negative direction (catalogue text is fine; a
+        short label is derived with :func:`short_label`). ``negative_label=None`` marks
+        an unsigned angle.
+    column : str, optional
+        Column name, copied into the result.
+    neutral_deg : float, optional
+        Neutral angle in degrees; detected from the start of the clip when omitted
+        (see the module docstring and :func:`detect_neutral`).
+    neutral_window_s, neutral_min_still_s, neutral_tolerance_deg : float
+        Neutral detection settings (seconds, seconds, degrees).
+    prominence_deg : float
+        Smallest prominence (degrees) of a repetition peak; also the smallest excursion
+        for a direction to count as ``performed``.
+    min_rep_interval_s : float
+        Smallest time between two repetition peaks of one direction, seconds.
+    edge_s : float
+        A peak within this many seconds of the first / last valid frame is flagged
+        ``peak_at_edge``; a missing frame within this many seconds of a peak flags
+        ``peak_near_gap``.
+    max_gap_s : float
+        Gaps of missing frames longer than this (seconds) are counted as large.
+    min_valid_fraction : float
+        Below this fraction of valid frames, ``quality["too_few_valid"]`` is set.
+    min_valid_frames : int
+        Below this many valid frames, ``quality["too_few_valid"]`` is set.
+
+    Returns
+    -------
+    dict
+        Keys ``column, signed, n_frames, duration_s, neutral_deg, neutral_source,
+        neutral_start_s, neutral_end_s, min_deg, min_time_s, max_deg, max_time_s,
+        arc_deg, median_deg, peak_velocity_deg_s, peak_velocity_time_s, directions, quality,
+        warnings``; ``directions`` maps ``"positive"`` (and ``"negative"`` for signed
+        angles) to ``label, description, peak_deg, peak_time_s, excursion_deg,
+        performed, n_reps, rep_peaks_deg, rep_times_s, rep_mean_deg, rep_sd_deg,
+        peak_at_edge, peak_near_gap``. Missing numbers are NaN, never None.
+
+    Examples
+    --------
+    >>> t = np.arange(0, 6, 1 / 30)
+    >>> x = np.where(t < 1, 0.0, 90 * np.sin(np.pi * (t - 1) / 5) ** 2)
+    >>> s = summarize_angle(x, t, positive_label="flexion", negative_label="extension")
+    >>> round(s["directions"]["positive"]["peak_deg"]), s["directions"]["positive"]["n_reps"]
+    (90, 1)
+    """
+    x = np.asarray(values_deg, dtype=float)
+    t = np.asarray(time_s, dtype=float)
+    if x.ndim != 1 or t.shape != x.shape:
+        raise ValueError(
+            f"values_deg and time_s must both have shape (frames,), got {x.shape} and {t.shape}"
+        )
+    signed = negative_label is not None
+    valid = np.isfinite(x)
+    n, n_valid = len(x), int(valid.sum())
+    notes: list[str] = []
+
+    dt = 1.0 / sampling_rate_hz(t) if n >= 2 else _nan()
+    vf = n_valid / n if n else 0.0
+    gaps = _gaps(valid, dt) if n >= 2 else []
+    large = [g for g in gaps if g[2] > max_gap_s + _TOL_S]
+    quality: dict[str, Any] = {
+        "n_valid": n_valid,
+        "valid_fraction": vf,
+        "too_few_valid": vf < min_valid_fraction or n_valid < min_valid_frames,
+        "n_large_gaps": len(large),
+        "longest_gap_s": max((g[2] for g in gaps), default=0.0),
+        "missing_at_start_s": gaps[0][2] if gaps and gaps[0][0] == 0 else 0.0,
+        "missing_at_end_s": gaps[-1][2] if gaps and gaps[-1][1] == n else 0.0,
+        "neutral_found": False,
+        "peak_at_edge": False,
+        "peak_near_gap": False,
+    }
+    if quality["too_few_valid"]:
+        notes.append(f"only {n_valid} of {n} frames ({vf:.0%}) have a valid angle")
+    if large:
+        notes.append(
+            f"{len(large)} gap(s) of missing frames longer than {max_gap_s:g} s "
+            f"(longest {max(g[2] for g in large):.2f} s)"
+        )
+
+    # --- neutral -----------------------------------------------------------------------
+    if neutral_deg is not None:
+        neutral, n_start, n_end, source = float(neutral_deg), _nan(), _nan(), "given"
+    elif n_valid >= 2:
+        neutral, n_start, n_end = detect_neutral(
+            x,
+            t,
+            neutral_window_s=neutral_window_s,
+            neutral_min_still_s=neutral_min_still_s,
+            neutral_tolerance_deg=neutral_tolerance_deg,
+        )
+        source = "detected" if np.isfinite(neutral) else "not_found"
+    else:
+        neutral, n_start, n_end, source = _nan(), _nan(), _nan(), "not_found"
+    quality["neutral_found"] = source != "not_found"
+    if source == "not_found" and n_valid >= 2:
+        notes.append(
+            f"no still neutral pose in the first {neutral_window_s:g} s: peaks are from the "
+            "anatomical zero, excursions from neutral unavailable"
+        )
+
+    # --- extremes and speed ---------------------------------------------------------------
+    if n_valid:
+        i_max, i_min = int(np.nanargmax(x)), int(np.nanargmin(x))
+        max_deg, min_deg = float(x[i_max]), float(x[i_min])
+        max_t, min_t = float(t[i_max]), float(t[i_min])
+    else:
+        i_max = i_min = -1
+        max_deg = min_deg = max_t = min_t = _nan()
+    vel_deg_s, vel_t = _nan(), _nan()
+    if n >= 2:
+        speed = np.abs(np.gradient(x, t))
+        if np.isfinite(speed).any():
+            i_v = int(np.nanargmax(speed))
+            vel_deg_s, vel_t = float(speed[i_v]), float(t[i_v])
+
+    # --- directions ---------------------------------------------------------------------
+    if np.isfinite(neutral):
+        ref: float | None = neutral
+    else:
+        ref = 0.0 if signed else None
+    distance = max(1, round(min_rep_interval_s / dt)) if n >= 2 else 1
+    first_t = float(t[valid][0]) if n_valid else _nan()
+    last_t = float(t[valid][-1]) if n_valid else _nan()
+    missing_t = t[~valid]
+
+    directions: dict[str, dict[str, Any]] = {}
+    labels = {"positive": positive_label, "negative": negative_label}
+    for key, sign in (("positive", 1), ("negative", -1)):
+        description = labels[key]
+        if description is None:
+            continue
+        peak, peak_t = (max_deg, max_t) if sign > 0 else (min_deg, min_t)
+        excursion = sign * (peak - neutral) if np.isfinite(neutral) else _nan()
+        base = ref if ref is not None else min_deg
+        performed = bool(n_valid) and sign * (peak - base) >= prominence_deg
+        rep_deg: list[float] = []
+        rep_s: list[float] = []
+        if n_valid >= 3:
+            rep_deg, rep_s = _reps(
+                x,
+                t,
+                sign=sign,
+                height=None if ref is None else ref + sign * prominence_deg,
+                prominence_deg=prominence_deg,
+                distance_frames=distance,
+            )
+        at_edge = bool(n_valid) and (
+            peak_t - first_t <= edge_s + _TOL_S or last_t - peak_t <= edge_s + _TOL_S
+        )
+        near_gap = bool(n_valid) and bool(np.any(np.abs(missing_t - peak_t) <= edge_s + _TOL_S))
+        label = short_label(description)
+        if performed and at_edge:
+            notes.append(f"{label} peak at the start or end of the clip: it may be cut off")
+        if performed and near_gap:
+            notes.append(f"{label} peak next to missing frames: the true peak may be larger")
+        quality["peak_at_edge"] |= performed and at_edge
+        quality["peak_near_gap"] |= performed and near_gap
+        directions[key] = {
+            "label": label,
+            "description": description,
+            "peak_deg": peak,
+            "peak_time_s": peak_t,
+            "excursion_deg": excursion,
+            "performed": performed,
+            "n_reps": len(rep_deg),
+            "rep_peaks_deg": rep_deg,
+            "rep_times_s": rep_s,
+            "rep_mean_deg": float(np.mean(rep_deg)) if rep_deg else _nan(),
+            "rep_sd_deg": float(np.std(rep_deg, ddof=1)) if len(rep_deg) >= 2 else _nan(),
+            "peak_at_edge": at_edge,
+            "peak_near_gap": near_gap,
+        }
+
+    return {
+        "column": column,
+        "signed": signed,
+        "n_frames": n,
+        "duration_s": float(t[-1] - t[0]) if n else 0.0,
+        "neutral_deg": neutral,
+        "neutral_source": source,
+        "neutral_start_s": n_start,
+        "neutral_end_s": n_end,
+        "min_deg": min_deg,
+        "min_time_s": min_t,
+        "max_deg": max_deg,
+        "max_time_s": max_t,
+        "arc_deg": max_deg - min_deg,
+        "median_deg": float(np.median(x[valid])) if n_valid else _nan(),
+        "peak_velocity_deg_s": vel_deg_s,
+        "peak_velocity_time_s": vel_t,
+        "directions": directions,
+        "quality": quality,
+        "warnings": notes,
+    }
+
+
+def summarize_angles(
+    angles: AngleSeries,
+    *,
+    neutral_deg: Mapping[str, float] | None = None,
+    **settings: Any,
+) -> dict[str, dict[str, Any]]:
+    """ROM summary of every column of ``angles``, keyed by column name.
+
+    Direction labels come from :func:`rom.metrics.catalogue.angle_def`; a column not in
+    the catalogue is summarised as a signed angle labelled ``positive`` / ``negative``
+    with a :class:`~rom.errors.RomWarning`.
+
+    Parameters
+    ----------
+    angles : AngleSeries
+        Filtered angles in degrees.
+    neutral_deg : mapping of str to float, optional
+        Known neutral angles (degrees) by column; the others are detected.
+    **settings
+        Keyword settings of :func:`summarize_angle` (``prominence_deg``,
+        ``min_rep_interval_s``, ``neutral_window_s``...).
+
+    Returns
+    -------
+    dict of str to dict
+        One :func:`summarize_angle` result per column, in column order.
+
+    Examples
+    --------
+    >>> t = np.arange(60) / 30
+    >>> a = AngleSeries(t, ("elbow_flexion_left_deg",), np.full((60, 1), 10.0))
+    >>> summarize_angles(a)["elbow_flexion_left_deg"]["directions"]["positive"]["label"]
+    'flexion'
+    """
+    given = dict(neutral_deg or {})
+    unknown = set(given) - set(angles.names)
+    if unknown:
+        raise ValueError(f"neutral_deg names columns not in angles: {', '.join(sorted(unknown))}")
+    out: dict[str, dict[str, Any]] = {}
+    for name in angles.names:
+        try:
+            definition = catalogue.angle_def(name)
+            pos, neg = definition.positive, definition.negative
+        except KeyError:
+            warnings.warn(
+                f"{name} is not in the angle catalogue: summarised as a signed angle",
+                RomWarning,
+                stacklevel=2,
+            )
+            pos, neg = "positive", "negative"
+        out[name] = summarize_angle(
+            angles[name],
+            angles.time_s,
+            positive_label=pos,
+            negative_label=neg,
+            column=name,
+            neutral_deg=given.get(name),
+            **settings,
+        )
+    return out

@@ -1,0 +1,142 @@
+"""Choosing and following the analysed person (pure functions on synthetic poses)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rom.landmarks import LANDMARK_INDEX as I
+from rom.pose.tracking import (
+    PersonChoice,
+    Track,
+    appearance,
+    appearance_distance,
+    choose_person,
+    crop_box,
+    is_same_person,
+    mask_others,
+    torso_size,
+    update_track,
+)
+
+
+def stick_person(cx: float, top: float, height: float) -> np.ndarray:
+    """A standing person's 33 landmarks (pixels): centred at x=cx, head at y=top."""
+    xy = np.zeros((33, 2))
+    u = height / 8.0
+    xy[:11] = (cx, top + 0.5 * u)
+    xy[I["left_shoulder"]] = (cx + u, top + 1.5 * u)
+    xy[I["right_shoulder"]] = (cx - u, top + 1.5 * u)
+    xy[I["left_elbow"]], xy[I["right_elbow"]] = (cx + 1.2 * u, top + 3 * u), (cx - 1.2 * u, top + 3 * u)
+    xy[[I["left_wrist"], I["left_pinky"], I["left_index"], I["left_thumb"]]] = (cx + 1.3 * u, top + 4.3 * u)
+    xy[[I["right_wrist"], I["right_pinky"], I["right_index"], I["right_thumb"]]] = (cx - 1.3 * u, top + 4.3 * u)
+    xy[I["left_hip"]], xy[I["right_hip"]] = (cx + 0.7 * u, top + 4.5 * u), (cx - 0.7 * u, top + 4.5 * u)
+    xy[I["left_knee"]], xy[I["right_knee"]] = (cx + 0.7 * u, top + 6.2 * u), (cx - 0.7 * u, top + 6.2 * u)
+    for side, s in (("left", 1), ("right", -1)):
+        for n in ("ankle", "heel", "foot_index"):
+            xy[I[f"{side}_{n}"]] = (cx + s * 0.7 * u, top + 8 * u)
+    return xy
+
+
+VIS = np.ones(33)
+FRAME = (1920, 1080)
+
+
+def test_default_choice_prefers_the_central_person_over_a_nearer_one_at_the_edge() -> None:
+    central = stick_person(960, 200, 600)
+    edge_big = stick_person(1700, 150, 750)  # bigger (nearer the camera) but at the side
+    assert choose_person([(edge_big, VIS), (central, VIS)], FRAME) == 1
+
+
+def test_default_choice_prefers_the_larger_of_two_central_people() -> None:
+    small = stick_person(900, 300, 300)
+    large = stick_person(1020, 150, 700)
+    assert choose_person([(small, VIS), (large, VIS)], FRAME) == 1
+
+
+def test_choice_by_index_counts_left_to_right() -> None:
+    a, b, c = stick_person(1500, 100, 500), stick_person(300, 100, 500), stick_person(900, 100, 500)
+    cands = [(a, VIS), (b, VIS), (c, VIS)]
+    assert choose_person(cands, FRAME, PersonChoice(index=0)) == 1
+    assert choose_person(cands, FRAME, PersonChoice(index=2)) == 0
+    assert choose_person(cands, FRAME, PersonChoice(index=3)) is None
+
+
+def test_choice_by_point_picks_the_person_containing_it() -> None:
+    a, b = stick_person(500, 100, 600), stick_person(1400, 100, 600)
+    assert choose_person([(a, VIS), (b, VIS)], FRAME, PersonChoice(point_px=(1400, 400))) == 1
+    assert choose_person([(a, VIS), (b, VIS)], FRAME, PersonChoice(point_px=(960, 50))) is None
+
+
+def test_person_choice_parsing() -> None:
+    assert PersonChoice.parse("2") == PersonChoice(index=2)
+    assert PersonChoice.parse("640,360") == PersonChoice(point_px=(640.0, 360.0))
+    assert PersonChoice.parse(None) is None
+    with pytest.raises(ValueError):
+        PersonChoice.parse("left")
+
+
+def _track(xy: np.ndarray, t: float = 0.0, hist: np.ndarray | None = None) -> Track:
+    return Track(xy, VIS, t, torso_size(xy), hist)
+
+
+def test_small_movement_is_the_same_person_a_far_jump_is_not() -> None:
+    tr = _track(stick_person(960, 200, 600))
+    assert is_same_person(tr, stick_person(975, 205, 600), None, 1 / 30)
+    assert not is_same_person(tr, stick_person(960 + 400, 200, 600), None, 1 / 30)
+    # The same jump is possible after a second away.
+    assert is_same_person(tr, stick_person(960 + 400, 200, 600), None, 1.0)
+
+
+def test_a_much_smaller_body_is_not_the_same_person() -> None:
+    tr = _track(stick_person(960, 200, 600))
+    assert not is_same_person(tr, stick_person(960, 350, 300), None, 1 / 30)
+
+
+def test_after_a_loss_clothing_colours_must_agree() -> None:
+    red, blue = np.zeros((16, 8), np.float32), np.zeros((16, 8), np.float32)
+    red[0, 7], blue[10, 7] = 1.0, 1.0
+    tr = _track(stick_person(960, 200, 600), hist=red)
+    near = stick_person(990, 200, 600)
+    assert is_same_person(tr, near, red, 0.5)
+    assert not is_same_person(tr, near, blue, 0.5)
+
+
+def test_appearance_histogram_tells_clothes_apart() -> None:
+    img = np.zeros((1080, 1920, 3), np.uint8)
+    img[:, :960] = (200, 30, 30)  # red left half
+    img[:, 960:] = (30, 30, 200)  # blue right half
+    left = appearance(img, stick_person(480, 200, 600))
+    left2 = appearance(img, stick_person(500, 220, 580))
+    right = appearance(img, stick_person(1440, 200, 600))
+    assert appearance_distance(left, left2) < 0.1
+    assert appearance_distance(left, right) > 0.9
+
+
+def test_crop_box_surrounds_the_person_and_grows_while_lost() -> None:
+    xy = stick_person(960, 300, 400)
+    tr = _track(xy)
+    x0, y0, x1, y1 = crop_box(tr, FRAME, 0.0)
+    assert x0 < xy[:, 0].min() and x1 > xy[:, 0].max() and y0 < xy[:, 1].min() and y1 > xy[:, 1].max()
+    later = crop_box(tr, FRAME, 1.0)
+    assert (later[2] - later[0]) > (x1 - x0)
+    assert crop_box(tr, FRAME, 30.0) == (0, 0, *FRAME)
+
+
+def test_mask_others_hides_the_bystander_but_not_the_person() -> None:
+    crop = np.full((100, 200, 3), 10, np.uint8)
+    out = mask_others(crop, (100, 0), [np.array([200.0, 0, 260, 50])], np.array([140.0, 0, 210, 100]))
+    assert (out[0:50, 111:150] == 127).all()  # bystander region (outside the person's box)
+    assert (out[:, 40:110] == 10).all()  # the person's box is untouched
+    assert (crop == 10).all()  # the input is not modified
+
+
+def test_update_track_keeps_clothing_model_through_an_occluder() -> None:
+    red, blue = np.zeros((16, 8), np.float32), np.zeros((16, 8), np.float32)
+    red[0, 7], blue[10, 7] = 1.0, 1.0
+    xy = stick_person(960, 200, 600)
+    tr = update_track(None, xy, VIS, 0.0, red)
+    tr2 = update_track(tr, xy, VIS, 0.03, blue)
+    np.testing.assert_array_equal(tr2.appearance, red)
+    tr3 = update_track(tr, xy, VIS, 0.03, 0.8 * red + 0.2 * np.roll(red, 1, axis=0))
+    assert 0 < appearance_distance(tr3.appearance, red) < 0.5
