@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import queue
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +56,8 @@ class ExtractSettings:
     min_tracking_confidence: float = 0.5
     crop_margin: float = 0.25
     max_appearance_distance: float = 0.6
+    #: the multi-pose rescue pass runs only while the person was seen this recently (s)
+    rescue_within_s: float = 0.5
     queue_frames: int = 8
 
 
@@ -215,18 +218,25 @@ def extract_poses(
         min_detection_confidence=settings.min_detection_confidence,
         min_tracking_confidence=settings.min_tracking_confidence,
     )
-    single = Landmarker(
+    # The tracking landmarker loads on the second core while the search runs.
+    loader = ThreadPoolExecutor(max_workers=1)
+    single_future = loader.submit(
+        Landmarker,
         model_path,
         num_poses=1,
         min_detection_confidence=settings.min_detection_confidence,
         min_tracking_confidence=settings.min_tracking_confidence,
     )
+    loader.shutdown(wait=False)
+    single: Landmarker | None = None
 
     def start_track(frame: Frame) -> Track | None:
         """Resolve the search window; on success fill its frames and return the track."""
+        nonlocal single
         chosen = resolve_start(window, size, settings.person)
         if chosen is None:
             return None
+        single = single_future.result()
         accepted[window_start:] = chosen
         last = next((c for c in reversed(chosen) if c is not None), None)
         assert last is not None
@@ -264,7 +274,12 @@ def extract_poses(
                 rejected: list[np.ndarray] = []
                 # The single-pose landmarker first (fast); when it returns someone else,
                 # the multi-pose one looks at the same region for the analysed person.
-                for landmarker, mask in ((single, others), (search, None)):
+                assert single is not None
+                # The rescue pass is for a bystander in the way of a person just seen; once
+                # the person has been gone a while it would only slow every frame down.
+                fresh = frame.time_s - track.time_s <= settings.rescue_within_s
+                passes = ((single, others), (search, None)) if fresh else ((single, others),)
+                for landmarker, mask in passes:
                     for xyz, p in _detect_in_crop(landmarker, frame, box, mask, keep):
                         hist = appearance(frame.rgb, xyz[:, :2])
                         if (
@@ -297,7 +312,7 @@ def extract_poses(
     finally:
         prefetch.close()
         search.close()
-        single.close()
+        (single or single_future.result()).close()
 
     source_meta = info.as_dict()
     if source.error:

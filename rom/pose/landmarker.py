@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rom.errors import ModelError
 from rom.pose.quiet import quiet_native_stderr
 
 
@@ -51,8 +52,16 @@ class Landmarker:
             min_pose_presence_confidence=min_presence_confidence,
             min_tracking_confidence=min_tracking_confidence,
         )
-        with quiet_native_stderr():
-            self._lm = vision.PoseLandmarker.create_from_options(options)
+        try:
+            with quiet_native_stderr():
+                self._lm = vision.PoseLandmarker.create_from_options(options)
+        except (RuntimeError, ValueError, OSError) as exc:  # what MediaPipe raises on bad models
+            self._lm = None
+            reason = " ".join(str(exc).split())[:160]
+            raise ModelError(
+                f"MediaPipe cannot load the pose model {model_path} ({reason}); delete it or "
+                "give another with --model / ROM_MODEL_PATH"
+            ) from exc
         self._last_ms = -1
 
     def detect(self, rgb: np.ndarray, time_s: float) -> list[RawPose]:
@@ -80,7 +89,7 @@ class Landmarker:
         return poses
 
     def close(self) -> None:
-        if self._lm is not None:
+        if getattr(self, "_lm", None) is not None:
             with quiet_native_stderr():
                 self._lm.close()
             self._lm = None

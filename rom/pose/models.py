@@ -101,12 +101,20 @@ def check_bundle(path: str | Path, load: bool = True) -> None:
         with zipfile.ZipFile(path) as zf:
             missing = [name for name in bundle_build.BUNDLE_MEMBERS if name not in zf.namelist()]
             bad_member = zf.testzip()  # reads every member: catches truncation and bit rot
+            # Every TensorFlow Lite model is a flatbuffer with the identifier "TFL3".
+            not_tflite = (
+                []
+                if missing or bad_member is not None
+                else [n for n in bundle_build.BUNDLE_MEMBERS if zf.read(n)[4:8] != b"TFL3"]
+            )
     except (zipfile.BadZipFile, OSError) as exc:
         raise ModelError(f"{path} is not a model bundle: {_one_line(exc)}") from exc
     if missing:
         raise ModelError(f"{path} is not a pose landmarker bundle: no {', '.join(missing)}")
     if bad_member is not None:
         raise ModelError(f"{path} is corrupt: member {bad_member} fails its CRC check")
+    if not_tflite:
+        raise ModelError(f"{path} is corrupt: {', '.join(not_tflite)} is not a TFLite model")
     if load:
         # Landmarker is imported here: importing MediaPipe takes a second, not needed to list.
         from rom.pose.landmarker import Landmarker
@@ -159,7 +167,9 @@ def resolve_model(
     tried = ["ROM_MODEL_PATH: not set"]
     if cached.is_file():
         try:
-            check_bundle(cached)
+            # Structure and CRCs only (fast): it loaded when it was installed, and the
+            # landmarker's own load reports a failure as a ModelError anyway.
+            check_bundle(cached, load=False)
             return ModelInfo.from_file(cached, variant, "cache")
         except ModelError as exc:
             # Delete it so that it is not offered again, whatever happens next.
@@ -200,7 +210,7 @@ def _user_file(path: Path, origin: str) -> ModelInfo:
     if not path.is_file():
         raise ModelError(f"{source} {path} does not exist or is not a file")
     try:
-        check_bundle(path)
+        check_bundle(path, load=False)
     except ModelError as exc:
         raise ModelError(f"{source} is unusable: {exc}") from exc
     match = _NAME_RE.search(path.name)

@@ -1,0 +1,233 @@
+"""The ``rom`` command: ``rom analyze``, ``rom protocols``, ``rom models``.
+
+Errors rom raises on purpose are printed as one line (``rom: error: ...``) with a
+non-zero exit code (2 bad input, 3 nobody found, 4 no model, 5 partial result).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import sys
+import warnings
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from rom import __version__
+from rom.errors import InputError, PartialResultError, RomError, RomWarning
+
+
+def _silence_native_logs() -> None:
+    """Send file descriptor 2 (where MediaPipe's C++ and LiteRT log) to /dev/null while
+    Python's own ``sys.stderr`` (our messages, progress bars) keeps the real terminal."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    sys.stderr = io.TextIOWrapper(
+        os.fdopen(saved, "wb", buffering=0), encoding="utf-8", errors="replace", write_through=True
+    )
+
+
+def _progress_factory(enabled: bool) -> Callable[[str, int | None], Callable[[int], None]]:
+    bars: list[object] = []
+
+    def make(stage: str, total: int | None) -> Callable[[int], None]:
+        if not enabled:
+            return lambda i: None
+        from tqdm import tqdm
+
+        for b in bars:
+            b.close()  # type: ignore[attr-defined]
+        bar = tqdm(total=total, desc=stage, unit="frame", file=sys.stderr, leave=False, disable=None)
+        bars.append(bar)
+        return lambda i: bar.update(1)
+
+    return make
+
+
+_COMMON = argparse.ArgumentParser(add_help=False)
+_COMMON.add_argument("--verbose", "-v", action="store_true",
+                     help="show MediaPipe's own log lines and full tracebacks")
+_COMMON.add_argument("--quiet", "-q", action="store_true", help="no progress bars or summary")
+
+
+def _add_analyze(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "analyze",
+        parents=[_COMMON],
+        help="measure joint angles and range of motion in a video",
+        description="Track the person in VIDEO and write pose.npz, angles.csv, angles.mot and "
+        "summary.json (and overlay.mp4 with --overlay) into --out.",
+    )
+    p.add_argument("video", help="video file (mp4, mov, avi, webm, mkv), folder of images, "
+                   "webcam index (0) or stream URL")
+    p.add_argument("--out", "-o", type=Path, default=None,
+                   help="output folder (default: ./rom-output/<video name>)")
+    p.add_argument("--protocol", "-p", default=None,
+                   help="movement protocol, e.g. shoulder-abduction (see `rom protocols`)")
+    p.add_argument("--protocols-file", type=Path, default=None,
+                   help="TOML file adding or overriding protocols and norms")
+    p.add_argument("--overlay", action="store_true", help="also write overlay.mp4 (H.264)")
+    p.add_argument("--person", default=None,
+                   help="who to analyse when several people are in view: an index counted "
+                   "left to right from 0, or a pixel X,Y inside the person in the first frame "
+                   "(default: the largest, most central person)")
+    p.add_argument("--model", default="full",
+                   help="pose model: lite, full, heavy, or a path to a .task file (default full; "
+                   "env ROM_MODEL_PATH also works)")
+    p.add_argument("--no-3d", action="store_true", help="skip the 3D (world landmark) angles")
+    p.add_argument("--cutoff-hz", type=float, default=6.0,
+                   help="low-pass filter cut-off in Hz (default 6; 0 turns the filter off)")
+    p.add_argument("--max-gap-s", type=float, default=0.25,
+                   help="longest gap of missing frames to interpolate, in seconds (default 0.25)")
+    p.add_argument("--no-hampel", action="store_true", help="turn off outlier rejection")
+    p.add_argument("--fps", type=float, default=30.0,
+                   help="frame rate of an image folder (videos use their own timestamps)")
+    p.set_defaults(func=_cmd_analyze)
+
+
+def _cmd_analyze(args: argparse.Namespace) -> int:
+    from rom.metrics.filtering import FilterSettings
+    from rom.pipeline import AnalysisConfig, analyze_video
+    from rom.pose.extract import ExtractSettings
+    from rom.pose.tracking import PersonChoice
+
+    try:
+        person = PersonChoice.parse(args.person)
+    except ValueError:
+        raise InputError(f"--person {args.person!r} is neither an index (0, 1, ...) nor a pixel X,Y") from None
+    model_path = None
+    variant = args.model
+    if args.model not in ("lite", "full", "heavy"):
+        model_path, variant = Path(args.model), "full"
+    if args.cutoff_hz < 0 or args.max_gap_s < 0:
+        raise InputError("--cutoff-hz and --max-gap-s must be 0 or more")
+    config = AnalysisConfig(
+        model_variant=variant,
+        model_path=model_path,
+        extract=ExtractSettings(person=person),
+        filter=FilterSettings(
+            hampel=not args.no_hampel,
+            max_gap_s=args.max_gap_s,
+            lowpass=args.cutoff_hz > 0,
+            cutoff_hz=args.cutoff_hz or 6.0,
+        ),
+        protocol=args.protocol,
+        protocols_file=args.protocols_file,
+        with_3d=not args.no_3d,
+        overlay=args.overlay,
+        fps_for_images=args.fps,
+    )
+    video = args.video
+    out = args.out or Path("rom-output") / (Path(str(video)).stem or "camera")
+    try:
+        result = analyze_video(video, out, config, progress=_progress_factory(not args.quiet))
+    except PartialResultError as exc:
+        if exc.result is not None:
+            _print_result(exc.result.summary, exc.result.files, quiet=args.quiet)
+        print(f"rom: incomplete: {exc}", file=sys.stderr)
+        return exc.exit_code
+    _print_result(result.summary, result.files, quiet=args.quiet)
+    return 0
+
+
+def _print_result(summary: dict, files: dict[str, Path], *, quiet: bool) -> None:
+    if quiet:
+        return
+    tr = summary["tracking"]
+    print(f"tracked the person in {tr['detected_frames']}/{tr['n_frames']} frames "
+          f"({100 * tr['detected_fraction']:.0f}%), view: {summary['view'].get('label', '?')}")
+    proto = summary.get("protocol")
+    if proto:
+        print(f"{proto['title']}:")
+        for col, dirs in proto["results"].items():
+            for d in dirs.values():
+                peak = d["peak_deg"]
+                norm = f" (normal {d['normal_deg']:.0f})" if d["normal_deg"] else ""
+                val = "--" if peak is None or peak != peak else f"{peak:6.1f}"
+                print(f"  {col:34s} {d['label']:>12s} {val} deg{norm}")
+    else:
+        for col in ("shoulder_elevation_left_deg", "shoulder_elevation_right_deg",
+                    "elbow_flexion_left_deg", "elbow_flexion_right_deg",
+                    "knee_flexion_left_deg", "knee_flexion_right_deg", "trunk_inclination_deg"):
+            st = summary["angles"].get(col)
+            if st and st["valid_fraction"]:
+                print(f"  {col:30s} range {st['min_deg']:6.1f} to {st['max_deg']:6.1f} deg "
+                      f"({100 * st['valid_fraction']:.0f}% of frames)")
+    n_warn = len(summary.get("warnings", []))
+    if n_warn:
+        print(f"{n_warn} notes on data quality in summary.json (\"warnings\")")
+    for name, path in files.items():
+        print(f"  {name:8s} {path}")
+
+
+def _cmd_protocols(args: argparse.Namespace) -> int:
+    from rom.metrics.protocols import load_protocols
+
+    for name, p in load_protocols(args.protocols_file).items():
+        print(f"{name}: {p.title} [view: {' or '.join(p.views)}]")
+        if args.verbose:
+            print("    " + " ".join(p.instructions.split()))
+            print("    angles: " + ", ".join(p.angles))
+    return 0
+
+
+def _cmd_models(args: argparse.Namespace) -> int:
+    from rom.pose.models import format_models_table, list_cached_models
+
+    print(format_models_table(list_cached_models()))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rom",
+        description="Joint range of motion and postural asymmetry from video.",
+    )
+    parser.add_argument("--version", action="version", version=f"rom {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_analyze(sub)
+    pp = sub.add_parser("protocols", parents=[_COMMON], help="list the movement protocols and how to film them")
+    pp.add_argument("--protocols-file", type=Path, default=None)
+    pp.set_defaults(func=_cmd_protocols)
+    pm = sub.add_parser("models", parents=[_COMMON], help="list the cached pose models and where they are")
+    pm.set_defaults(func=_cmd_models)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    if args.verbose:
+        os.environ["ROM_VERBOSE"] = "1"
+    else:
+        os.environ.setdefault("GLOG_minloglevel", "2")
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+        _silence_native_logs()
+        warnings.simplefilter("ignore", RomWarning)  # they are in summary.json's warnings
+    try:
+        return int(args.func(args))
+    except RomError as exc:
+        print(f"rom: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("rom: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - one line for the user, the rest with --verbose
+        if args.verbose:
+            raise
+        print(f"rom: internal error: {type(exc).__name__}: {exc} (run with --verbose and report it)",
+              file=sys.stderr)
+        return 1
+    finally:
+        sys.stderr.flush()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

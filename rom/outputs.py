@@ -1,0 +1,80 @@
+"""Writing the analysis outputs: ``angles.csv`` and ``summary.json`` (atomic writes).
+
+``angles.csv`` is tidy and wide: one row per frame, columns ``frame``, ``time_s``, then one
+column per angle in degrees (names from :mod:`rom.metrics.catalogue`), empty where the
+angle could not be measured (person not seen, landmark hidden).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rom.metrics.series import AngleSeries
+
+
+def _atomic_text(path: Path, write: Any) -> Path:
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w", newline="", encoding="utf-8") as fh:
+        write(fh)
+    os.replace(tmp, path)
+    return path
+
+
+def write_angles_csv(angles: AngleSeries, path: str | Path, *, decimals: int = 2) -> Path:
+    """Write ``angles`` as CSV (degrees, ``decimals`` places; empty cell = not measured)."""
+
+    def fmt(v: float) -> str:
+        return "" if not math.isfinite(v) else f"{v:.{decimals}f}"
+
+    def write(fh: Any) -> None:
+        w = csv.writer(fh)
+        w.writerow(["frame", "time_s", *angles.names])
+        for i, (t, row) in enumerate(zip(angles.time_s, angles.values_deg)):
+            w.writerow([i, f"{t:.4f}", *(fmt(float(v)) for v in row)])
+
+    return _atomic_text(Path(path), write)
+
+
+def read_angles_csv(path: str | Path) -> AngleSeries:
+    """Read an ``angles.csv`` written by :func:`write_angles_csv`."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    header, body = rows[0], rows[1:]
+    names = tuple(header[2:])
+    time_s = np.array([float(r[1]) for r in body])
+    values = np.array([[float(v) if v else np.nan for v in r[2:]] for r in body], dtype=float)
+    return AngleSeries(time_s, names, values.reshape(len(body), len(names)))
+
+
+def _clean(obj: Any) -> Any:
+    """JSON-safe copy: NaN/inf become null, NumPy scalars and arrays become Python values."""
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return _clean(obj.tolist())
+    if isinstance(obj, (np.floating, float)):
+        f = float(obj)
+        return f if math.isfinite(f) else None
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    if isinstance(obj, Path):
+        return str(obj)
+    return obj
+
+
+def write_json(data: dict[str, Any], path: str | Path) -> Path:
+    """Write ``data`` as indented JSON (NaN written as null)."""
+    return _atomic_text(
+        Path(path), lambda fh: json.dump(_clean(data), fh, indent=2, allow_nan=False)
+    )

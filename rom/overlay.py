@@ -1,0 +1,138 @@
+"""The overlay video: the clip with the tracked skeleton and live angle values.
+
+Encoded H.264 (yuv420p, ``+faststart``) with PyAV so that browsers (the dashboard) play
+it; OpenCV's ``mp4v`` output does not play in browsers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from rom.landmarks import SKELETON
+from rom.metrics.series import AngleSeries
+from rom.pose.sources import open_source
+from rom.sequence import PoseSequence
+
+#: Angles shown when no protocol names its own.
+DEFAULT_OVERLAY_ANGLES = (
+    "shoulder_elevation_left_deg",
+    "shoulder_elevation_right_deg",
+    "elbow_flexion_left_deg",
+    "elbow_flexion_right_deg",
+    "hip_flexion_left_deg",
+    "hip_flexion_right_deg",
+    "knee_flexion_left_deg",
+    "knee_flexion_right_deg",
+    "trunk_inclination_deg",
+    "head_tilt_deg",
+)
+
+_LEFT = (255, 140, 0)  # RGB: the person's left side in orange
+_RIGHT = (0, 170, 255)  # right side in blue
+_MID = (235, 235, 235)
+
+
+def _colour(a: int, b: int) -> tuple[int, int, int]:
+    odd = {a % 2, b % 2}
+    if a <= 10 or b <= 10 or odd == {0, 1}:
+        return _MID
+    return _LEFT if a % 2 == 1 else _RIGHT
+
+
+def draw_frame(
+    rgb: np.ndarray,
+    xy_px: np.ndarray,
+    labels: Sequence[tuple[str, float]],
+) -> np.ndarray:
+    """Draw the skeleton (33, 2 pixels; NaN = not seen) and a panel of ``labels``
+    (name, degrees) on a copy of an RGB frame."""
+    import cv2
+
+    img = rgb.copy()
+    h, w = img.shape[:2]
+    scale = max(h, w) / 1000.0
+    thick = max(2, int(round(3 * scale)))
+    if np.isfinite(xy_px).all():
+        pts = np.round(xy_px).astype(int)
+        for a, b in SKELETON:
+            cv2.line(img, tuple(pts[a]), tuple(pts[b]), _colour(a, b), thick, cv2.LINE_AA)
+        for i, p in enumerate(pts):
+            if i > 10:
+                cv2.circle(img, tuple(p), thick + 1, (255, 255, 255), -1, cv2.LINE_AA)
+    font_scale = 0.6 * scale + 0.2
+    line_h = int(28 * scale + 8)
+    panel_w = int(330 * scale + 60)
+    panel_h = line_h * (len(labels) + 1)
+    overlay = img[0:panel_h, 0:panel_w].copy()
+    overlay[:] = (overlay * 0.35).astype(np.uint8)
+    img[0:panel_h, 0:panel_w] = overlay
+    for i, (name, value) in enumerate(labels):
+        text = f"{name}: " + ("--" if not math.isfinite(value) else f"{value:5.1f} deg")
+        cv2.putText(
+            img, text, (10, line_h * (i + 1)), cv2.FONT_HERSHEY_SIMPLEX, font_scale,
+            (255, 255, 255), max(1, thick // 2), cv2.LINE_AA,
+        )
+    return img
+
+
+def _label(column: str) -> str:
+    name = column.removesuffix("_deg").replace("_3d", " 3D")
+    for side, short in (("_left", " L"), ("_right", " R")):
+        name = name.replace(side, short)
+    return name.replace("_", " ")
+
+
+def write_overlay(
+    source: str | Path,
+    seq: PoseSequence,
+    angles: AngleSeries,
+    path: str | Path,
+    *,
+    columns: Sequence[str] = DEFAULT_OVERLAY_ANGLES,
+    max_height_px: int = 1080,
+    on_frame: Callable[[int], None] | None = None,
+) -> Path:
+    """Re-read ``source`` and write the overlay video to ``path`` (H.264 mp4)."""
+    import av
+    import cv2
+
+    path = Path(path)
+    shown = [c for c in columns if c in angles.names]
+    fps = seq.fps or 30.0
+    tmp = path.with_name(f".{path.name}.tmp.mp4")
+    container = av.open(str(tmp), mode="w", options={"movflags": "+faststart"})
+    try:
+        w, h = seq.image_size_px
+        scale = min(1.0, max_height_px / max(h, 1))
+        ow, oh = int(w * scale) // 2 * 2, int(h * scale) // 2 * 2
+        stream = container.add_stream("libx264", rate=Fraction(fps).limit_denominator(1001))
+        stream.width, stream.height, stream.pix_fmt = ow, oh, "yuv420p"
+        stream.options = {"crf": "23", "preset": "veryfast"}
+        stream.time_base = Fraction(1, 1000)
+        with open_source(source) as src:
+            for frame in src:
+                i = frame.index
+                if i >= seq.n_frames:
+                    break
+                labels = [(_label(c), float(angles[c][i])) for c in shown]
+                img = draw_frame(frame.rgb, seq.image_xyz[i, :, :2], labels)
+                if (ow, oh) != (img.shape[1], img.shape[0]):
+                    img = cv2.resize(img, (ow, oh), interpolation=cv2.INTER_AREA)
+                vf = av.VideoFrame.from_ndarray(img, format="rgb24")
+                vf.pts = int(round(seq.time_s[i] * 1000))
+                vf.time_base = Fraction(1, 1000)
+                for packet in stream.encode(vf):
+                    container.mux(packet)
+                if on_frame is not None:
+                    on_frame(i)
+        for packet in stream.encode():
+            container.mux(packet)
+    finally:
+        container.close()
+    tmp.replace(path)
+    return path

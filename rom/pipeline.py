@@ -1,0 +1,158 @@
+"""The analysis pipeline: one video in, the output folder filled. Each stage is one line.
+
+The pose file is written as soon as the landmarks exist, and every later output is
+written before any error about the result (person lost, video truncated) is raised, so
+nothing computed is lost.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rom import __version__
+from rom.errors import InputError, NoPersonError, PartialResultError
+from rom.io_mot import write_mot
+from rom.metrics.angles import compute_angles
+from rom.metrics.filtering import FilterSettings, filter_angles
+from rom.metrics.protocols import Protocol, get_protocol
+from rom.metrics.series import AngleSeries
+from rom.outputs import write_angles_csv, write_json
+from rom.pose.extract import ExtractSettings, extract_poses
+from rom.pose.models import resolve_model
+from rom.pose.sources import open_source
+from rom.sequence import PoseSequence, save
+from rom.summary import build_summary, tracking_report
+
+OUTPUT_FILES = {
+    "pose": "pose.npz",
+    "angles": "angles.csv",
+    "mot": "angles.mot",
+    "summary": "summary.json",
+    "overlay": "overlay.mp4",
+}
+
+
+@dataclass(frozen=True)
+class AnalysisConfig:
+    """Every setting of one analysis, resolved once (CLI flags, config file, defaults)."""
+
+    model_variant: str = "full"
+    model_path: Path | None = None
+    extract: ExtractSettings = field(default_factory=ExtractSettings)
+    filter: FilterSettings = field(default_factory=FilterSettings)
+    protocol: str | None = None
+    protocols_file: Path | None = None
+    with_3d: bool = True
+    overlay: bool = False
+    fps_for_images: float = 30.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "model_variant": self.model_variant,
+            "model_path": str(self.model_path) if self.model_path else None,
+            "person": (self.extract.person.__dict__ if self.extract.person else "auto"),
+            "filter": self.filter.__dict__,
+            "protocol": self.protocol,
+            "with_3d": self.with_3d,
+        }
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    out_dir: Path
+    files: dict[str, Path]
+    sequence: PoseSequence
+    angles: AngleSeries
+    summary: dict[str, Any]
+
+
+Progress = Callable[[str, int | None], Callable[[int], None]]
+
+
+def _no_progress(stage: str, total: int | None) -> Callable[[int], None]:
+    return lambda i: None
+
+
+def analyze_video(
+    video: str | Path | int,
+    out_dir: str | Path,
+    config: AnalysisConfig = AnalysisConfig(),
+    *,
+    progress: Progress = _no_progress,
+) -> AnalysisResult:
+    """Analyse one video into ``out_dir`` (created if needed); see README for the files.
+
+    Raises :class:`NoPersonError` when nobody is found (the pose file is still written)
+    and :class:`PartialResultError` after writing every output when the person was lost
+    for good part way or the video is truncated.
+    """
+    started = time.time()
+    protocol = get_protocol(config.protocol, config.protocols_file) if config.protocol else None
+    out = Path(out_dir)
+    _make_out_dir(out)
+    files = {k: out / v for k, v in OUTPUT_FILES.items()}
+    model = resolve_model(config.model_variant, config.model_path)
+    with open_source(video, fps=config.fps_for_images) as source:
+        tick = progress("tracking", source.info.n_frames)
+        seq = extract_poses(
+            source, model.path, settings=config.extract, on_frame=tick,
+            model_meta={"variant": model.variant, "sha256": model.sha256, "origin": model.origin,
+                        "mediapipe_version": _mediapipe_version()},
+        )
+    save(seq, files["pose"])
+    if seq.n_frames == 0 or not seq.detected.any():
+        raise NoPersonError(
+            f"nobody was found in {Path(str(video)).name} ({seq.n_frames} frames); film the "
+            "client whole and well lit, facing or side-on to the camera"
+        )
+    angles = filter_angles(compute_angles(seq, with_3d=config.with_3d), config.filter)
+    write_angles_csv(angles, files["angles"])
+    write_mot(angles, files["mot"], name=Path(str(video)).stem)
+    summary = build_summary(seq, angles, protocol, config=config.as_dict(), version=__version__)
+    summary["processing_s"] = round(time.time() - started, 2)
+    write_json(summary, files["summary"])
+    if config.overlay and not isinstance(video, int):
+        from rom.overlay import DEFAULT_OVERLAY_ANGLES, write_overlay
+
+        cols = _overlay_columns(protocol) or DEFAULT_OVERLAY_ANGLES
+        write_overlay(video, seq, angles, files["overlay"], columns=cols,
+                      on_frame=progress("overlay", seq.n_frames))
+    else:
+        files.pop("overlay")
+    result = AnalysisResult(out, {k: p for k, p in files.items() if p.exists()}, seq, angles, summary)
+    problem = tracking_report(seq).get("problem")
+    if problem:
+        raise PartialResultError(f"{problem}; outputs written to {out}", result=result)
+    return result
+
+
+def _overlay_columns(protocol: Protocol | None) -> list[str]:
+    return [c for c in protocol.angles if not c.endswith("_3d_deg")] if protocol else []
+
+
+def _make_out_dir(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out} is a file; give a folder for the outputs")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create output folder {out} ({exc.strerror}); choose another --out") from exc
+
+
+def _mediapipe_version() -> str:
+    from importlib.metadata import version
+
+    return version("mediapipe")
+
+
+def load_result(out_dir: str | Path) -> tuple[PoseSequence, dict[str, Any]]:
+    """The pose sequence and summary of a finished analysis folder."""
+    from rom.sequence import load
+    import json
+
+    out = Path(out_dir)
+    return load(out / OUTPUT_FILES["pose"]), json.loads((out / OUTPUT_FILES["summary"]).read_text())
