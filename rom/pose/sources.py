@@ -225,6 +225,7 @@ class CameraSource(FrameSource):
         import cv2
 
         start = None
+        last = -math.inf
         index = 0
         while True:
             ok, bgr = self._cap.read()
@@ -234,8 +235,9 @@ class CameraSource(FrameSource):
             start = now if start is None else start
             if self.max_duration_s is not None and now - start > self.max_duration_s:
                 return
+            last = max(now - start, last + 1e-6)  # strictly increasing, as MediaPipe needs
             rgb = np.ascontiguousarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
-            yield Frame(index, now - start, rgb)
+            yield Frame(index, last, rgb)
             index += 1
 
     def close(self) -> None:

@@ -99,3 +99,20 @@ def test_world_landmarks_and_visibility_are_kept(shared_dir, shared_model) -> No
     assert 1.0 < height < 2.2
     assert ((seq.visibility[i] >= 0) & (seq.visibility[i] <= 1)).all()
     assert seq.source["width_px"] == 1088 and seq.source["height_px"] == 1920
+
+
+@pytest.mark.slow
+def test_person_chosen_by_a_point_is_followed(shared_dir, shared_model) -> None:
+    """`--person X,Y`: pick the woman in the foreground of lab camera 1 instead."""
+    from rom.pose.extract import ExtractSettings
+    from rom.pose.tracking import PersonChoice
+
+    woman = np.array(LAB_START[1][1], float)
+    with open_source(shared_dir / "clips" / LAB.format(1)) as src:
+        seq = extract_poses(src, shared_model,
+                            settings=ExtractSettings(person=PersonChoice(point_px=tuple(woman))))
+    hips = seq.image_xyz[:, [23, 24], :2].mean(axis=1)
+    first = np.flatnonzero(seq.detected)[0]
+    assert np.linalg.norm(hips[first] - woman) < 150
+    assert seq.detected.mean() > 0.6
+    assert_no_switch(seq)

@@ -117,3 +117,22 @@ def test_frames_are_streamed_not_held(tmp_path: Path) -> None:
             del f
     gc.collect()
     assert sum(r() is not None for r in refs) <= 1
+
+
+def test_camera_source_reads_frames_with_wall_clock_times(tmp_path: Path) -> None:
+    """The webcam/stream source (OpenCV) on a file, the one stream there is here."""
+    from rom.pose.sources import CameraSource
+
+    path = write_video(tmp_path / "cam.mp4", marker_frames(5))
+    with CameraSource(str(path)) as src:
+        frames = list(src)
+    assert len(frames) == 5
+    assert all(b.time_s > a.time_s for a, b in zip(frames, frames[1:]))
+    assert _marker_corner(frames[0].rgb) == ("top", "left")
+
+
+def test_unopenable_camera_is_an_input_error() -> None:
+    from rom.pose.sources import CameraSource
+
+    with pytest.raises(InputError, match="cannot open camera"):
+        CameraSource(97)
