@@ -28,7 +28,10 @@ class AngleDef:
     zero : the position where the angle is 0 degrees
     positive, negative : the direction of a positive / negative value (negative is ``None``
         for unsigned angles)
-    landmarks : MediaPipe landmark names the angle is computed from
+    landmarks : MediaPipe landmark names the 2D estimate is computed from (the ones the
+        camera must see). 3D estimates measured in a body frame (all but the elbow and
+        knee angles and the head and shoulder tilts) also need both shoulders and both
+        hips, which define that frame; see :mod:`rom.metrics.angles`.
     definition : one or two sentences, the written definition
     """
 
@@ -64,7 +67,8 @@ class AngleDef:
 def _both(name: str, **kw: object) -> list[AngleDef]:
     out = []
     for side in ("left", "right"):
-        lms = tuple(str(s).replace("{side}", side) for s in kw["landmarks"])  # type: ignore[union-attr]
+        named = (str(s).replace("{side}", side) for s in kw["landmarks"])  # type: ignore[attr-defined]
+        lms = tuple(dict.fromkeys(named))  # expanded, duplicates dropped, order kept
         out.append(AngleDef(name=name, side=side, **{**kw, "landmarks": lms}))  # type: ignore[arg-type]
     return out
 
@@ -78,7 +82,9 @@ _ANGLES: list[AngleDef] = [
         landmarks=("left_ear", "right_ear", "left_shoulder", "right_shoulder",
                    "left_hip", "right_hip", "nose"),
         definition="Sagittal-plane angle of the head (mid-shoulder to mid-ear line) "
-        "relative to the trunk (mid-hip to mid-shoulder line).",
+        "relative to the trunk (mid-hip to mid-shoulder line). The ear sits near the axis "
+        "of the head's nodding, so this follows the neck's flexion and reads less than a "
+        "head-mounted inclinometer for chin tucks.",
     ),
     AngleDef(
         "neck_lateral_flexion", None, "frontal", ("front", "back"), True,
@@ -86,7 +92,8 @@ _ANGLES: list[AngleDef] = [
         positive="lateral flexion to the right (right ear towards right shoulder)",
         negative="lateral flexion to the left",
         landmarks=("left_ear", "right_ear", "left_shoulder", "right_shoulder"),
-        definition="Frontal-plane angle between the ear line and the shoulder line.",
+        definition="Frontal-plane angle between the ear line (left to right ear) and the "
+        "shoulder line.",
     ),
     AngleDef(
         "neck_rotation", None, "transverse", ("front",), True,
@@ -95,8 +102,9 @@ _ANGLES: list[AngleDef] = [
         negative="rotation to the left",
         landmarks=("nose", "left_ear", "right_ear", "left_shoulder", "right_shoulder"),
         definition="Transverse-plane rotation of the head relative to the shoulders; 2D "
-        "from the nose's position between the ears, 3D from the ear line against the "
-        "shoulder line about the trunk's long axis.",
+        "from the nose's position between the ears (a head model scaled by the clip's 3D "
+        "head, valid with the shoulders square to the camera), 3D from the ear line "
+        "against the shoulder line about the trunk's long axis.",
     ),
     # --- shoulder -------------------------------------------------------------------
     *_both(
@@ -105,15 +113,18 @@ _ANGLES: list[AngleDef] = [
         positive="flexion (arm forwards and up)", negative="extension (arm backwards)",
         landmarks=("{side}_shoulder", "{side}_elbow", "{side}_hip"),
         definition="Sagittal-plane angle between the upper arm (shoulder to elbow) and "
-        "the trunk line (shoulder to hip).",
+        "the trunk line (mid-shoulder to mid-hip; in 2D the near side's shoulder and hip "
+        "when the far side is hidden).",
     ),
     *_both(
         "shoulder_abduction", plane="frontal", views=("front", "back"), has_3d=True,
         zero="arm hanging along the trunk",
         positive="abduction (arm out to the side and up)",
         negative="adduction (arm across the body's midline)",
-        landmarks=("{side}_shoulder", "{side}_elbow", "{side}_hip"),
-        definition="Frontal-plane angle between the upper arm and the trunk line.",
+        landmarks=("{side}_shoulder", "{side}_elbow", "{side}_hip",
+                   "left_shoulder", "right_shoulder", "left_hip", "right_hip"),
+        definition="Frontal-plane angle between the upper arm and the trunk's midline "
+        "(mid-shoulder to mid-hip).",
     ),
     *_both(
         "shoulder_horizontal_abduction", plane="transverse", views=(), has_3d=True,
@@ -122,7 +133,8 @@ _ANGLES: list[AngleDef] = [
         negative="horizontal adduction (arm across the chest)",
         landmarks=("{side}_shoulder", "{side}_elbow", "left_shoulder", "right_shoulder"),
         definition="Transverse-plane angle of the upper arm about the trunk's long axis, "
-        "from straight forwards.",
+        "from straight forwards (90 = straight out to the side); undefined (empty) while "
+        "the arm hangs.",
     ),
     *_both(
         "shoulder_external_rotation", plane="transverse", views=("front",), has_3d=True,
@@ -130,16 +142,21 @@ _ANGLES: list[AngleDef] = [
         positive="external rotation (forearm swung outwards)",
         negative="internal rotation (forearm swung across the body)",
         landmarks=("{side}_shoulder", "{side}_elbow", "{side}_wrist"),
-        definition="Rotation of the forearm about the upper arm's axis with the elbow at "
-        "90 degrees; 2D from the forearm's sideways direction in a front view.",
+        definition="Rotation of the forearm about the upper arm's axis, from the forearm "
+        "pointing straight forwards (arm at the side, or abducted 90 degrees in the 90/90 "
+        "position where +90 is forearm up); only while the elbow is bent 60 to 120 "
+        "degrees. 2D from the forearm's sideways (90/90: upwards) image component in a "
+        "front view (arcsine model, within +/-90 degrees).",
     ),
     *_both(
         "shoulder_elevation", plane="3d", views=("any",), has_3d=True,
         zero="arm hanging along the trunk", positive="arm raised in any direction",
         negative=None,
-        landmarks=("{side}_shoulder", "{side}_elbow", "{side}_hip"),
-        definition="Unsigned angle between the upper arm and the trunk line, 0 to 180 "
-        "degrees, whatever the plane of elevation.",
+        landmarks=("{side}_shoulder", "{side}_elbow", "{side}_hip",
+                   "left_shoulder", "right_shoulder", "left_hip", "right_hip"),
+        definition="Unsigned angle between the upper arm and the trunk's midline, 0 to "
+        "180 degrees, whatever the plane of elevation (2D: true only for an arm moving in "
+        "the image plane).",
     ),
     # --- elbow ----------------------------------------------------------------------
     *_both(
@@ -155,7 +172,7 @@ _ANGLES: list[AngleDef] = [
         negative="extension (leaning backwards)",
         landmarks=("left_shoulder", "right_shoulder", "left_hip", "right_hip"),
         definition="Sagittal-plane angle of the trunk line (mid-hip to mid-shoulder) "
-        "from the vertical.",
+        "from the vertical (2D: image up; 3D: the world's up, assuming a level camera).",
     ),
     AngleDef(
         "trunk_lateral_flexion", None, "frontal", ("front", "back"), True,
@@ -167,7 +184,8 @@ _ANGLES: list[AngleDef] = [
     ),
     AngleDef(
         "trunk_rotation", None, "transverse", (), True,
-        zero="shoulder line parallel to the hip line", positive="rotation to the right",
+        zero="shoulder line parallel to the hip line",
+        positive="rotation to the right (right shoulder backwards over the hips)",
         negative="rotation to the left",
         landmarks=("left_shoulder", "right_shoulder", "left_hip", "right_hip"),
         definition="Transverse-plane angle between the shoulder line and the hip line.",
@@ -186,15 +204,17 @@ _ANGLES: list[AngleDef] = [
         negative="extension (thigh backwards)",
         landmarks=("{side}_shoulder", "{side}_hip", "{side}_knee"),
         definition="Sagittal-plane angle between the thigh (hip to knee) and the trunk "
-        "line extended downwards.",
+        "line extended downwards (so it includes pelvic and lumbar motion; in 2D the near "
+        "side's shoulder and hip when the far side is hidden).",
     ),
     *_both(
         "hip_abduction", plane="frontal", views=("front", "back"), has_3d=True,
         zero="thigh in line with the trunk", positive="abduction (leg out to the side)",
         negative="adduction (leg across the midline)",
-        landmarks=("{side}_shoulder", "{side}_hip", "{side}_knee"),
-        definition="Frontal-plane angle between the thigh and the trunk line extended "
-        "downwards.",
+        landmarks=("{side}_shoulder", "{side}_hip", "{side}_knee",
+                   "left_shoulder", "right_shoulder", "left_hip", "right_hip"),
+        definition="Frontal-plane angle between the thigh and the trunk's midline "
+        "extended downwards.",
     ),
     *_both(
         "knee_flexion", plane="3d", views=("any",), has_3d=True,
@@ -207,8 +227,11 @@ _ANGLES: list[AngleDef] = [
         "head_tilt", None, "frontal", ("front", "back"), True,
         zero="eye line horizontal", positive="head tilted to the right (right ear lower)",
         negative="head tilted to the left",
-        landmarks=("left_eye", "right_eye", "left_ear", "right_ear"),
-        definition="Frontal-plane angle of the line between the eyes from the horizontal.",
+        landmarks=("left_eye", "right_eye", "left_ear", "right_ear",
+                   "left_shoulder", "right_shoulder"),
+        definition="Frontal-plane angle of the line between the eyes from the horizontal "
+        "(2D: image horizontal, the shoulders tell front from back; 3D: assumes a level "
+        "camera).",
     ),
     AngleDef(
         "shoulder_tilt", None, "frontal", ("front", "back"), True,
@@ -230,8 +253,11 @@ _ANGLES: list[AngleDef] = [
         zero="ear level with the shoulder", positive="ear above the shoulder", negative=None,
         landmarks=("left_ear", "right_ear", "left_shoulder", "right_shoulder"),
         definition="Forward-head measure: angle of the shoulder-to-ear line above the "
-        "horizontal in a side view (a proxy of the craniovertebral angle; smaller means "
-        "a more forward head; about 50 degrees or more is usual in upright sitting).",
+        "forward horizontal in a side view (90 = ear straight above the shoulder, the "
+        "ideal plumb line; smaller means a more forward head). A proxy of the "
+        "craniovertebral angle: the shoulder landmark lies in front of C7, so values run "
+        "well above the C7-tragus angle (about 50 degrees or more is usual for that one) "
+        "and its norms do not transfer. Empty when the ear is below the shoulder.",
     ),
 ]
 
@@ -254,3 +280,43 @@ def angle_def(column: str) -> AngleDef:
         return ANGLES[key]
     except KeyError:
         raise KeyError(f"unknown angle column {column!r}") from None
+
+
+def markdown_table() -> str:
+    """The catalogue as a Markdown table (one row per angle), for ``docs/angles.md``.
+
+    Examples
+    --------
+    >>> markdown_table().splitlines()[0].startswith("| Angle |")
+    True
+    """
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    head = (
+        "| Angle | 2D column | 3D column | Plane | 2D views | Zero | Positive | Negative "
+        "| Landmarks | Definition |"
+    )
+    rows = [head, "|" + " --- |" * 10]
+    for a in ANGLES.values():
+        rows.append(
+            "| "
+            + " | ".join(
+                cell(x)
+                for x in (
+                    f"`{a.key}`",
+                    f"`{a.column_2d}`" if a.views else "-",
+                    f"`{a.column_3d}`" if a.has_3d else "-",
+                    a.plane,
+                    ", ".join(a.views) if a.views else "- (3D only)",
+                    a.zero,
+                    a.positive,
+                    a.negative if a.negative is not None else "- (unsigned)",
+                    ", ".join(a.landmarks),
+                    a.definition,
+                )
+            )
+            + " |"
+        )
+    return "\n".join(rows) + "\n"

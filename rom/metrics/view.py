@@ -1,0 +1,332 @@
+"""Which way the person faces the camera, and whether that suits a protocol.
+
+Yaw is the person's heading relative to the camera, in degrees: 0 = facing the camera
+(front view), 180 = back to the camera, +90 = the person's left side towards the camera
+(they face image left), -90 = their right side towards it. It is read from MediaPipe's
+world landmarks: the hip line, made horizontal, gives the person's right (the shoulder
+line stands in when the hips are missing), and forwards is up x right; "horizontal"
+assumes a level camera. It is cross-checked with a rough 2D estimate of its magnitude:
+the width of shoulders plus hips over the trunk length in the image, divided by the same
+ratio in 3D, is about ``|cos(yaw)|`` (perspective and trunk flexion bias it by a few
+degrees, so only large disagreements are reported).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from rom.landmarks import LANDMARK_INDEX, LANDMARK_NAMES
+from rom.metrics.geometry import midpoint, norm, normalize, unwrap_deg, wrap_deg
+from rom.sequence import PoseSequence
+
+__all__ = ["LABEL_TOLERANCE_DEG", "ViewEstimate", "check_view", "compute_view"]
+
+#: A dominant yaw within this many degrees of 0 / +-90 / 180 is labelled front / side /
+#: back; anything else is oblique.
+LABEL_TOLERANCE_DEG = 30.0
+
+_CANONICAL: dict[str, tuple[float, ...]] = {
+    "front": (0.0,),
+    "back": (180.0,),
+    "left-side": (90.0,),
+    "right-side": (-90.0,),
+}
+_CANONICAL["side"] = _CANONICAL["left-side"] + _CANONICAL["right-side"]
+
+_LS, _RS = LANDMARK_INDEX["left_shoulder"], LANDMARK_INDEX["right_shoulder"]
+_LH, _RH = LANDMARK_INDEX["left_hip"], LANDMARK_INDEX["right_hip"]
+
+
+@dataclass(frozen=True)
+class ViewEstimate:
+    """The camera view of one clip.
+
+    Attributes
+    ----------
+    yaw_deg : ndarray, shape (frames,)
+        Body yaw relative to the camera from 3D (degrees, see the module docstring), made
+        continuous over time; NaN where unknown.
+    yaw_2d_abs_deg : ndarray, shape (frames,)
+        ``|yaw|`` folded into [0, 90] from the 2D width ratio (degrees), a cross-check.
+    dominant_yaw_deg : float
+        Circular median of ``yaw_deg`` in (-180, 180]; NaN when never known.
+    label : str
+        ``front``, ``back``, ``left-side``, ``right-side``, ``oblique-front-left``,
+        ``oblique-front-right``, ``oblique-back-left``, ``oblique-back-right`` or
+        ``unknown``.
+    description : str
+        The label with the yaw, e.g. ``"oblique-front-left (yaw +40 deg)"``.
+    view_disagreement_deg : float
+        Median difference between the 3D and the 2D yaw magnitudes (degrees).
+    detected_fraction : float
+        Fraction of frames where the person was detected.
+    in_frame_fraction, visible_fraction : dict[str, float]
+        Per landmark, fraction of detected frames where it is found and lies inside the
+        image / and also has visibility >= ``min_visibility``.
+    """
+
+    yaw_deg: np.ndarray
+    yaw_2d_abs_deg: np.ndarray
+    dominant_yaw_deg: float
+    label: str
+    description: str
+    view_disagreement_deg: float
+    detected_fraction: float
+    in_frame_fraction: dict[str, float]
+    visible_fraction: dict[str, float]
+
+
+def compute_view(seq: PoseSequence, *, min_visibility: float = 0.5) -> ViewEstimate:
+    """Estimate the camera view of ``seq``.
+
+    Parameters
+    ----------
+    seq : PoseSequence
+        The tracked person.
+    min_visibility : float
+        Visibility score (0..1) at which a landmark counts as visible.
+
+    Returns
+    -------
+    ViewEstimate
+
+    Examples
+    --------
+    >>> compute_view(PoseSequence.empty(2, (640, 480))).label
+    'unknown'
+    """
+    if not isinstance(seq, PoseSequence):
+        raise TypeError(f"compute_view needs a PoseSequence, got {type(seq).__name__}")
+    world = np.asarray(seq.world_xyz, dtype=np.float64)
+    image = np.asarray(seq.image_xyz[..., :2], dtype=np.float64)
+    yaw = unwrap_deg(_yaw_3d(world))
+    yaw_2d = _abs_yaw_2d(image, world)
+    dominant = _circular_median_deg(yaw)
+    folded = np.minimum(np.abs(wrap_deg(yaw)), 180.0 - np.abs(wrap_deg(yaw)))
+    diff = np.abs(folded - yaw_2d)
+    disagreement = float(np.nanmedian(diff)) if np.isfinite(diff).any() else float("nan")
+    label = view_label(dominant)
+    desc = label if np.isnan(dominant) else f"{label} (yaw {dominant:+.0f} deg)"
+
+    detected = seq.detected
+    n_det = int(detected.sum())
+    w, h = seq.image_size_px
+    x, y = image[detected, :, 0], image[detected, :, 1]
+    with np.errstate(invalid="ignore"):
+        inside = (x >= 0) & (x < w) & (y >= 0) & (y < h)
+        visible = inside & (np.asarray(seq.visibility, float)[detected] >= min_visibility)
+    in_frame = {
+        n: float(inside[:, i].mean()) if n_det else 0.0 for i, n in enumerate(LANDMARK_NAMES)
+    }
+    vis = {n: float(visible[:, i].mean()) if n_det else 0.0 for i, n in enumerate(LANDMARK_NAMES)}
+    return ViewEstimate(
+        yaw_deg=yaw,
+        yaw_2d_abs_deg=yaw_2d,
+        dominant_yaw_deg=dominant,
+        label=label,
+        description=desc,
+        view_disagreement_deg=disagreement,
+        detected_fraction=float(detected.mean()) if seq.n_frames else 0.0,
+        in_frame_fraction=in_frame,
+        visible_fraction=vis,
+    )
+
+
+def _yaw_3d(world: np.ndarray) -> np.ndarray:
+    """Per-frame yaw (degrees) from the horizontal hip line, else the shoulder line.
+
+    The pelvis gives the body's heading: the shoulder line also turns with trunk rotation
+    and, horizontally, with a trunk that is both flexed and side-bent.
+    """
+
+    def horizontal_unit(line: np.ndarray) -> np.ndarray:
+        flat = line.copy()
+        flat[:, 1] = 0.0  # y is down, assumed vertical (level camera)
+        return normalize(flat)
+
+    right = horizontal_unit(world[:, _RH] - world[:, _LH])
+    shoulders = horizontal_unit(world[:, _RS] - world[:, _LS])
+    lost = ~np.isfinite(right).all(axis=1)
+    right[lost] = shoulders[lost]
+    # anterior = up x right with up = (0, -1, 0): (-r_z, 0, r_x); yaw = atan2(-a_x, -a_z)
+    return np.degrees(np.arctan2(right[:, 2], -right[:, 0]))
+
+
+def _abs_yaw_2d(image: np.ndarray, world: np.ndarray) -> np.ndarray:
+    """|yaw| folded into [0, 90] from the image's width-to-trunk-length ratio (degrees)."""
+
+    def ratio(p: np.ndarray) -> np.ndarray:
+        width = norm(p[:, _RS] - p[:, _LS]) + norm(p[:, _RH] - p[:, _LH])
+        trunk = norm(midpoint(p[:, _LS], p[:, _RS]) - midpoint(p[:, _LH], p[:, _RH]))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return width / trunk
+
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cos_yaw = ratio(image) / ratio(world)
+        return np.degrees(np.arccos(np.clip(cos_yaw, 0.0, 1.0)))
+
+
+def _circular_median_deg(angles: np.ndarray) -> float:
+    a = angles[np.isfinite(angles)]
+    if a.size == 0:
+        return float("nan")
+    r = np.radians(a)
+    mean = np.degrees(np.arctan2(np.sin(r).mean(), np.cos(r).mean()))
+    return float(wrap_deg(mean + np.median(wrap_deg(a - mean))))
+
+
+def view_label(yaw_deg: float) -> str:
+    """Name of the view at a yaw (degrees), e.g. ``view_label(40) == 'oblique-front-left'``."""
+    if not np.isfinite(yaw_deg):
+        return "unknown"
+    for name in ("front", "back", "left-side", "right-side"):
+        if _deviation(yaw_deg, _CANONICAL[name]) <= LABEL_TOLERANCE_DEG:
+            return name
+    y = float(wrap_deg(yaw_deg))
+    return f"oblique-{'front' if abs(y) < 90 else 'back'}-{'left' if y > 0 else 'right'}"
+
+
+def _deviation(yaw_deg: float, targets: tuple[float, ...]) -> float:
+    return min(abs(float(wrap_deg(yaw_deg - t))) for t in targets)
+
+
+_POSITION = {
+    "front": "the client faces the camera",
+    "back": "the client has their back to the camera",
+    "left-side": "the client's left side faces the camera",
+    "right-side": "the client's right side faces the camera",
+    **{
+        f"oblique-{fb}-{lr}": f"the client is turned obliquely, {fb} and {lr} side to the camera"
+        for fb in ("front", "back")
+        for lr in ("left", "right")
+    },
+}
+
+
+def _views_text(views: tuple[str, ...]) -> str:
+    names = [v.replace("-", " ") for v in views]
+    return " or ".join(names)
+
+
+def _advice(views: tuple[str, ...]) -> str:
+    if "front" in views:
+        return "turn the client to face the camera"
+    if "back" in views:
+        return "turn the client's back to the camera"
+    if "side" in views:
+        return "turn the client side-on to the camera (90 deg)"
+    if "left-side" in views:
+        return "turn the client's left side to the camera"
+    return "turn the client's right side to the camera"
+
+
+def check_view(
+    view: ViewEstimate,
+    required_views: tuple[str, ...],
+    required_landmarks: tuple[str, ...],
+    *,
+    max_oblique_deg: float = 30.0,
+    min_visible_fraction: float = 0.7,
+    protocol: str | None = None,
+    min_steady_fraction: float = 0.8,
+    max_disagreement_deg: float = 25.0,
+) -> list[str]:
+    """Human-readable warnings about the view and landmark visibility (empty when fine).
+
+    Parameters
+    ----------
+    view : ViewEstimate
+        From :func:`compute_view`.
+    required_views : tuple of str
+        Allowed views: ``front``, ``back``, ``side`` (either side), ``left-side``,
+        ``right-side``; ``any`` (or an empty tuple) accepts every view.
+    required_landmarks : tuple of str
+        MediaPipe landmark names that must be visible.
+    max_oblique_deg : float
+        Largest accepted deviation (degrees) of the dominant yaw from an allowed view.
+    min_visible_fraction : float
+        Each required landmark must be visible in at least this fraction of the frames
+        where the person was detected.
+    protocol : str, optional
+        Protocol name, used in the messages.
+    min_steady_fraction : float
+        Warn when fewer than this fraction of frames with a known yaw lie within
+        ``max_oblique_deg`` of an allowed view (the client turned during the clip).
+    max_disagreement_deg : float
+        Warn when the 3D and 2D yaw estimates differ by more than this (degrees).
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> v = compute_view(PoseSequence.empty(2, (640, 480)))
+    >>> check_view(v, ("front",), ())
+    ['no person was detected in the clip; check the video and that the client is in frame']
+    """
+    who = f"protocol {protocol}" if protocol else "this protocol"
+    if view.detected_fraction == 0.0:
+        return [
+            "no person was detected in the clip; check the video and that the client is in frame"
+        ]
+    out: list[str] = []
+    unknown = [v for v in required_views if v not in (*_CANONICAL, "any")]
+    if unknown:
+        raise ValueError(
+            f"unknown view(s) {unknown}; use front, back, side, left-side, right-side or any"
+        )
+    views = tuple(v for v in required_views if v != "any")
+    if views and len(views) == len(required_views):
+        targets = tuple(t for v in views for t in _CANONICAL[v])
+        yaw = view.dominant_yaw_deg
+        if not np.isfinite(yaw):
+            out.append(
+                f"{who} needs a {_views_text(views)} view but the view could not be estimated "
+                "(shoulders and hips not found in 3D)"
+            )
+        else:
+            dev = _deviation(yaw, targets)
+            if dev > max_oblique_deg:
+                out.append(
+                    f"{who} needs a {_views_text(views)} view but {_POSITION[view.label]} "
+                    f"(yaw {yaw:+.0f} deg, {dev:.0f} deg from the nearest allowed view, "
+                    f"{max_oblique_deg:.0f} accepted); {_advice(views)}"
+                )
+            else:
+                known = view.yaw_deg[np.isfinite(view.yaw_deg)]
+                ok = np.array([_deviation(float(y), targets) <= max_oblique_deg for y in known])
+                if ok.size and ok.mean() < min_steady_fraction:
+                    out.append(
+                        f"the client turns during the clip: only {100 * ok.mean():.0f}% of "
+                        f"frames are within {max_oblique_deg:.0f} deg of a "
+                        f"{_views_text(views)} view; keep them still relative to the camera"
+                    )
+    if (
+        np.isfinite(view.view_disagreement_deg)
+        and view.view_disagreement_deg > max_disagreement_deg
+    ):
+        out.append(
+            f"the 3D and 2D view estimates disagree by {view.view_disagreement_deg:.0f} deg "
+            "(MediaPipe's depth may be unreliable here); check the camera view by eye"
+        )
+    for name in required_landmarks:
+        if name not in view.visible_fraction:
+            raise ValueError(f"unknown landmark {name!r}; use MediaPipe names such as 'left_wrist'")
+        inside = view.in_frame_fraction[name]
+        seen = view.visible_fraction[name]
+        if inside < min_visible_fraction:
+            out.append(
+                f"{name} is outside the image (or not found) in {100 * (1 - inside):.0f}% of frames "
+                f"(needs to be in {100 * min_visible_fraction:.0f}%); move the camera back "
+                "or re-frame so the whole movement stays in view"
+            )
+        elif seen < min_visible_fraction:
+            out.append(
+                f"{name} is visible in only {100 * seen:.0f}% of frames (needs "
+                f"{100 * min_visible_fraction:.0f}%); keep it unoccluded (clothing, other "
+                "limbs, people) and well lit"
+            )
+    return out
