@@ -24,8 +24,8 @@ DEFAULT_OVERLAY_ANGLES = (
     "shoulder_elevation_right_deg",
     "elbow_flexion_left_deg",
     "elbow_flexion_right_deg",
-    "hip_flexion_left_deg",
-    "hip_flexion_right_deg",
+    "hip_flexion_left_3d_deg",
+    "hip_flexion_right_3d_deg",
     "knee_flexion_left_deg",
     "knee_flexion_right_deg",
     "trunk_inclination_deg",
@@ -55,7 +55,7 @@ def draw_frame(
 
     img = rgb.copy()
     h, w = img.shape[:2]
-    scale = max(h, w) / 1000.0
+    scale = min(h, w) / 1000.0
     thick = max(2, int(round(3 * scale)))
     if np.isfinite(xy_px).all():
         pts = np.round(xy_px).astype(int)
@@ -64,17 +64,19 @@ def draw_frame(
         for i, p in enumerate(pts):
             if i > 10:
                 cv2.circle(img, tuple(p), thick + 1, (255, 255, 255), -1, cv2.LINE_AA)
-    font_scale = 0.6 * scale + 0.2
-    line_h = int(28 * scale + 8)
-    panel_w = int(330 * scale + 60)
-    panel_h = line_h * (len(labels) + 1)
-    overlay = img[0:panel_h, 0:panel_w].copy()
-    overlay[:] = (overlay * 0.35).astype(np.uint8)
-    img[0:panel_h, 0:panel_w] = overlay
+    font_scale = 0.45 * scale + 0.15
+    line_h = int(22 * scale + 6)
+    panel_w = int(300 * scale + 50)
+    panel_h = line_h * len(labels) + line_h // 2
+    # The panel goes in the top corner away from the person, so it never hides them.
+    seen = xy_px[np.isfinite(xy_px).all(axis=1)]
+    x0 = w - panel_w if len(seen) and seen[:, 0].mean() < w / 2 else 0
+    region = img[0:panel_h, x0 : x0 + panel_w]
+    region[:] = (region * 0.35).astype(np.uint8)
     for i, (name, value) in enumerate(labels):
         text = f"{name}: " + ("--" if not math.isfinite(value) else f"{value:5.1f} deg")
         cv2.putText(
-            img, text, (10, line_h * (i + 1)), cv2.FONT_HERSHEY_SIMPLEX, font_scale,
+            img, text, (x0 + 8, line_h * (i + 1)), cv2.FONT_HERSHEY_SIMPLEX, font_scale,
             (255, 255, 255), max(1, thick // 2), cv2.LINE_AA,
         )
     return img
