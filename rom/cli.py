@@ -157,9 +157,8 @@ def _print_result(summary: dict, files: dict[str, Path], *, quiet: bool) -> None
             if st and st["valid_fraction"]:
                 print(f"  {col:30s} range {st['min_deg']:6.1f} to {st['max_deg']:6.1f} deg "
                       f"({100 * st['valid_fraction']:.0f}% of frames)")
-    n_warn = len(summary.get("warnings", []))
-    if n_warn:
-        print(f"{n_warn} notes on data quality in summary.json (\"warnings\")")
+    for w in summary.get("warnings", []):
+        print(f"warning: {w}")
     for name, path in files.items():
         print(f"  {name:8s} {path}")
 

@@ -17,7 +17,7 @@ from rom import __version__
 from rom.errors import InputError, NoPersonError, PartialResultError
 from rom.io_mot import write_mot
 from rom.metrics.angles import compute_angles
-from rom.metrics.filtering import FilterSettings, filter_angles
+from rom.metrics.filtering import FilterSettings, bound_unsigned, filter_angles
 from rom.metrics.protocols import Protocol, get_protocol
 from rom.metrics.series import AngleSeries
 from rom.outputs import write_angles_csv, write_json
@@ -109,7 +109,8 @@ def analyze_video(
             f"nobody was found in {Path(str(video)).name} ({seq.n_frames} frames); film the "
             "client whole and well lit, facing or side-on to the camera"
         )
-    angles = filter_angles(compute_angles(seq, with_3d=config.with_3d), config.filter)
+    angles = compute_angles(seq, with_3d=config.with_3d)
+    angles = bound_unsigned(filter_angles(angles, config.filter))
     write_angles_csv(angles, files["angles"])
     write_mot(angles, files["mot"], name=Path(str(video)).stem)
     summary = build_summary(seq, angles, protocol, config=config.as_dict(), version=__version__)

@@ -152,8 +152,7 @@ def build_summary(
     rom = summarize_angles(angles.select(cols))
     if tracking.get("problem"):
         warnings.append(tracking["problem"])
-    for col, s in rom.items():
-        warnings += [f"{col}: {w}" for w in s.get("warnings", [])]
+    # Each angle's own notes (gaps, no neutral, peak at the edge) stay in rom[col]["warnings"].
     doc: dict[str, Any] = {
         "rom_version": version,
         "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),

@@ -479,3 +479,19 @@ def filter_angles(angles: AngleSeries, settings: FilterSettings | None = None) -
     if s.lowpass and x.shape[0] >= 2:
         x = lowpass(x, t, cutoff_hz=s.cutoff_hz, order=s.order)
     return angles.with_values(x)
+
+
+def bound_unsigned(angles: AngleSeries) -> AngleSeries:
+    """Unsigned catalogue angles (elbow flexion, elevation...) clipped to [0, 180] degrees:
+    a filter's overshoot near full extension must not report an impossible -4 deg."""
+    from rom.metrics import catalogue
+
+    x = angles.values_deg.copy()
+    for j, name in enumerate(angles.names):
+        try:
+            unsigned = not catalogue.angle_def(name).signed
+        except KeyError:
+            continue
+        if unsigned:
+            x[:, j] = np.clip(x[:, j], 0.0, 180.0)  # NaN stays NaN
+    return angles.with_values(x)

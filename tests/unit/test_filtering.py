@@ -12,6 +12,7 @@ from hypothesis.extra.numpy import arrays
 
 from rom.errors import ConfigError, RomWarning
 from rom.metrics.filtering import (
+    bound_unsigned,
     FilterSettings,
     filter_angles,
     hampel,
@@ -292,3 +293,16 @@ def test_isolated_spikes_are_removed(positions: list[int], height: float, sign: 
     x[positions] += sign * height
     out = hampel(x, t, window_s=0.5)
     assert np.abs(out - clean).max() < 3.0
+
+
+def test_unsigned_angles_never_filter_below_zero() -> None:
+    """A low-pass overshoots at a sharp return to full extension; elbow flexion must not
+    read negative, while a signed angle keeps its sign."""
+    t = np.arange(120) / 30
+    elbow = np.where((t > 1) & (t < 2), 120.0, 0.0)
+    a = AngleSeries(t, ("elbow_flexion_left_deg", "shoulder_flexion_left_deg"), np.column_stack([elbow, elbow - 10]))
+    filtered = filter_angles(a, FilterSettings(hampel=False))
+    assert np.nanmin(filtered["elbow_flexion_left_deg"]) < 0.0  # the overshoot is real
+    out = bound_unsigned(filtered)
+    assert np.nanmin(out["elbow_flexion_left_deg"]) == 0.0
+    assert np.nanmin(out["shoulder_flexion_left_deg"]) < -10.0
