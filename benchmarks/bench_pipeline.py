@@ -47,7 +47,9 @@ def raw_loop(clip: Path, model: Path) -> tuple[int, float]:
             if not ok:
                 break
             rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-            lm.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), int(n * 1000 / 30))
+            lm.detect_for_video(
+                mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), int(n * 1000 / 30)
+            )
             n += 1
     cap.release()
     return n, time.perf_counter() - t0
@@ -60,7 +62,9 @@ def inference_only(clip: Path, model: Path) -> tuple[int, float]:
         ok, bgr = cap.read()
         if not ok:
             break
-        frames.append(mp.Image(image_format=mp.ImageFormat.SRGB, data=cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)))
+        frames.append(
+            mp.Image(image_format=mp.ImageFormat.SRGB, data=cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+        )
     cap.release()
     t0 = time.perf_counter()
     with _landmarker(model) as lm:
@@ -70,8 +74,8 @@ def inference_only(clip: Path, model: Path) -> tuple[int, float]:
 
 
 def rom_analyze(clip: Path, model: Path) -> tuple[int, float]:
-    from rom.pipeline import AnalysisConfig, analyze_video
     from rom.errors import PartialResultError
+    from rom.pipeline import AnalysisConfig, analyze_video
 
     with tempfile.TemporaryDirectory() as out:
         t0 = time.perf_counter()
@@ -84,14 +88,20 @@ def rom_analyze(clip: Path, model: Path) -> tuple[int, float]:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("clip", nargs="?", type=Path, default=DEFAULT_CLIP)
     ap.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     ap.add_argument("--repeat", type=int, default=1, help="best of N runs for each (default 1)")
     args = ap.parse_args()
     os.environ.setdefault("GLOG_minloglevel", "2")
     results = {}
-    for name, fn in (("(a) raw loop", raw_loop), ("(b) inference only", inference_only), ("(c) rom analyze", rom_analyze)):
+    for name, fn in (
+        ("(a) raw loop", raw_loop),
+        ("(b) inference only", inference_only),
+        ("(c) rom analyze", rom_analyze),
+    ):
         best = None
         for _ in range(args.repeat):
             n, s = fn(args.clip, args.model)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import math
 import os
 import sys
 import warnings
@@ -41,7 +42,9 @@ def _progress_factory(enabled: bool) -> Callable[[str, int | None], Callable[[in
 
         for b in bars:
             b.close()  # type: ignore[attr-defined]
-        bar = tqdm(total=total, desc=stage, unit="frame", file=sys.stderr, leave=False, disable=None)
+        bar = tqdm(
+            total=total, desc=stage, unit="frame", file=sys.stderr, leave=False, disable=None
+        )
         bars.append(bar)
         return lambda i: bar.update(1)
 
@@ -49,12 +52,16 @@ def _progress_factory(enabled: bool) -> Callable[[str, int | None], Callable[[in
 
 
 _COMMON = argparse.ArgumentParser(add_help=False)
-_COMMON.add_argument("--verbose", "-v", action="store_true",
-                     help="show MediaPipe's own log lines and full tracebacks")
+_COMMON.add_argument(
+    "--verbose",
+    "-v",
+    action="store_true",
+    help="show MediaPipe's own log lines and full tracebacks",
+)
 _COMMON.add_argument("--quiet", "-q", action="store_true", help="no progress bars or summary")
 
 
-def _add_analyze(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _add_analyze(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "analyze",
         parents=[_COMMON],
@@ -62,43 +69,79 @@ def _add_analyze(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
         description="Track the person in VIDEO and write pose.npz, angles.csv, angles.mot and "
         "summary.json (and overlay.mp4 with --overlay) into --out.",
     )
-    p.add_argument("video", help="video file (mp4, mov, avi, webm, mkv), folder of images, "
-                   "webcam index (0) or stream URL")
-    p.add_argument("--out", "-o", type=Path, default=None,
-                   help="output folder (default: ./rom-output/<video name>)")
-    p.add_argument("--protocol", "-p", default=None,
-                   help="movement protocol, e.g. shoulder-abduction (see `rom protocols`)")
-    p.add_argument("--protocols-file", type=Path, default=None,
-                   help="TOML file adding or overriding protocols and norms")
+    p.add_argument(
+        "video",
+        help="video file (mp4, mov, avi, webm, mkv), folder of images, "
+        "webcam index (0) or stream URL",
+    )
+    p.add_argument(
+        "--out",
+        "-o",
+        type=Path,
+        default=None,
+        help="output folder (default: ./rom-output/<video name>)",
+    )
+    p.add_argument(
+        "--protocol",
+        "-p",
+        default=None,
+        help="movement protocol, e.g. shoulder-abduction (see `rom protocols`)",
+    )
+    p.add_argument(
+        "--protocols-file",
+        type=Path,
+        default=None,
+        help="TOML file adding or overriding protocols and norms",
+    )
     p.add_argument("--overlay", action="store_true", help="also write overlay.mp4 (H.264)")
-    p.add_argument("--person", default=None,
-                   help="who to analyse when several people are in view: an index counted "
-                   "left to right from 0, or a pixel X,Y inside the person in the first frame "
-                   "(default: the largest, most central person)")
-    p.add_argument("--model", default="full",
-                   help="pose model: lite, full, heavy, or a path to a .task file (default full; "
-                   "env ROM_MODEL_PATH also works)")
+    p.add_argument(
+        "--person",
+        default=None,
+        help="who to analyse when several people are in view: an index counted "
+        "left to right from 0, or a pixel X,Y inside the person in the first frame "
+        "(default: the largest, most central person)",
+    )
+    p.add_argument(
+        "--model",
+        default="full",
+        help="pose model: lite, full, heavy, or a path to a .task file (default full; "
+        "env ROM_MODEL_PATH also works)",
+    )
     p.add_argument("--no-3d", action="store_true", help="skip the 3D (world landmark) angles")
-    p.add_argument("--cutoff-hz", type=float, default=6.0,
-                   help="low-pass filter cut-off in Hz (default 6; 0 turns the filter off)")
-    p.add_argument("--max-gap-s", type=float, default=0.25,
-                   help="longest gap of missing frames to interpolate, in seconds (default 0.25)")
+    p.add_argument(
+        "--cutoff-hz",
+        type=float,
+        default=6.0,
+        help="low-pass filter cut-off in Hz (default 6; 0 turns the filter off)",
+    )
+    p.add_argument(
+        "--max-gap-s",
+        type=float,
+        default=0.25,
+        help="longest gap of missing frames to interpolate, in seconds (default 0.25)",
+    )
     p.add_argument("--no-hampel", action="store_true", help="turn off outlier rejection")
-    p.add_argument("--fps", type=float, default=30.0,
-                   help="frame rate of an image folder (videos use their own timestamps)")
+    p.add_argument(
+        "--fps",
+        type=float,
+        default=30.0,
+        help="frame rate of an image folder (videos use their own timestamps)",
+    )
     p.set_defaults(func=_cmd_analyze)
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
     from rom.metrics.filtering import FilterSettings
-    from rom.pipeline import AnalysisConfig, analyze_video
+    from rom.pipeline import AnalysisConfig, AnalysisResult, analyze_video
     from rom.pose.extract import ExtractSettings
     from rom.pose.tracking import PersonChoice
 
     try:
         person = PersonChoice.parse(args.person)
     except ValueError:
-        raise InputError(f"--person {args.person!r} is neither an index (0, 1, ...) nor a pixel X,Y") from None
+        raise InputError(
+            f"--person {args.person!r} is neither an index (0, 1, ...) nor a pixel X,Y"
+        ) from None
     model_path = None
     variant = args.model
     if args.model not in ("lite", "full", "heavy"):
@@ -126,7 +169,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     try:
         result = analyze_video(video, out, config, progress=_progress_factory(not args.quiet))
     except PartialResultError as exc:
-        if exc.result is not None:
+        if isinstance(exc.result, AnalysisResult):
             _print_result(exc.result.summary, exc.result.files, quiet=args.quiet)
         print(f"rom: incomplete: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -138,8 +181,10 @@ def _print_result(summary: dict, files: dict[str, Path], *, quiet: bool) -> None
     if quiet:
         return
     tr = summary["tracking"]
-    print(f"tracked the person in {tr['detected_frames']}/{tr['n_frames']} frames "
-          f"({100 * tr['detected_fraction']:.0f}%), view: {summary['view'].get('label', '?')}")
+    print(
+        f"tracked the person in {tr['detected_frames']}/{tr['n_frames']} frames "
+        f"({100 * tr['detected_fraction']:.0f}%), view: {summary['view'].get('label', '?')}"
+    )
     proto = summary.get("protocol")
     if proto:
         print(f"{proto['title']}:")
@@ -147,16 +192,24 @@ def _print_result(summary: dict, files: dict[str, Path], *, quiet: bool) -> None
             for d in dirs.values():
                 peak = d["peak_deg"]
                 norm = f" (normal {d['normal_deg']:.0f})" if d["normal_deg"] else ""
-                val = "--" if peak is None or peak != peak else f"{peak:6.1f}"
+                val = "--" if peak is None or math.isnan(peak) else f"{peak:6.1f}"
                 print(f"  {col:34s} {d['label']:>12s} {val} deg{norm}")
     else:
-        for col in ("shoulder_elevation_left_deg", "shoulder_elevation_right_deg",
-                    "elbow_flexion_left_deg", "elbow_flexion_right_deg",
-                    "knee_flexion_left_deg", "knee_flexion_right_deg", "trunk_inclination_deg"):
+        for col in (
+            "shoulder_elevation_left_deg",
+            "shoulder_elevation_right_deg",
+            "elbow_flexion_left_deg",
+            "elbow_flexion_right_deg",
+            "knee_flexion_left_deg",
+            "knee_flexion_right_deg",
+            "trunk_inclination_deg",
+        ):
             st = summary["angles"].get(col)
             if st and st["valid_fraction"]:
-                print(f"  {col:30s} range {st['min_deg']:6.1f} to {st['max_deg']:6.1f} deg "
-                      f"({100 * st['valid_fraction']:.0f}% of frames)")
+                print(
+                    f"  {col:30s} range {st['min_deg']:6.1f} to {st['max_deg']:6.1f} deg "
+                    f"({100 * st['valid_fraction']:.0f}% of frames)"
+                )
     for w in summary.get("warnings", []):
         print(f"warning: {w}")
     for name, path in files.items():
@@ -189,10 +242,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"rom {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_analyze(sub)
-    pp = sub.add_parser("protocols", parents=[_COMMON], help="list the movement protocols and how to film them")
+    pp = sub.add_parser(
+        "protocols", parents=[_COMMON], help="list the movement protocols and how to film them"
+    )
     pp.add_argument("--protocols-file", type=Path, default=None)
     pp.set_defaults(func=_cmd_protocols)
-    pm = sub.add_parser("models", parents=[_COMMON], help="list the cached pose models and where they are")
+    pm = sub.add_parser(
+        "models", parents=[_COMMON], help="list the cached pose models and where they are"
+    )
     pm.set_defaults(func=_cmd_models)
     return parser
 
@@ -218,11 +275,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("rom: interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # noqa: BLE001 - one line for the user, the rest with --verbose
+    except Exception as exc:
         if args.verbose:
             raise
-        print(f"rom: internal error: {type(exc).__name__}: {exc} (run with --verbose and report it)",
-              file=sys.stderr)
+        print(
+            f"rom: internal error: {type(exc).__name__}: {exc} (run with --verbose and report it)",
+            file=sys.stderr,
+        )
         return 1
     finally:
         sys.stderr.flush()

@@ -51,3 +51,17 @@ class PartialResultError(RomError):
     def __init__(self, message: str, result: object = None) -> None:
         super().__init__(message)
         self.result = result
+
+
+def read_user_text(path: object, what: str, error: type[InputError] = InputError) -> str:
+    """The text of a file the user named; a missing or unreadable file raises ``error``
+    with a message naming the file and ``what`` it should be (e.g. "protocol file")."""
+    from pathlib import Path
+
+    p = Path(str(path))
+    try:
+        return p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise error(f"{p}: {what} not found") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise error(f"{p}: cannot read {what}: {e}") from None

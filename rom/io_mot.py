@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rom.errors import InputError
+from rom.errors import InputError, read_user_text
 from rom.metrics.series import AngleSeries
 
 __all__ = ["read_mot", "write_mot"]
@@ -101,12 +101,7 @@ def read_mot(path: str | Path) -> AngleSeries:
         The file is missing or not a readable motion file (the message says where).
     """
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{p}: motion file not found") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError(f"{p}: cannot read motion file: {e}") from None
+    text = read_user_text(p, "motion file")
     lines = text.splitlines()
     try:
         end = next(i for i, line in enumerate(lines) if line.strip().lower() == "endheader")

@@ -49,12 +49,30 @@ LANDMARK_INDEX: dict[str, int] = {name: i for i, name in enumerate(LANDMARK_NAME
 
 #: Pairs of landmark indices drawn as the skeleton (face outline omitted except ears/eyes).
 SKELETON: tuple[tuple[int, int], ...] = (
-    (11, 12), (11, 23), (12, 24), (23, 24),  # torso
-    (11, 13), (13, 15), (12, 14), (14, 16),  # arms
-    (15, 19), (16, 20),  # hands
-    (23, 25), (25, 27), (24, 26), (26, 28),  # legs
-    (27, 29), (29, 31), (27, 31), (28, 30), (30, 32), (28, 32),  # feet
-    (0, 2), (0, 5), (2, 7), (5, 8),  # face
+    (11, 12),
+    (11, 23),
+    (12, 24),
+    (23, 24),  # torso
+    (11, 13),
+    (13, 15),
+    (12, 14),
+    (14, 16),  # arms
+    (15, 19),
+    (16, 20),  # hands
+    (23, 25),
+    (25, 27),
+    (24, 26),
+    (26, 28),  # legs
+    (27, 29),
+    (29, 31),
+    (27, 31),
+    (28, 30),
+    (30, 32),
+    (28, 32),  # feet
+    (0, 2),
+    (0, 5),
+    (2, 7),
+    (5, 8),  # face
 )
 
 

@@ -56,7 +56,7 @@ def draw_frame(
     img = rgb.copy()
     h, w = img.shape[:2]
     scale = min(h, w) / 1000.0
-    thick = max(2, int(round(3 * scale)))
+    thick = max(2, round(3 * scale))
     if np.isfinite(xy_px).all():
         pts = np.round(xy_px).astype(int)
         for a, b in SKELETON:
@@ -76,8 +76,14 @@ def draw_frame(
     for i, (name, value) in enumerate(labels):
         text = f"{name}: " + ("--" if not math.isfinite(value) else f"{value:5.1f} deg")
         cv2.putText(
-            img, text, (x0 + 8, line_h * (i + 1)), cv2.FONT_HERSHEY_SIMPLEX, font_scale,
-            (255, 255, 255), max(1, thick // 2), cv2.LINE_AA,
+            img,
+            text,
+            (x0 + 8, line_h * (i + 1)),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            font_scale,
+            (255, 255, 255),
+            max(1, thick // 2),
+            cv2.LINE_AA,
         )
     return img
 
@@ -126,7 +132,7 @@ def write_overlay(
                 if (ow, oh) != (img.shape[1], img.shape[0]):
                     img = cv2.resize(img, (ow, oh), interpolation=cv2.INTER_AREA)
                 vf = av.VideoFrame.from_ndarray(img, format="rgb24")
-                vf.pts = int(round(seq.time_s[i] * 1000))
+                vf.pts = round(seq.time_s[i] * 1000)
                 vf.time_base = Fraction(1, 1000)
                 for packet in stream.encode(vf):
                     container.mux(packet)

@@ -99,9 +99,16 @@ def analyze_video(
     with open_source(video, fps=config.fps_for_images) as source:
         tick = progress("tracking", source.info.n_frames)
         seq = extract_poses(
-            source, model.path, settings=config.extract, on_frame=tick,
-            model_meta={"variant": model.variant, "sha256": model.sha256, "origin": model.origin,
-                        "mediapipe_version": _mediapipe_version()},
+            source,
+            model.path,
+            settings=config.extract,
+            on_frame=tick,
+            model_meta={
+                "variant": model.variant,
+                "sha256": model.sha256,
+                "origin": model.origin,
+                "mediapipe_version": _mediapipe_version(),
+            },
         )
     save(seq, files["pose"])
     if seq.n_frames == 0 or not seq.detected.any():
@@ -120,11 +127,19 @@ def analyze_video(
         from rom.overlay import DEFAULT_OVERLAY_ANGLES, write_overlay
 
         cols = _overlay_columns(protocol) or DEFAULT_OVERLAY_ANGLES
-        write_overlay(video, seq, angles, files["overlay"], columns=cols,
-                      on_frame=progress("overlay", seq.n_frames))
+        write_overlay(
+            video,
+            seq,
+            angles,
+            files["overlay"],
+            columns=cols,
+            on_frame=progress("overlay", seq.n_frames),
+        )
     else:
         files.pop("overlay")
-    result = AnalysisResult(out, {k: p for k, p in files.items() if p.exists()}, seq, angles, summary)
+    result = AnalysisResult(
+        out, {k: p for k, p in files.items() if p.exists()}, seq, angles, summary
+    )
     problem = tracking_report(seq).get("problem")
     if problem:
         raise PartialResultError(f"{problem}; outputs written to {out}", result=result)
@@ -141,7 +156,9 @@ def _make_out_dir(out: Path) -> None:
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise InputError(f"cannot create output folder {out} ({exc.strerror}); choose another --out") from exc
+        raise InputError(
+            f"cannot create output folder {out} ({exc.strerror}); choose another --out"
+        ) from exc
 
 
 def _mediapipe_version() -> str:
@@ -152,8 +169,9 @@ def _mediapipe_version() -> str:
 
 def load_result(out_dir: str | Path) -> tuple[PoseSequence, dict[str, Any]]:
     """The pose sequence and summary of a finished analysis folder."""
-    from rom.sequence import load
     import json
+
+    from rom.sequence import load
 
     out = Path(out_dir)
     return load(out / OUTPUT_FILES["pose"]), json.loads((out / OUTPUT_FILES["summary"]).read_text())

@@ -106,7 +106,7 @@ class PoseSequence:
 
     def with_arrays(self, **arrays: np.ndarray) -> PoseSequence:
         """A new sequence with some arrays replaced (the original is untouched)."""
-        return replace(self, **arrays)
+        return replace(self, **arrays)  # type: ignore[arg-type]
 
     def slice(self, start: int, stop: int) -> PoseSequence:
         """Frames ``start:stop`` as a new sequence."""
@@ -158,7 +158,7 @@ def load(path: str | Path) -> PoseSequence:
                 visibility=z["visibility"],
                 presence=z["presence"],
                 time_s=z["time_s"],
-                image_size_px=tuple(meta["image_size_px"]),  # type: ignore[arg-type]
+                image_size_px=(int(meta["image_size_px"][0]), int(meta["image_size_px"][1])),
                 source=meta.get("source", {}),
                 model=meta.get("model", {}),
             )

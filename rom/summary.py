@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -79,7 +79,12 @@ def basic_stats(angles: AngleSeries) -> dict[str, dict[str, float]]:
         ok = np.isfinite(x)
         lo = float(np.min(x[ok])) if ok.any() else float("nan")
         hi = float(np.max(x[ok])) if ok.any() else float("nan")
-        out[name] = {"min_deg": lo, "max_deg": hi, "range_deg": hi - lo, "valid_fraction": valid_fraction(x)}
+        out[name] = {
+            "min_deg": lo,
+            "max_deg": hi,
+            "range_deg": hi - lo,
+            "valid_fraction": valid_fraction(x),
+        }
     return out
 
 
@@ -144,7 +149,9 @@ def build_summary(
     if protocol is not None:
         cols = [c for c in protocol.angles if c in angles.names]
         warnings += check_view(
-            view, protocol.views, protocol.required_landmarks(_filmed_side(protocol, view)),
+            view,
+            protocol.views,
+            protocol.required_landmarks(_filmed_side(protocol, view)),
             protocol=protocol.name,
         )
     else:
@@ -155,7 +162,7 @@ def build_summary(
     # Each angle's own notes (gaps, no neutral, peak at the edge) stay in rom[col]["warnings"].
     doc: dict[str, Any] = {
         "rom_version": version,
-        "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         "source": seq.source,
         "model": seq.model,
         "settings": config,

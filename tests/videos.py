@@ -32,7 +32,7 @@ def write_video(
     for i, img in enumerate(frames):
         vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(img), format="rgb24")
         t = times_s[i] if times_s is not None else i / fps
-        vf.pts = int(round(t * 1000))
+        vf.pts = round(t * 1000)
         vf.time_base = Fraction(1, 1000)
         for p in stream.encode(vf):
             container.mux(p)
@@ -52,7 +52,9 @@ def marker_frames(n: int, h: int = 64, w: int = 96) -> list[np.ndarray]:
     return out
 
 
-def transform_video(src: Path, dst: Path, fn, *, max_frames: int | None = None, fps: float | None = None) -> Path:
+def transform_video(
+    src: Path, dst: Path, fn, *, max_frames: int | None = None, fps: float | None = None
+) -> Path:
     """Re-encode ``src`` with ``fn(rgb) -> rgb`` applied to each frame (mirror, rotate,
     resize, crop); keeps the timestamps. ``fps`` (e.g. half the rate) drops frames."""
     frames, times = [], []
@@ -67,7 +69,7 @@ def transform_video(src: Path, dst: Path, fn, *, max_frames: int | None = None, 
             last = t
             frames.append(fn(np.ascontiguousarray(f.to_ndarray(format="rgb24"))))
             times.append(t)
-    rate = int(round(fps)) if fps else 30
+    rate = round(fps) if fps else 30
     h, w = frames[0].shape[:2]
     frames = [f[: h // 2 * 2, : w // 2 * 2] for f in frames]
     return write_video(dst, frames, times_s=[t - times[0] for t in times], fps=rate)

@@ -28,7 +28,7 @@ try:
 except ModuleNotFoundError:  # pragma: no cover - Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
-from rom.errors import ConfigError
+from rom.errors import ConfigError, read_user_text
 from rom.landmarks import LANDMARK_NAMES
 from rom.metrics import catalogue
 
@@ -342,13 +342,7 @@ def _packaged() -> _Source:
 
 def _user(path: Path) -> _Source:
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{p}: protocol file not found") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ConfigError(f"{p}: cannot read protocol file: {e}") from None
-    return _Source(str(p), text)
+    return _Source(str(p), read_user_text(p, "protocol file", ConfigError))
 
 
 def load_protocols(extra_path: Path | str | None = None) -> dict[str, Protocol]:

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import queue
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -163,7 +163,9 @@ def resolve_start(
     for k in order:
         if not window[k]:
             return None
-        pick = choose_person([(c[:, :2], p.visibility) for c, p in window[k]], frame_size_px, choice)
+        pick = choose_person(
+            [(c[:, :2], p.visibility) for c, p in window[k]], frame_size_px, choice
+        )
         if pick is None:
             continue
         chosen: list[Candidate | None] = [None] * len(window)
@@ -246,10 +248,14 @@ def extract_poses(
         # around them and start the track from that closer look.
         if chosen[-1] is not None:
             closer = _detect_in_crop(single, frame, crop_box(t, size, frame.time_s))
-            if closer and _inside(torso_centre(closer[0][0][:, :2]), body_box(xyz[:, :2], p.visibility)):
+            if closer and _inside(
+                torso_centre(closer[0][0][:, :2]), body_box(xyz[:, :2], p.visibility)
+            ):
                 accepted[-1] = closer[0]
                 xyz, p = closer[0]
-        return update_track(None, xyz[:, :2], p.visibility, frame.time_s, appearance(frame.rgb, xyz[:, :2]))
+        return update_track(
+            None, xyz[:, :2], p.visibility, frame.time_s, appearance(frame.rgb, xyz[:, :2])
+        )
 
     try:
         for frame in prefetch:
@@ -261,7 +267,10 @@ def extract_poses(
                 accepted.append(None)
                 if cands and first_seen_s is None:
                     first_seen_s = frame.time_s
-                if first_seen_s is not None and frame.time_s - first_seen_s >= settings.search_window_s:
+                if (
+                    first_seen_s is not None
+                    and frame.time_s - first_seen_s >= settings.search_window_s
+                ):
                     track = start_track(frame)
                     if track is None:  # choice not met yet: slide the window on
                         window_start += len(window) - 1
@@ -286,7 +295,10 @@ def extract_poses(
                             found is None
                             and not _near_any(xyz[:, :2], rejected)
                             and is_same_person(
-                                track, xyz[:, :2], hist, frame.time_s,
+                                track,
+                                xyz[:, :2],
+                                hist,
+                                frame.time_s,
                                 max_appearance_distance=settings.max_appearance_distance,
                             )
                         ):
@@ -327,7 +339,9 @@ def _to_sequence(
     source_meta: dict[str, object],
     model_meta: dict[str, object],
 ) -> PoseSequence:
-    seq = PoseSequence.empty(len(times), size, np.asarray(times, float), source=source_meta, model=model_meta)
+    seq = PoseSequence.empty(
+        len(times), size, np.asarray(times, float), source=source_meta, model=model_meta
+    )
     for i, item in enumerate(accepted):
         if item is not None:
             xyz, p = item

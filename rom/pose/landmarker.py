@@ -6,8 +6,10 @@ pose from one frame to the next (the detector runs only when tracking is lost).
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 import numpy as np
 
@@ -69,7 +71,7 @@ class Landmarker:
         import mediapipe as mp
 
         # MediaPipe wants strictly increasing integer milliseconds.
-        ms = max(int(round(time_s * 1000.0)), self._last_ms + 1)
+        ms = max(round(time_s * 1000.0), self._last_ms + 1)
         self._last_ms = ms
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
         result = self._lm.detect_for_video(image, ms)
@@ -94,14 +96,14 @@ class Landmarker:
                 self._lm.close()
             self._lm = None
 
-    def __enter__(self) -> Landmarker:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def __del__(self) -> None:  # closed explicitly normally; this only avoids a leak
-        try:
+    def __del__(self) -> None:
+        # Closed explicitly normally; this only avoids a leak. At interpreter shutdown
+        # there is nobody left to report a failure to.
+        with contextlib.suppress(Exception):
             self.close()
-        except Exception:  # noqa: BLE001 - interpreter shutdown: nothing left to report to
-            pass

@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Self
 
 import numpy as np
 
@@ -67,7 +68,7 @@ class FrameSource:
     def close(self) -> None:
         pass
 
-    def __enter__(self) -> FrameSource:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -111,14 +112,16 @@ class VideoFileSource(FrameSource):
         cc = stream.codec_context
         if not cc.width or not cc.height:
             self._container.close()
-            raise VideoError(f"{self.path.name}: the video stream has no frame size; the file is damaged")
+            raise VideoError(
+                f"{self.path.name}: the video stream has no frame size; the file is damaged"
+            )
         fps = float(stream.average_rate or stream.guessed_rate or 0) or 30.0
         duration = (
             float(stream.duration * stream.time_base)
             if stream.duration and stream.time_base
             else (self._container.duration / 1e6 if self._container.duration else None)
         )
-        n = stream.frames or (int(round(duration * fps)) if duration else None)
+        n = stream.frames or (round(duration * fps) if duration else None)
         rotation = self._rotation_from_first_frame()
         w, h = (cc.width, cc.height) if rotation % 180 == 0 else (cc.height, cc.width)
         self.info = VideoInfo(
@@ -147,10 +150,12 @@ class VideoFileSource(FrameSource):
             ) from exc
         if first is None:
             self._container.close()
-            raise VideoError(f"{self.path.name} contains no decodable frame; the file is empty or truncated")
+            raise VideoError(
+                f"{self.path.name} contains no decodable frame; the file is empty or truncated"
+            )
         self._first = first
         rot = getattr(first, "rotation", 0) or 0
-        return int(round(rot / 90.0)) * 90 % 360
+        return round(rot / 90.0) * 90 % 360
 
     def __iter__(self) -> Iterator[Frame]:
         import av
@@ -190,7 +195,7 @@ class VideoFileSource(FrameSource):
             yield Frame(index, ts, _upright(rgb, self.info.rotation_deg))
             index += 1
 
-    def _decode_all(self) -> Iterator[object]:
+    def _decode_all(self) -> Iterator[Any]:
         yield self._first
         del self._first
         yield from self._container.decode(self._stream)
@@ -261,7 +266,9 @@ class ImageFolderSource(FrameSource):
         if first is None:
             raise InputError(f"cannot read image {self.files[0]}; the file is damaged")
         h, w = first.shape[:2]
-        self.info = VideoInfo(str(self.folder), "images", w, h, fps, len(self.files), len(self.files) / fps)
+        self.info = VideoInfo(
+            str(self.folder), "images", w, h, fps, len(self.files), len(self.files) / fps
+        )
 
     def __iter__(self) -> Iterator[Frame]:
         import cv2
@@ -295,7 +302,9 @@ def _check_file(path: Path) -> None:
     if not path.is_file():
         raise InputError(f"{path} is not a file; give a video file")
     if path.stat().st_size == 0:
-        raise VideoError(f"{path.name} is empty (0 bytes); the copy or recording failed, record again")
+        raise VideoError(
+            f"{path.name} is empty (0 bytes); the copy or recording failed, record again"
+        )
 
 
 def _reason(exc: BaseException) -> str:

@@ -55,7 +55,9 @@ class Track:
     appearance: np.ndarray | None = None
 
 
-def body_box(xy_px: np.ndarray, visibility: np.ndarray, *, min_visibility: float = 0.2) -> np.ndarray:
+def body_box(
+    xy_px: np.ndarray, visibility: np.ndarray, *, min_visibility: float = 0.2
+) -> np.ndarray:
     """Bounding box (x0, y0, x1, y1) in pixels of the landmarks seen well enough."""
     keep = visibility >= min_visibility
     pts = xy_px[keep] if keep.sum() >= 4 else xy_px
@@ -64,9 +66,9 @@ def body_box(xy_px: np.ndarray, visibility: np.ndarray, *, min_visibility: float
 
 def torso_size(xy_px: np.ndarray) -> float:
     """Mean shoulder-to-hip distance in pixels (a scale that does not change with arm poses)."""
-    left = np.linalg.norm(xy_px[_LS] - xy_px[_LH])
-    right = np.linalg.norm(xy_px[_RS] - xy_px[_RH])
-    width = np.linalg.norm(xy_px[_LS] - xy_px[_RS])
+    left = float(np.linalg.norm(xy_px[_LS] - xy_px[_LH]))
+    right = float(np.linalg.norm(xy_px[_RS] - xy_px[_RH]))
+    width = float(np.linalg.norm(xy_px[_LS] - xy_px[_RS]))
     return float(max((left + right) / 2.0, width, 1.0))
 
 
@@ -74,7 +76,9 @@ def torso_centre(xy_px: np.ndarray) -> np.ndarray:
     return xy_px[_TORSO].mean(axis=0)
 
 
-def initial_score(xy_px: np.ndarray, visibility: np.ndarray, frame_size_px: tuple[int, int]) -> float:
+def initial_score(
+    xy_px: np.ndarray, visibility: np.ndarray, frame_size_px: tuple[int, int]
+) -> float:
     """Largest-and-most-central score: body height as a fraction of the frame, weighted
     down with the distance of the body's centre from the frame's centre (horizontal
     distance counts four times more than vertical: people stand low in portrait frames)."""
@@ -228,7 +232,9 @@ def update_track(
     return new if track is None else replace(track, **new.__dict__)
 
 
-def appearance(rgb: np.ndarray, xy_px: np.ndarray, *, bins: tuple[int, int] = (16, 8)) -> np.ndarray | None:
+def appearance(
+    rgb: np.ndarray, xy_px: np.ndarray, *, bins: tuple[int, int] = (16, 8)
+) -> np.ndarray | None:
     """Hue-saturation histogram (normalised to sum 1) of the torso quadrilateral
     (shoulders and hips) in an RGB frame, or None if the torso is not in the frame."""
     import cv2

@@ -21,13 +21,20 @@ SAMPLE = ROOT / "sample_videos" / "arm_raises_front_1768x994_30fps.mp4"
 MEDIAPIPE_NOISE = ("I0000", "W0000", "INFO:", "inference_runner", "landmark_projection", "absl::")
 
 
-def run_rom(*args: str, model: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+def run_rom(
+    *args: str, model: Path | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess:
     env = dict(os.environ)
     if model is not None:
         env["ROM_MODEL_PATH"] = str(model)
     return subprocess.run(
-        [sys.executable, "-m", "rom.cli", *args], capture_output=True, text=True, env=env,
-        timeout=timeout, cwd=ROOT,
+        [sys.executable, "-m", "rom.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=timeout,
+        cwd=ROOT,
     )
 
 
@@ -44,7 +51,9 @@ def assert_one_line_error(proc: subprocess.CompletedProcess, code: int, *words: 
 @pytest.fixture(scope="module")
 def sample_result(tmp_path_factory, shared_model) -> tuple[subprocess.CompletedProcess, Path]:
     out = tmp_path_factory.mktemp("sample")
-    proc = run_rom("analyze", str(SAMPLE), "--out", str(out), "--overlay", "--quiet", model=shared_model)
+    proc = run_rom(
+        "analyze", str(SAMPLE), "--out", str(out), "--overlay", "--quiet", model=shared_model
+    )
     return proc, out
 
 
@@ -62,9 +71,15 @@ def test_analyze_sample_clip_writes_every_output(sample_result) -> None:
         rows = list(csv.reader(fh))
     header = rows[0]
     assert header[:2] == ["frame", "time_s"]
-    for col in ("elbow_flexion_left_deg", "shoulder_elevation_right_deg", "hip_flexion_left_deg",
-                "knee_flexion_right_deg", "trunk_inclination_deg", "head_tilt_deg",
-                "shoulder_abduction_left_3d_deg"):
+    for col in (
+        "elbow_flexion_left_deg",
+        "shoulder_elevation_right_deg",
+        "hip_flexion_left_deg",
+        "knee_flexion_right_deg",
+        "trunk_inclination_deg",
+        "head_tilt_deg",
+        "shoulder_abduction_left_3d_deg",
+    ):
         assert col in header
     assert len(rows) - 1 == 150
     times = [float(r[1]) for r in rows[1:]]
@@ -122,7 +137,9 @@ def test_missing_path(tmp_path: Path) -> None:
 def test_not_a_video(tmp_path: Path) -> None:
     f = tmp_path / "notes.mp4"
     f.write_text("hello\n" * 100)
-    assert_one_line_error(run_rom("analyze", str(f), "--out", str(tmp_path / "o")), 2, "cannot open")
+    assert_one_line_error(
+        run_rom("analyze", str(f), "--out", str(tmp_path / "o")), 2, "cannot open"
+    )
 
 
 def test_zero_byte_video(tmp_path: Path) -> None:
@@ -159,8 +176,10 @@ def test_truncated_video_keeps_what_was_decoded(tmp_path: Path, shared_model: Pa
 @pytest.mark.slow
 def test_clip_with_nobody(tmp_path: Path, shared_model: Path) -> None:
     rng = np.random.default_rng(0)
-    frames = [np.full((240, 320, 3), 90, np.uint8) + rng.integers(0, 20, (240, 320, 3), np.uint8)
-              for _ in range(20)]
+    frames = [
+        np.full((240, 320, 3), 90, np.uint8) + rng.integers(0, 20, (240, 320, 3), np.uint8)
+        for _ in range(20)
+    ]
     clip = write_video(tmp_path / "empty_room.mp4", frames)
     out = tmp_path / "o"
     proc = run_rom("analyze", str(clip), "--out", str(out), model=shared_model)
@@ -183,15 +202,25 @@ def test_person_leaves_half_way(tmp_path: Path, shared_dir: Path, shared_model: 
 
 
 def test_unknown_protocol(tmp_path: Path) -> None:
-    proc = run_rom("analyze", str(SAMPLE), "--out", str(tmp_path / "o"), "--protocol", "shoulder-flexon")
+    proc = run_rom(
+        "analyze", str(SAMPLE), "--out", str(tmp_path / "o"), "--protocol", "shoulder-flexon"
+    )
     assert_one_line_error(proc, 2, "shoulder-flexon")
 
 
 def test_malformed_protocols_file(tmp_path: Path) -> None:
     bad = tmp_path / "mine.toml"
     bad.write_text('[my-test]\ntitle = "x"\nviews = ["front"\n')
-    proc = run_rom("analyze", str(SAMPLE), "--out", str(tmp_path / "o"), "--protocol", "my-test",
-                   "--protocols-file", str(bad))
+    proc = run_rom(
+        "analyze",
+        str(SAMPLE),
+        "--out",
+        str(tmp_path / "o"),
+        "--protocol",
+        "my-test",
+        "--protocols-file",
+        str(bad),
+    )
     assert_one_line_error(proc, 2, "mine.toml", "line")
 
 

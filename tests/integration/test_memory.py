@@ -22,8 +22,13 @@ print(seq.n_frames, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
 def _peak_rss_kb(clip: Path, model: Path) -> tuple[int, int]:
-    out = subprocess.run([sys.executable, "-c", SCRIPT, str(clip), str(model)], capture_output=True,
-                         text=True, check=True, timeout=600)
+    out = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(clip), str(model)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
     n, rss = out.stdout.split()
     return int(n), int(rss)
 
@@ -32,7 +37,7 @@ def _peak_rss_kb(clip: Path, model: Path) -> tuple[int, int]:
 def test_peak_memory_does_not_grow_with_clip_length(tmp_path: Path, shared_model: Path) -> None:
     def frame(i: int) -> np.ndarray:
         img = np.full((720, 960, 3), 120, np.uint8)
-        img[300:400, (i * 7) % 860:(i * 7) % 860 + 100] = (200, 80, 40)  # a moving box
+        img[300:400, (i * 7) % 860 : (i * 7) % 860 + 100] = (200, 80, 40)  # a moving box
         return img
 
     short = write_video(tmp_path / "short.mp4", [frame(i) for i in range(30)])

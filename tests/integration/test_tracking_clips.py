@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -47,15 +48,19 @@ def assert_no_switch(seq: PoseSequence) -> None:
     a torso: a switch to another person would (the people here are further apart)."""
     c = centres(seq)
     idx = np.flatnonzero(seq.detected)
-    for a, b in zip(idx[:-1], idx[1:]):
+    for a, b in itertools.pairwise(idx):
         if b == a + 1:
             size = torso_size(seq.image_xyz[a, :, :2])
             jump = np.linalg.norm(c[b] - c[a])
-            assert jump < 0.75 * size, f"torso jumped {jump:.0f} px (torso {size:.0f} px) at frame {b}"
+            assert jump < 0.75 * size, (
+                f"torso jumped {jump:.0f} px (torso {size:.0f} px) at frame {b}"
+            )
 
 
 @pytest.mark.slow
-def test_outdoor_clip_follows_the_man_on_the_box_not_the_walking_woman(shared_dir, shared_model) -> None:
+def test_outdoor_clip_follows_the_man_on_the_box_not_the_walking_woman(
+    shared_dir, shared_model
+) -> None:
     seq = track(shared_dir, shared_model, OUTDOOR)
     c = centres(seq)
     # The man stands on the box (x about 600-900 px, upper half of the frame) until he
@@ -109,8 +114,9 @@ def test_person_chosen_by_a_point_is_followed(shared_dir, shared_model) -> None:
 
     woman = np.array(LAB_START[1][1], float)
     with open_source(shared_dir / "clips" / LAB.format(1)) as src:
-        seq = extract_poses(src, shared_model,
-                            settings=ExtractSettings(person=PersonChoice(point_px=tuple(woman))))
+        seq = extract_poses(
+            src, shared_model, settings=ExtractSettings(person=PersonChoice(point_px=tuple(woman)))
+        )
     hips = seq.image_xyz[:, [23, 24], :2].mean(axis=1)
     first = np.flatnonzero(seq.detected)[0]
     assert np.linalg.norm(hips[first] - woman) < 150

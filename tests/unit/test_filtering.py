@@ -12,8 +12,8 @@ from hypothesis.extra.numpy import arrays
 
 from rom.errors import ConfigError, RomWarning
 from rom.metrics.filtering import (
-    bound_unsigned,
     FilterSettings,
+    bound_unsigned,
     filter_angles,
     hampel,
     hampel_mask,
@@ -300,7 +300,11 @@ def test_unsigned_angles_never_filter_below_zero() -> None:
     read negative, while a signed angle keeps its sign."""
     t = np.arange(120) / 30
     elbow = np.where((t > 1) & (t < 2), 120.0, 0.0)
-    a = AngleSeries(t, ("elbow_flexion_left_deg", "shoulder_flexion_left_deg"), np.column_stack([elbow, elbow - 10]))
+    a = AngleSeries(
+        t,
+        ("elbow_flexion_left_deg", "shoulder_flexion_left_deg"),
+        np.column_stack([elbow, elbow - 10]),
+    )
     filtered = filter_angles(a, FilterSettings(hampel=False))
     assert np.nanmin(filtered["elbow_flexion_left_deg"]) < 0.0  # the overshoot is real
     out = bound_unsigned(filtered)

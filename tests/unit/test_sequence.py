@@ -13,8 +13,13 @@ from rom.sequence import PoseSequence, load, save
 
 def _seq(n: int = 5) -> PoseSequence:
     rng = np.random.default_rng(0)
-    s = PoseSequence.empty(n, (640, 480), np.arange(n) / 30.0, source={"path": "x.mp4", "fps": 30.0},
-                           model={"variant": "full"})
+    s = PoseSequence.empty(
+        n,
+        (640, 480),
+        np.arange(n) / 30.0,
+        source={"path": "x.mp4", "fps": 30.0},
+        model={"variant": "full"},
+    )
     s.image_xyz[1:] = rng.normal(size=(n - 1, 33, 3)).astype(np.float32)
     s.world_xyz[1:] = rng.normal(size=(n - 1, 33, 3)).astype(np.float32)
     s.visibility[1:] = rng.uniform(size=(n - 1, 33)).astype(np.float32)
@@ -33,9 +38,17 @@ def test_round_trip_is_lossless(tmp_path: Path) -> None:
 
 
 def test_shape_errors_say_what_was_expected() -> None:
-    with pytest.raises(ValueError, match=r"image_xyz must have shape \(5, 33, 3\), got \(5, 17, 3\)"):
-        PoseSequence(np.zeros((5, 17, 3)), np.zeros((5, 33, 3)), np.zeros((5, 33)), np.zeros((5, 33)),
-                     np.arange(5.0), (1, 1))
+    with pytest.raises(
+        ValueError, match=r"image_xyz must have shape \(5, 33, 3\), got \(5, 17, 3\)"
+    ):
+        PoseSequence(
+            np.zeros((5, 17, 3)),
+            np.zeros((5, 33, 3)),
+            np.zeros((5, 33)),
+            np.zeros((5, 33)),
+            np.arange(5.0),
+            (1, 1),
+        )
 
 
 def test_time_must_increase() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -72,7 +73,10 @@ def test_truncated_video_keeps_decoded_frames_and_says_why(tmp_path: Path) -> No
     import av
 
     fast = tmp_path / "fast.mp4"
-    with av.open(str(full)) as inp, av.open(str(fast), "w", options={"movflags": "+faststart"}) as out:
+    with (
+        av.open(str(full)) as inp,
+        av.open(str(fast), "w", options={"movflags": "+faststart"}) as out,
+    ):
         s = out.add_stream_from_template(inp.streams.video[0])
         for pkt in inp.demux(inp.streams.video[0]):
             if pkt.dts is not None:
@@ -127,7 +131,7 @@ def test_camera_source_reads_frames_with_wall_clock_times(tmp_path: Path) -> Non
     with CameraSource(str(path)) as src:
         frames = list(src)
     assert len(frames) == 5
-    assert all(b.time_s > a.time_s for a, b in zip(frames, frames[1:]))
+    assert all(b.time_s > a.time_s for a, b in itertools.pairwise(frames))
     assert _marker_corner(frames[0].rgb) == ("top", "left")
 
 

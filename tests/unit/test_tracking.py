@@ -27,11 +27,26 @@ def stick_person(cx: float, top: float, height: float) -> np.ndarray:
     xy[:11] = (cx, top + 0.5 * u)
     xy[I["left_shoulder"]] = (cx + u, top + 1.5 * u)
     xy[I["right_shoulder"]] = (cx - u, top + 1.5 * u)
-    xy[I["left_elbow"]], xy[I["right_elbow"]] = (cx + 1.2 * u, top + 3 * u), (cx - 1.2 * u, top + 3 * u)
-    xy[[I["left_wrist"], I["left_pinky"], I["left_index"], I["left_thumb"]]] = (cx + 1.3 * u, top + 4.3 * u)
-    xy[[I["right_wrist"], I["right_pinky"], I["right_index"], I["right_thumb"]]] = (cx - 1.3 * u, top + 4.3 * u)
-    xy[I["left_hip"]], xy[I["right_hip"]] = (cx + 0.7 * u, top + 4.5 * u), (cx - 0.7 * u, top + 4.5 * u)
-    xy[I["left_knee"]], xy[I["right_knee"]] = (cx + 0.7 * u, top + 6.2 * u), (cx - 0.7 * u, top + 6.2 * u)
+    xy[I["left_elbow"]], xy[I["right_elbow"]] = (
+        (cx + 1.2 * u, top + 3 * u),
+        (cx - 1.2 * u, top + 3 * u),
+    )
+    xy[[I["left_wrist"], I["left_pinky"], I["left_index"], I["left_thumb"]]] = (
+        cx + 1.3 * u,
+        top + 4.3 * u,
+    )
+    xy[[I["right_wrist"], I["right_pinky"], I["right_index"], I["right_thumb"]]] = (
+        cx - 1.3 * u,
+        top + 4.3 * u,
+    )
+    xy[I["left_hip"]], xy[I["right_hip"]] = (
+        (cx + 0.7 * u, top + 4.5 * u),
+        (cx - 0.7 * u, top + 4.5 * u),
+    )
+    xy[I["left_knee"]], xy[I["right_knee"]] = (
+        (cx + 0.7 * u, top + 6.2 * u),
+        (cx - 0.7 * u, top + 6.2 * u),
+    )
     for side, s in (("left", 1), ("right", -1)):
         for n in ("ankle", "heel", "foot_index"):
             xy[I[f"{side}_{n}"]] = (cx + s * 0.7 * u, top + 8 * u)
@@ -117,7 +132,9 @@ def test_crop_box_surrounds_the_person_and_grows_while_lost() -> None:
     xy = stick_person(960, 300, 400)
     tr = _track(xy)
     x0, y0, x1, y1 = crop_box(tr, FRAME, 0.0)
-    assert x0 < xy[:, 0].min() and x1 > xy[:, 0].max() and y0 < xy[:, 1].min() and y1 > xy[:, 1].max()
+    assert (
+        x0 < xy[:, 0].min() and x1 > xy[:, 0].max() and y0 < xy[:, 1].min() and y1 > xy[:, 1].max()
+    )
     later = crop_box(tr, FRAME, 1.0)
     assert (later[2] - later[0]) > (x1 - x0)
     assert crop_box(tr, FRAME, 30.0) == (0, 0, *FRAME)
@@ -125,7 +142,9 @@ def test_crop_box_surrounds_the_person_and_grows_while_lost() -> None:
 
 def test_mask_others_hides_the_bystander_but_not_the_person() -> None:
     crop = np.full((100, 200, 3), 10, np.uint8)
-    out = mask_others(crop, (100, 0), [np.array([200.0, 0, 260, 50])], np.array([140.0, 0, 210, 100]))
+    out = mask_others(
+        crop, (100, 0), [np.array([200.0, 0, 260, 50])], np.array([140.0, 0, 210, 100])
+    )
     assert (out[0:50, 111:150] == 127).all()  # bystander region (outside the person's box)
     assert (out[:, 40:110] == 10).all()  # the person's box is untouched
     assert (crop == 10).all()  # the input is not modified
