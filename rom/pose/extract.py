@@ -285,9 +285,11 @@ def extract_poses(
                 # the multi-pose one looks at the same region for the analysed person.
                 assert single is not None
                 # The rescue pass is for a bystander in the way of a person just seen; once
-                # the person has been gone a while it would only slow every frame down.
+                # the person has been gone a while it runs on every 6th frame only, so
+                # that a long absence does not slow every frame down.
                 fresh = frame.time_s - track.time_s <= settings.rescue_within_s
-                passes = ((single, others), (search, None)) if fresh else ((single, others),)
+                rescue = fresh or frame.index % 6 == 0
+                passes = ((single, others), (search, None)) if rescue else ((single, others),)
                 for landmarker, mask in passes:
                     for xyz, p in _detect_in_crop(landmarker, frame, box, mask, keep):
                         hist = appearance(frame.rgb, xyz[:, :2])
