@@ -31,6 +31,7 @@ from rom.pose.tracking import (
     body_box,
     choose_person,
     crop_box,
+    is_consistent,
     is_same_person,
     mask_others,
     torso_centre,
@@ -58,6 +59,10 @@ class ExtractSettings:
     max_appearance_distance: float = 0.6
     #: the multi-pose rescue pass runs only while the person was seen this recently (s)
     rescue_within_s: float = 0.5
+    #: a track younger than this many accepted poses restarts from a pose it rejected in
+    #: this many consecutive frames at the person's place (a bad first pose)
+    reseed_within_n: int = 10
+    reseed_after_frames: int = 3
     queue_frames: int = 8
 
 
@@ -211,6 +216,8 @@ def extract_poses(
     window_start = 0  # index in `accepted` of the window's first frame
     first_seen_s: float | None = None
     others: list[np.ndarray] = []  # boxes of bystanders MediaPipe locked onto last frame
+    streak: list[Candidate] = []  # steady poses a young track keeps rejecting
+    frame_interval_s = 1.0 / info.fps if info.fps else 0.0
     last_frame: Frame | None = None
 
     prefetch = _Prefetch(source, settings.queue_frames)
@@ -240,22 +247,20 @@ def extract_poses(
             return None
         single = single_future.result()
         accepted[window_start:] = chosen
-        last = next((c for c in reversed(chosen) if c is not None), None)
-        assert last is not None
-        xyz, p = last
-        t = Track(xyz[:, :2], p.visibility, frame.time_s, torso_size(xyz[:, :2]))
-        # A whole-frame pose of a small person is coarse: look again at the region
-        # around them and start the track from that closer look.
-        if chosen[-1] is not None:
+        last_i = max(i for i, c in enumerate(chosen) if c is not None)
+        xyz, p = chosen[last_i]  # type: ignore[misc]
+        seen_s = times[window_start + last_i]
+        hist = None
+        if last_i == len(chosen) - 1:
+            # A whole-frame pose of a small person is coarse: look again at the region
+            # around them and start the track from that closer look, if it agrees.
+            t = Track(xyz[:, :2], p.visibility, seen_s, torso_size(xyz[:, :2]))
             closer = _detect_in_crop(single, frame, crop_box(t, size, frame.time_s))
-            if closer and _inside(
-                torso_centre(closer[0][0][:, :2]), body_box(xyz[:, :2], p.visibility)
-            ):
+            if closer and is_consistent(xyz[:, :2], closer[0][0][:, :2]):
                 accepted[-1] = closer[0]
                 xyz, p = closer[0]
-        return update_track(
-            None, xyz[:, :2], p.visibility, frame.time_s, appearance(frame.rgb, xyz[:, :2])
-        )
+            hist = appearance(frame.rgb, xyz[:, :2])
+        return update_track(None, xyz[:, :2], p.visibility, seen_s, hist)
 
     try:
         for frame in prefetch:
@@ -290,8 +295,12 @@ def extract_poses(
                 fresh = frame.time_s - track.time_s <= settings.rescue_within_s
                 rescue = fresh or frame.index % 6 == 0
                 passes = ((single, others), (search, None)) if rescue else ((single, others),)
+                single_poses: list[Candidate] = []
                 for landmarker, mask in passes:
-                    for xyz, p in _detect_in_crop(landmarker, frame, box, mask, keep):
+                    poses = _detect_in_crop(landmarker, frame, box, mask, keep)
+                    if landmarker is single:
+                        single_poses = poses
+                    for xyz, p in poses:
                         hist = appearance(frame.rgb, xyz[:, :2])
                         if (
                             found is None
@@ -302,6 +311,7 @@ def extract_poses(
                                 hist,
                                 frame.time_s,
                                 max_appearance_distance=settings.max_appearance_distance,
+                                frame_interval_s=frame_interval_s,
                             )
                         ):
                             found = (xyz, p, hist)
@@ -315,8 +325,32 @@ def extract_poses(
                     xyz, p, hist = found
                     track = update_track(track, xyz[:, :2], p.visibility, frame.time_s, hist)
                     accepted.append((xyz, p))
+                    streak = []
                 else:
-                    accepted.append(None)
+                    # A young track may have started from a bad pose (coarse, or two
+                    # people mixed) and then rejects the person: when the landmarker keeps
+                    # returning one steady body where the person was, restart from it.
+                    steady = (
+                        track.n_accepted < settings.reseed_within_n
+                        and len(single_poses) == 1
+                        and _inside(torso_centre(single_poses[0][0][:, :2]), keep)
+                        and (
+                            not streak
+                            or is_consistent(streak[-1][0][:, :2], single_poses[0][0][:, :2])
+                        )
+                    )
+                    if steady:
+                        streak = [*streak, single_poses[0]]
+                    elif single_poses:  # a frame with nobody does not break the streak
+                        streak = []
+                    if len(streak) >= settings.reseed_after_frames:
+                        xyz, p = streak[-1]
+                        hist = appearance(frame.rgb, xyz[:, :2])
+                        track = update_track(None, xyz[:, :2], p.visibility, frame.time_s, hist)
+                        accepted.append((xyz, p))
+                        streak = []
+                    else:
+                        accepted.append(None)
             if on_frame is not None:
                 on_frame(frame.index)
         if track is None and window and last_frame is not None:

@@ -13,7 +13,7 @@ histogram). The extraction loop (:mod:`rom.pose.extract`) calls them each frame:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -53,6 +53,8 @@ class Track:
     time_s: float
     size_px: float
     appearance: np.ndarray | None = None
+    #: poses accepted since the track was (re)started: a young track may be re-seeded
+    n_accepted: int = 1
 
 
 def body_box(
@@ -174,6 +176,21 @@ def mask_others(
     return out
 
 
+def is_consistent(
+    ref_xy_px: np.ndarray,
+    xy_px: np.ndarray,
+    *,
+    max_shift_sizes: float = 0.35,
+    max_ratio: float = 1.4,
+) -> bool:
+    """Whether two poses (33, 2 pixels) can be the same body: torso centres at most
+    ``max_shift_sizes`` torso sizes (of ``ref``) apart, torso sizes within ``max_ratio``."""
+    ref_size = torso_size(ref_xy_px)
+    moved = float(np.linalg.norm(torso_centre(xy_px) - torso_centre(ref_xy_px)))
+    ratio = torso_size(xy_px) / ref_size
+    return moved <= max_shift_sizes * ref_size and 1.0 / max_ratio <= ratio <= max_ratio
+
+
 def is_same_person(
     track: Track,
     xy_px: np.ndarray,
@@ -183,6 +200,7 @@ def is_same_person(
     max_speed_sizes_per_s: float = 3.0,
     max_appearance_distance: float = 0.6,
     reacquire_after_s: float = 0.05,
+    frame_interval_s: float = 0.0,
 ) -> bool:
     """Whether a new pose continues the track.
 
@@ -190,22 +208,23 @@ def is_same_person(
     ``max_speed_sizes_per_s`` torso sizes per second since the person was last seen.
     Size: the torso size may change by at most 40 % (more after a long loss).
     Clothing: the torso colour histogram must be within ``max_appearance_distance`` of
-    the track's after a loss longer than ``reacquire_after_s`` (0.85 otherwise; the
-    Bhattacharyya distance: 0 = same colours, 1 = none in common).
+    the track's after a loss (a gap longer than ``reacquire_after_s`` and than 1.5
+    frame intervals), 0.85 otherwise (the Bhattacharyya distance: 0 = same colours,
+    1 = none in common).
     """
     dt = max(time_s - track.time_s, 0.0)
-    size = torso_size(xy_px)
-    moved = float(np.linalg.norm(torso_centre(xy_px) - torso_centre(track.xy_px)))
-    if moved > track.size_px * (0.25 + max_speed_sizes_per_s * dt):
-        return False
-    ratio = size / track.size_px
-    limit = 1.4 if dt < 0.5 else 2.0
-    if not (1.0 / limit <= ratio <= limit):
+    if not is_consistent(
+        track.xy_px,
+        xy_px,
+        max_shift_sizes=0.25 + max_speed_sizes_per_s * dt,
+        max_ratio=1.4 if dt < 0.5 else 2.0,
+    ):
         return False
     # Lighting changes clothing colours from frame to frame (sun, shade): from one frame
     # to the next only a wholesale change counts; after a loss, colours must agree.
     if appearance is not None and track.appearance is not None:
-        limit_app = max_appearance_distance if dt > reacquire_after_s else 0.85
+        lost = dt > max(reacquire_after_s, 1.5 * frame_interval_s)
+        limit_app = max_appearance_distance if lost else 0.85
         if appearance_distance(appearance, track.appearance) > limit_app:
             return False
     return True
@@ -228,8 +247,8 @@ def update_track(
         hist = track.appearance  # an occluder's colours must not leak into the model
     else:
         hist = appearance_memory * track.appearance + (1.0 - appearance_memory) * appearance
-    new = Track(xy_px.copy(), visibility.copy(), time_s, torso_size(xy_px), hist)
-    return new if track is None else replace(track, **new.__dict__)
+    n = 1 if track is None else track.n_accepted + 1
+    return Track(xy_px.copy(), visibility.copy(), time_s, torso_size(xy_px), hist, n)
 
 
 def appearance(

@@ -122,3 +122,27 @@ def test_person_chosen_by_a_point_is_followed(shared_dir, shared_model) -> None:
     assert np.linalg.norm(hips[first] - woman) < 150
     assert seq.detected.mean() > 0.6
     assert_no_switch(seq)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", ["half_fps", "mirror"])
+def test_reencoded_copies_of_the_outdoor_clip_are_tracked(
+    tmp_path, shared_dir, shared_model, variant
+) -> None:
+    """Re-encoded copies (a phone's export, a lower frame rate) start the track from a
+    coarse whole-frame pose; the track must recover and follow the man, not lose him."""
+    from tests.videos import transform_video
+
+    src = shared_dir / "clips" / OUTDOOR
+    if variant == "half_fps":
+        clip = transform_video(src, tmp_path / "c.mp4", lambda f: f, max_frames=150, fps=15)
+    else:
+        clip = transform_video(src, tmp_path / "c.mp4", lambda f: f[:, ::-1], max_frames=150)
+    with open_source(clip) as s:
+        seq = extract_poses(s, shared_model)
+    assert seq.detected.mean() > 0.8
+    c = centres(seq)[seq.detected]
+    w = seq.image_size_px[0]
+    xs = c[:, 0] if variant == "half_fps" else w - c[:, 0]
+    assert ((xs > 550) & (xs < 950)).all()  # always the man on the box
+    assert_no_switch(seq)

@@ -159,3 +159,25 @@ def test_update_track_keeps_clothing_model_through_an_occluder() -> None:
     np.testing.assert_array_equal(tr2.appearance, red)
     tr3 = update_track(tr, xy, VIS, 0.03, 0.8 * red + 0.2 * np.roll(red, 1, axis=0))
     assert 0 < appearance_distance(tr3.appearance, red) < 0.5
+
+
+def test_is_consistent_checks_position_and_size() -> None:
+    from rom.pose.tracking import is_consistent
+
+    ref = stick_person(960, 200, 600)
+    assert is_consistent(ref, stick_person(990, 210, 620))
+    assert not is_consistent(ref, stick_person(960 + 300, 200, 600))  # another place
+    assert not is_consistent(ref, stick_person(960, 200, 300))  # half the size
+
+
+def test_consecutive_frames_at_a_low_frame_rate_are_not_a_loss() -> None:
+    """At 15 fps consecutive frames are 0.067 s apart: only the lenient frame-to-frame
+    colour check applies, not the strict one for coming back after a loss."""
+    a, b = np.zeros((16, 8), np.float32), np.zeros((16, 8), np.float32)
+    a[0, 7], b[0, 7], b[3, 2] = 1.0, 0.3, 0.7  # Bhattacharyya distance about 0.67
+    d = appearance_distance(a, b)
+    assert 0.6 < d < 0.85
+    tr = _track(stick_person(960, 200, 600), hist=a)
+    near = stick_person(970, 200, 600)
+    assert is_same_person(tr, near, b, 1 / 15, frame_interval_s=1 / 15)
+    assert not is_same_person(tr, near, b, 3 / 15, frame_interval_s=1 / 15)
