@@ -50,9 +50,9 @@ def bilateral_summary() -> dict:
             "neck_flexion_deg": right_flex,  # axial, not left/right: never paired
         },
     )
-    out = summarize_angles(angles)
+    out = summarize_angles(angles, peak_hold_s=0.0)  # exact synthetic peaks
     rot_angles = AngleSeries.from_dict(np.arange(len(rot)) / FPS, {"neck_rotation_deg": rot})
-    out.update(summarize_angles(rot_angles))
+    out.update(summarize_angles(rot_angles, peak_hold_s=0.0))
     return out
 
 

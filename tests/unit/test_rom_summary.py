@@ -40,6 +40,8 @@ def reps_trace(
 
 
 def summarize(x: np.ndarray, t: np.ndarray, **kw: Any) -> dict[str, Any]:
+    """Summary of synthetic traces whose sharp peaks are exact (no peak hold)."""
+    kw.setdefault("peak_hold_s", 0.0)
     return summarize_angle(
         x, t, positive_label="flexion (forwards)", negative_label="extension", **kw
     )
@@ -281,3 +283,19 @@ def test_settings_are_passed_through() -> None:
     )
     strict = summarize_angles(angles, prominence_deg=40.0)
     assert strict["knee_flexion_left_deg"]["directions"]["positive"]["n_reps"] == 0
+
+
+def test_a_one_frame_glitch_does_not_set_the_peak() -> None:
+    """With ``peak_hold_s`` the peak is the value held that long: a one-frame landmark
+    glitch of +40 deg on a movement to 90 deg is ignored, and a real smooth end of range
+    loses at most ~1 deg."""
+    t = np.arange(0, 6, 1 / 30)
+    x = np.where(t < 1, 0.0, 90 * np.sin(np.pi * (t - 1) / 4) ** 2)  # one 4 s movement
+    clean = summarize(x, t, peak_hold_s=0.1)["directions"]["positive"]["peak_deg"]
+    assert 89.0 < clean <= 90.0
+    glitch = x.copy()
+    glitch[95] += 40.0  # 3.17 s, near the end of range: one frame at 30 fps
+    s = summarize(glitch, t, peak_hold_s=0.1)["directions"]["positive"]
+    assert s["peak_deg"] == pytest.approx(clean, abs=0.01)
+    # Without the hold the glitch would have been the peak.
+    assert summarize(glitch, t, peak_hold_s=0.0)["directions"]["positive"]["peak_deg"] > 100
