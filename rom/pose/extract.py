@@ -217,6 +217,7 @@ def extract_poses(
     first_seen_s: float | None = None
     others: list[np.ndarray] = []  # boxes of bystanders MediaPipe locked onto last frame
     streak: list[Candidate] = []  # steady poses a young track keeps rejecting
+    last_rescue_s = -np.inf
     frame_interval_s = 1.0 / info.fps if info.fps else 0.0
     last_frame: Frame | None = None
 
@@ -290,13 +291,15 @@ def extract_poses(
                 # the multi-pose one looks at the same region for the analysed person.
                 assert single is not None
                 # The rescue pass is for a bystander in the way of a person just seen; once
-                # the person has been gone a while it runs on every 6th frame only, so
-                # that a long absence does not slow every frame down.
+                # the person has been gone a while it runs twice a second only, so that a
+                # long absence does not slow every frame down.
                 fresh = frame.time_s - track.time_s <= settings.rescue_within_s
-                rescue = fresh or frame.index % 6 == 0
+                rescue = fresh or frame.time_s - last_rescue_s >= 0.5
                 passes = ((single, others), (search, None)) if rescue else ((single, others),)
                 single_poses: list[Candidate] = []
                 for landmarker, mask in passes:
+                    if landmarker is search:
+                        last_rescue_s = frame.time_s
                     poses = _detect_in_crop(landmarker, frame, box, mask, keep)
                     if landmarker is single:
                         single_poses = poses

@@ -107,7 +107,9 @@ class VideoFileSource(FrameSource):
                 f"{self.path.name} has no video stream; give a video file (mp4, mov, avi, webm, mkv)"
             )
         stream = self._container.streams.video[0]
-        stream.thread_type = "AUTO"  # FFmpeg's own frame/slice threads decode ahead
+        # One FFmpeg thread: decoding runs ahead in rom's own thread on one core while
+        # MediaPipe infers on the other (FFmpeg's own threads measured 8 % slower).
+        stream.codec_context.thread_count = 1
         self._stream = stream
         cc = stream.codec_context
         if not cc.width or not cc.height:
