@@ -60,6 +60,12 @@ class AngleDef:
         return f"{self.key}_3d_deg"
 
     @property
+    def lateral(self) -> bool:
+        """An axial angle whose positive direction names a side (``head_tilt``: the right
+        ear lower): mirroring the client negates it."""
+        return self.side is None and any(w in self.positive for w in ("right", "left"))
+
+    @property
     def signed(self) -> bool:
         return self.negative is not None
 

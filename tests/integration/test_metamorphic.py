@@ -135,15 +135,7 @@ _LS, _RS, _LH, _RH = (
 )
 
 # Angles whose positive direction names a side: mirroring the client negates them.
-_SIDED = {
-    "neck_lateral_flexion",
-    "neck_rotation",
-    "trunk_lateral_flexion",
-    "trunk_rotation",
-    "head_tilt",
-    "shoulder_tilt",
-    "pelvic_tilt",
-}
+_SIDED = {a.name for a in catalogue.ANGLES.values() if a.lateral}
 # Angles against image (2D) or world (3D) "up": a front-view clip rotated counter-clockwise
 # on screen by theta leans the client to their right, so these grow by +theta (in 3D only
 # for a trunk square to the camera).

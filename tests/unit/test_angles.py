@@ -317,15 +317,7 @@ _RICH_POSE: dict[str, Any] = {
 }
 
 # Axial angles whose positive direction names a side: mirroring the person negates them.
-_SIDED_AXIAL = {
-    "neck_lateral_flexion",
-    "neck_rotation",
-    "trunk_lateral_flexion",
-    "trunk_rotation",
-    "head_tilt",
-    "shoulder_tilt",
-    "pelvic_tilt",
-}
+_SIDED_AXIAL = {a.name for a in catalogue.ANGLES.values() if a.lateral}
 
 
 def _mirror_column(col: str) -> tuple[str, float]:
@@ -608,3 +600,16 @@ def test_frontal_2d_angles_stop_near_a_side_view(yaw: float, measured: bool) -> 
     a = compute_angles(make_sequence(yaw_deg=yaw, camera=FAR, shoulder_abduction_left=40))
     assert np.isfinite(a["shoulder_abduction_left_deg"][0]) == measured
     assert a["shoulder_abduction_left_3d_deg"][0] == pytest.approx(40, abs=TOL_DEG)
+
+
+def test_lateral_axial_angles_are_those_named_after_a_side() -> None:
+    lateral = {a.name for a in catalogue.ANGLES.values() if a.lateral}
+    assert lateral == {
+        "neck_lateral_flexion",
+        "neck_rotation",
+        "trunk_lateral_flexion",
+        "trunk_rotation",
+        "head_tilt",
+        "shoulder_tilt",
+        "pelvic_tilt",
+    }
