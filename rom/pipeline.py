@@ -123,12 +123,13 @@ def analyze_video(
     summary = build_summary(seq, angles, protocol, config=config.as_dict(), version=__version__)
     summary["processing_s"] = round(time.time() - started, 2)
     write_json(summary, files["summary"])
-    if config.overlay and not isinstance(video, int):
+    # A live camera cannot be read a second time to draw on: no overlay for it.
+    if config.overlay and seq.source.get("kind") != "camera":
         from rom.overlay import DEFAULT_OVERLAY_ANGLES, write_overlay
 
         cols = _overlay_columns(protocol) or DEFAULT_OVERLAY_ANGLES
         write_overlay(
-            video,
+            str(video),
             seq,
             angles,
             files["overlay"],

@@ -130,14 +130,21 @@ def test_reencoded_copies_of_the_outdoor_clip_are_tracked(
     tmp_path, shared_dir, shared_model, variant
 ) -> None:
     """Re-encoded copies (a phone's export, a lower frame rate) start the track from a
-    coarse whole-frame pose; the track must recover and follow the man, not lose him."""
+    coarse whole-frame pose; the track must recover and follow the man, not lose him.
+
+    The copies are 1664 px wide (the right edge cut): libx264 encodes widths that are a
+    multiple of 128 the same way every time, other widths not (seen here), and the test
+    must see the same video in every run.
+    """
     from tests.videos import transform_video
 
     src = shared_dir / "clips" / OUTDOOR
     if variant == "half_fps":
-        clip = transform_video(src, tmp_path / "c.mp4", lambda f: f, max_frames=150, fps=15)
+        clip = transform_video(
+            src, tmp_path / "c.mp4", lambda f: f[:, :1664], max_frames=150, fps=15
+        )
     else:
-        clip = transform_video(src, tmp_path / "c.mp4", lambda f: f[:, ::-1], max_frames=150)
+        clip = transform_video(src, tmp_path / "c.mp4", lambda f: f[:, 1663::-1], max_frames=150)
     with open_source(clip) as s:
         seq = extract_poses(s, shared_model)
     assert seq.detected.mean() > 0.8
