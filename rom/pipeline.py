@@ -166,13 +166,3 @@ def _mediapipe_version() -> str:
     from importlib.metadata import version
 
     return version("mediapipe")
-
-
-def load_result(out_dir: str | Path) -> tuple[PoseSequence, dict[str, Any]]:
-    """The pose sequence and summary of a finished analysis folder."""
-    import json
-
-    from rom.sequence import load
-
-    out = Path(out_dir)
-    return load(out / OUTPUT_FILES["pose"]), json.loads((out / OUTPUT_FILES["summary"]).read_text())
