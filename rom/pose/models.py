@@ -8,7 +8,8 @@ Resolution order, first usable wins:
    platform's user cache directory + ``rom/models``); a corrupt file there is deleted;
 3. the official download (URL template from ``url_template``, ``ROM_MODEL_URL`` or
    Google's model storage);
-4. a build from the ``mediapipe==0.10.21`` wheel on PyPI (see ``rom.pose.bundle_build``).
+4. a build from the ``mediapipe==0.10.21`` wheel on PyPI and, for ``lite`` and ``heavy``,
+   the ``@mediapipe/pose`` package on npm (see ``rom.pose.bundle_build``).
 
 Every file written to the cache is checked (zip members, and a MediaPipe load) before it is
 moved into place atomically, so a crash or a concurrent run never leaves half a model.
@@ -36,7 +37,7 @@ from rom.pose import bundle_build
 log = logging.getLogger(__name__)
 
 VARIANTS = ("lite", "full", "heavy")
-ORIGINS = ("explicit", "env", "cache", "download", "built-from-wheel")
+ORIGINS = ("explicit", "env", "cache", "download", "built-from-packages")
 DEFAULT_URL_TEMPLATE = (
     "https://storage.googleapis.com/mediapipe-models/pose_landmarker/"
     "pose_landmarker_{variant}/float16/latest/pose_landmarker_{variant}.task"
@@ -198,9 +199,9 @@ def resolve_model(
 
     try:
         _install(cached, build)
-        return ModelInfo.from_file(cached, variant, "built-from-wheel")
+        return ModelInfo.from_file(cached, variant, "built-from-packages")
     except (ModelError, OSError) as exc:
-        tried.append(f"build from {bundle_build.WHEEL_REQUIREMENT} wheel: {_one_line(exc)}")
+        tried.append(f"build from {bundle_build.source_text(variant)}: {_one_line(exc)}")
     raise _failure(variant, tried)
 
 
@@ -255,7 +256,7 @@ def _failure(variant: str, tried: list[str]) -> ModelError:
     return ModelError(
         f"no usable pose model '{variant}': {'; '.join(tried)}. Fix: set ROM_MODEL_PATH to a "
         f"{bundle_filename(variant)} file, or connect to the internet (Google's model storage "
-        "or PyPI) and run again"
+        "or PyPI and npm) and run again"
     )
 
 

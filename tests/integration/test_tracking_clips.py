@@ -8,6 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from rom.metrics.geometry import wrap_deg
+from rom.metrics.laterality import fix_label_swaps, image_heading_deg
+from rom.metrics.view import body_yaw_deg
 from rom.pose.extract import extract_poses
 from rom.pose.sources import open_source
 from rom.pose.tracking import torso_centre, torso_size
@@ -153,3 +156,53 @@ def test_reencoded_copies_of_the_outdoor_clip_are_tracked(
     xs = c[:, 0] if variant == "half_fps" else w - c[:, 0]
     assert ((xs > 550) & (xs < 950)).all()  # always the man on the box
     assert_no_switch(seq)
+
+
+def _facing_front(seq: PoseSequence) -> float:
+    """Fraction of the frames with an image heading that show the person's front."""
+    heading = image_heading_deg(seq.image_xyz)
+    known = heading[np.isfinite(heading)]
+    return float((known == 0.0).mean())
+
+
+@pytest.mark.slow
+def test_left_right_swaps_are_undone_on_the_lab_front_view(shared_dir, shared_model) -> None:
+    """Camera 2 sees the man from the front; MediaPipe reads him as seen from behind (left
+    and right traded) for about 20 frames in the middle of the clip."""
+    seq = track(shared_dir, shared_model, LAB.format(2))
+    assert _facing_front(seq) < 0.8, "the clip no longer shows the swaps this test is about"
+    fixed, swaps = fix_label_swaps(seq)
+    assert swaps.n_image >= 20 and swaps.n_world >= 20
+    assert _facing_front(fixed) >= 0.98
+    yaw = body_yaw_deg(fixed.world_xyz.astype(float))[fixed.detected]
+    off = np.abs(wrap_deg(yaw - np.median(yaw)))
+    assert (off < 60).mean() >= 0.95, f"world yaw off by >= 60 deg in {(off >= 60).sum()} frames"
+
+
+@pytest.mark.slow
+def test_left_right_swaps_are_undone_on_the_lab_back_view(shared_dir, shared_model) -> None:
+    """Camera 3 sees the man from behind; when he bends over (frames 49-78) MediaPipe reads
+    him as facing the camera (checked by eye: his back is to it throughout)."""
+    seq = track(shared_dir, shared_model, LAB.format(3))
+    assert _facing_front(seq) > 0.2, "the clip no longer shows the swaps this test is about"
+    fixed, swaps = fix_label_swaps(seq)
+    assert swaps.n_image >= 20 and swaps.n_world >= 20
+    assert _facing_front(fixed) == 0.0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cam", [1, 4])
+def test_lab_views_without_swaps_are_left_alone(shared_dir, shared_model, cam: int) -> None:
+    seq = track(shared_dir, shared_model, LAB.format(cam))
+    _, swaps = fix_label_swaps(seq)
+    assert swaps.n_image + swaps.n_world <= 2, (swaps.n_image, swaps.n_world)
+
+
+@pytest.mark.slow
+def test_outdoor_arms_overhead_swaps_are_undone(shared_dir, shared_model) -> None:
+    """With both arms overhead MediaPipe trades the man's sides in a few frames; he faces
+    the camera throughout his time on the box."""
+    seq = track(shared_dir, shared_model, OUTDOOR).slice(0, 155)
+    assert _facing_front(seq) < 1.0, "the clip no longer shows the swaps this test is about"
+    fixed, _ = fix_label_swaps(seq)
+    assert _facing_front(fixed) == 1.0

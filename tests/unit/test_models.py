@@ -39,7 +39,13 @@ UNREACHABLE_URL = "http://127.0.0.1:9/pose_landmarker_{variant}.task"
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """No setting of the developer's machine may steer these tests."""
-    for name in ("ROM_MODEL_PATH", "ROM_MODEL_URL", "ROM_CACHE_DIR", "ROM_VERBOSE"):
+    for name in (
+        "ROM_MODEL_PATH",
+        "ROM_MODEL_URL",
+        "ROM_CACHE_DIR",
+        "ROM_VERBOSE",
+        "ROM_NPM_REGISTRY",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -251,7 +257,7 @@ def test_failed_download_falls_back_to_the_wheel_build(
     info = resolve_model("full", cache_dir=cache, url_template=url)
 
     assert info == ModelInfo(
-        cache / "pose_landmarker_full.task", "full", REFERENCE_SHA256, "built-from-wheel"
+        cache / "pose_landmarker_full.task", "full", REFERENCE_SHA256, "built-from-packages"
     )
     assert builds == [("full", cache / "wheels")], "the wheel is cached beside the models"
     assert sorted(p.name for p in cache.iterdir()) == ["pose_landmarker_full.task"], "temp left"
@@ -271,7 +277,7 @@ def test_everything_failing_says_what_was_tried_in_one_line(
         "ROM_MODEL_PATH: not set",
         "cache: rejected and deleted",
         "download http://127.0.0.1:9/pose_landmarker_full.task: [Errno 111] Connection refused",
-        "build from mediapipe==0.10.21 wheel: pip could not download",
+        "build from the mediapipe==0.10.21 wheel: pip could not download",
         "Fix: set ROM_MODEL_PATH to a pose_landmarker_full.task file, or connect to the internet",
     ):
         assert expected in message
@@ -286,13 +292,63 @@ def test_no_network_when_downloads_are_not_allowed(cache: Path, offline_build: l
     assert offline_build == []
 
 
-def test_heavy_cannot_be_built_and_says_why(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def no_pip(*args: object, **kwargs: object) -> None:
-        raise AssertionError("pip must not be run for a variant the wheel does not hold")
-
-    monkeypatch.setattr(bundle_build.subprocess, "run", no_pip)
-    with pytest.raises(ModelError, match="wheel holds no 'heavy' pose landmark model"):
+def test_heavy_build_needs_npm_and_says_so_when_it_is_unreachable(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the detector comes from the wheel (stand-in here); the heavy landmarks from npm
+    monkeypatch.setattr(bundle_build, "_from_wheel", lambda *a, **k: b"detector")
+    monkeypatch.setenv("ROM_NPM_REGISTRY", "http://127.0.0.1:9/")
+    with pytest.raises(ModelError) as caught:
         resolve_model("heavy", cache_dir=cache, url_template=UNREACHABLE_URL)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert (
+        "build from the mediapipe==0.10.21 wheel and @mediapipe/pose@0.5.1675469404 (npm): "
+        "could not download http://127.0.0.1:9/@mediapipe/pose/-/pose-0.5.1675469404.tgz"
+    ) in message
+    assert "pose_landmarker_heavy.task" in message
+    assert sorted(p.name for p in (cache / "wheels").iterdir()) == [], "no partial download left"
+
+
+def _tarball(path: Path, members: dict[str, bytes]) -> Path:
+    import io
+    import tarfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(path, "w:gz") as tf:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+    return path
+
+
+def test_npm_tarball_is_downloaded_checked_and_cached(
+    cache: Path, serve: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    member = bundle_build.NPM_LANDMARK_MEMBERS["heavy"]
+    served = serve.root / "@mediapipe" / "pose" / "-" / bundle_build.NPM_TARBALL
+    _tarball(served, {member: b"not the heavy model"})
+    monkeypatch.setenv("ROM_NPM_REGISTRY", serve.url)
+
+    with pytest.raises(ModelError, match=r"package/pose_landmark_heavy\.tflite in .* has sha256"):
+        bundle_build._from_npm(member, cache, progress=False)
+    # downloaded whole into the cache; a second call reads it again, finds it wrong, drops it
+    assert (cache / bundle_build.NPM_TARBALL).read_bytes() == served.read_bytes()
+    served.unlink()
+    with pytest.raises(ModelError, match="could not download .*HTTP Error 404"):
+        bundle_build._from_npm(member, cache, progress=False)
+    assert not (cache / bundle_build.NPM_TARBALL).exists(), "a wrong cached tarball is dropped"
+
+
+def test_read_member_rejects_a_damaged_package(tmp_path: Path) -> None:
+    broken = tmp_path / bundle_build.NPM_TARBALL
+    broken.write_bytes(b"\x1f\x8b not really gzip")
+    with pytest.raises(ModelError, match="cannot read package/pose_landmark_lite.tflite in"):
+        bundle_build.read_member(broken, bundle_build.NPM_LANDMARK_MEMBERS["lite"])
+    empty = _tarball(tmp_path / "empty" / bundle_build.NPM_TARBALL, {})
+    with pytest.raises(ModelError, match="cannot read"):
+        bundle_build.read_member(empty, bundle_build.NPM_LANDMARK_MEMBERS["lite"])
 
 
 def test_unknown_variant_is_an_input_error(cache: Path) -> None:
