@@ -16,13 +16,16 @@ landmarks and the world landmarks, a heading is read per frame and followed over
   nearly side-on (left and right less than a quarter of the trunk length apart in x) have
   no image heading and keep the state of the frames around them.
 
-A heading step of more than ``jump_deg`` between detected frames at most ``max_step_s``
-apart toggles the labelling state; a longer gap starts a new stretch. In each stretch the
-state held by most frames is taken as correct and the others are relabelled: left and
-right landmarks (with their visibility and presence) trade places, and for the world
-landmarks depth (z) changes sign. A genuine turn, however quick in clinical terms, moves
-the heading smoothly and toggles nothing. A stretch that MediaPipe labels wrongly from
-start to end cannot be told from a person seen from the other side, and is left alone.
+Each frame can be read as labelled or as swapped (heading + 180 deg). Within a stretch of
+frames at most ``max_step_s`` apart (a longer gap starts a new one), the readings that
+turn the heading least over time are chosen (:func:`swapped`), and of the two equally
+smooth opposites the one most frames agree with; the image reading, which tells front
+from back better than MediaPipe's depth, anchors the world one. Swapped frames are
+relabelled: left and right landmarks (with their visibility and presence) trade places,
+and for the world landmarks depth (z) changes sign. A genuine turn, however quick in
+clinical terms, moves the heading smoothly and is left alone. A stretch that MediaPipe
+labels wrongly from start to end cannot be told from a person seen from the other side,
+and is left alone too.
 """
 
 from __future__ import annotations
@@ -141,11 +144,11 @@ def swapped(
         frames = known[part]
         mismatch = np.zeros((frames.size, 2))
         if anchor_deg is not None:
-            a = np.asarray(anchor_deg, dtype=np.float64)[frames]
-            for state_ in (0, 1):
-                with np.errstate(invalid="ignore"):
-                    off = np.abs(wrap_deg(h[frames] + 180.0 * state_ - a)) > 90.0
-                mismatch[:, state_] = ANCHOR_COST_DEG * off
+            # as labelled, off when > 90 deg from the anchor; swapped, when < 90 (NaN: never)
+            off = np.abs(wrap_deg(h[frames] - np.asarray(anchor_deg, np.float64)[frames]))
+            with np.errstate(invalid="ignore"):
+                mismatch[:, 0] = ANCHOR_COST_DEG * (off > 90.0)
+                mismatch[:, 1] = ANCHOR_COST_DEG * (off < 90.0)
         state = _least_turning(h[frames], mismatch)
         if 2 * state.sum() > state.size:  # the opposite reading turns as little
             state = ~state
@@ -171,18 +174,21 @@ def _least_turning(h: np.ndarray, unary: np.ndarray) -> np.ndarray:
     swapped frames is undone when the two half turns at its ends outweigh it.
     """
     n = h.size
-    cost = np.array([0.0, SWAP_COST_DEG]) + unary[0]
+    # a step between two frames read alike turns |step|; read differently, 180 - |step|
+    same = np.abs(wrap_deg(np.diff(h))).tolist()
+    own = (unary + [0.0, SWAP_COST_DEG]).tolist()
+    cost = own[0]
     back = np.zeros((n, 2), dtype=int)
     for k in range(1, n):
-        new = np.empty(2)
+        new = [0.0, 0.0]
+        turn = (same[k - 1], 180.0 - same[k - 1])
         for s in (0, 1):
-            steps = np.abs(wrap_deg(h[k] + 180.0 * s - (h[k - 1] + 180.0 * np.array([0, 1]))))
-            total = cost + steps
-            back[k, s] = int(np.argmin(total))
-            new[s] = total[back[k, s]] + s * SWAP_COST_DEG + unary[k, s]
+            from_0, from_1 = cost[0] + turn[s], cost[1] + turn[1 - s]
+            back[k, s] = int(from_1 < from_0)
+            new[s] = min(from_0, from_1) + own[k][s]
         cost = new
     state = np.zeros(n, dtype=bool)
-    s = int(np.argmin(cost))
+    s = int(cost[1] < cost[0])
     for k in range(n - 1, -1, -1):
         state[k] = bool(s)
         s = back[k, s]
@@ -200,7 +206,7 @@ def find_label_swaps(seq: PoseSequence, *, max_step_s: float = 0.25) -> LabelSwa
     world = swapped(
         yaw, seq.time_s, present=detected, anchor_deg=fixed_heading, max_step_s=max_step_s
     )
-    return LabelSwaps(image=image & detected, world=world & detected)
+    return LabelSwaps(image=image, world=world)
 
 
 def fix_label_swaps(
