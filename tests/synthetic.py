@@ -42,6 +42,7 @@ import numpy as np
 import numpy.typing as npt
 
 from rom.landmarks import LANDMARK_INDEX, N_LANDMARKS, mirror_index
+from rom.metrics import catalogue
 from rom.sequence import PoseSequence
 
 A = np.array([1.0, 0.0, 0.0])
@@ -351,6 +352,17 @@ def mirror(seq: PoseSequence) -> PoseSequence:
         visibility=seq.visibility[:, idx],
         presence=seq.presence[:, idx],
     )
+
+
+def mirrored_column(col: str) -> tuple[str, float]:
+    """The column that holds ``col``'s value for the mirrored person, and the sign it takes:
+    a sided column trades its side; an angle whose positive direction names a side
+    (catalogue ``lateral``) changes sign; everything else is unchanged."""
+    adef = catalogue.angle_def(col)
+    if adef.side:
+        other = "right" if adef.side == "left" else "left"
+        return col.replace(f"_{adef.side}_", f"_{other}_"), 1.0
+    return col, (-1.0 if adef.lateral else 1.0)
 
 
 def with_missing(

@@ -99,6 +99,7 @@ from rom.pose.extract import ExtractSettings, extract_poses
 from rom.pose.sources import open_source
 from rom.pose.tracking import PersonChoice, torso_centre, torso_size
 from rom.sequence import PoseSequence
+from tests.synthetic import mirrored_column
 from tests.videos import transform_video
 
 pytestmark = pytest.mark.slow
@@ -136,8 +137,6 @@ _LS, _RS, _LH, _RH = (
     LANDMARK_INDEX[n] for n in ("left_shoulder", "right_shoulder", "left_hip", "right_hip")
 )
 
-# Angles whose positive direction names a side: mirroring the client negates them.
-_SIDED = {a.name for a in catalogue.ANGLES.values() if a.lateral}
 # Angles against image (2D) or world (3D) "up": a front-view clip rotated counter-clockwise
 # on screen by theta leans the client to their right, so these grow by +theta (in 3D only
 # for a trunk square to the camera).
@@ -465,15 +464,6 @@ def runs(shared_dir: Path, shared_model: Path, tmp_path_factory: pytest.TempPath
 
 
 # --- relations ------------------------------------------------------------------------------
-def mirrored_column(col: str) -> tuple[str, float]:
-    """The mirrored clip's column that holds ``col``'s value, and the sign it takes."""
-    adef = catalogue.angle_def(col)
-    if adef.side:
-        other = "right" if adef.side == "left" else "left"
-        return col.replace(f"_{adef.side}_", f"_{other}_"), 1.0
-    return col, (-1.0 if adef.name in _SIDED else 1.0)
-
-
 def rotated_expectation(col: str, original: Run) -> np.ndarray:
     """What ``col`` should read, frame by frame, in the clip rotated by ROTATION_DEG.
 

@@ -26,6 +26,7 @@ from tests.synthetic import (
     body_landmarks,
     make_sequence,
     mirror,
+    mirrored_column,
     with_missing,
 )
 
@@ -316,18 +317,6 @@ _RICH_POSE: dict[str, Any] = {
     "knee_flexion_right": 10,
 }
 
-# Axial angles whose positive direction names a side: mirroring the person negates them.
-_SIDED_AXIAL = {a.name for a in catalogue.ANGLES.values() if a.lateral}
-
-
-def _mirror_column(col: str) -> tuple[str, float]:
-    """The column a mirrored person's value lands in, and the sign it takes."""
-    adef = catalogue.angle_def(col)
-    if adef.side:
-        other = "right" if adef.side == "left" else "left"
-        return col.replace(f"_{adef.side}_", f"_{other}_"), 1.0
-    return col, (-1.0 if adef.name in _SIDED_AXIAL else 1.0)
-
 
 @pytest.mark.parametrize("view", list(VIEWS))
 def test_mirrored_person_swaps_sides_and_negates_sided_directions(view: str) -> None:
@@ -335,7 +324,7 @@ def test_mirrored_person_swaps_sides_and_negates_sided_directions(view: str) -> 
     a, m = compute_angles(seq), compute_angles(mirror(seq))
     checked = 0
     for col in a.names:
-        target, sign = _mirror_column(col)
+        target, sign = mirrored_column(col)
         x, y = a[col][0], m[target][0]
         assert np.isnan(x) == np.isnan(y), col
         if np.isfinite(x):
