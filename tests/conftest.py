@@ -1,7 +1,14 @@
-"""Fixtures shared by the test suite.
+"""Fixtures shared by the test suite, and the Hypothesis profiles.
 
 ``../shared`` (beside the repository) holds the real model bundle and clips. Tests that need
 it skip when it is absent, unless ``ROM_REQUIRE_SHARED=1`` (as in CI), where they fail.
+
+Hypothesis runs the ``ci`` profile when ``CI=true`` (``.ci/run`` sets it): derandomized, so
+every CI run tries the same examples and a red build is reproducible, with no example
+database. Developers get the ``dev`` profile: fresh random examples each run (failures are
+saved in ``.hypothesis/`` and replayed first); a failure found that way becomes an explicit
+``@example`` in the test. Neither profile has a deadline: timing is not under test and this
+machine's cores are shared. ``HYPOTHESIS_PROFILE=ci|dev`` overrides the choice.
 """
 
 from __future__ import annotations
@@ -11,6 +18,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+settings.register_profile("dev", deadline=None)
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") == "true" else "dev")
+)
 
 SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared"
 

@@ -1,15 +1,19 @@
-"""Frame sources: video files, cameras/streams and image folders, streamed frame by frame.
+"""Frame sources: video files, cameras/streams, image folders and frames in memory,
+streamed frame by frame.
 
 Every source yields :class:`Frame` records (index, time in seconds, upright RGB image) and
 never holds more than one decoded frame of its own, so memory does not grow with the
-clip's length. Open one with :func:`open_source`, used as a context manager.
+clip's length. Open a file, folder, camera or stream with :func:`open_source`; wrap frames
+that are already decoded (or arrive live from another library) in :class:`MemorySource`.
+Every source is used as a context manager.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sized
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
@@ -31,7 +35,7 @@ class VideoInfo:
     """
 
     path: str
-    kind: str  # "file", "camera" or "images"
+    kind: str  # "file", "camera", "images" or "memory"
     width_px: int
     height_px: int
     fps: float
@@ -282,6 +286,142 @@ class ImageFolderSource(FrameSource):
             if bgr.shape[:2] != (self.info.height_px, self.info.width_px):
                 bgr = cv2.resize(bgr, (self.info.width_px, self.info.height_px))
             yield Frame(i, i / self.info.fps, np.ascontiguousarray(bgr[:, :, ::-1]))
+
+
+class MemorySource(FrameSource):
+    """Frames the caller already holds, or receives live: an iterable of ``(time_s, rgb)``.
+
+    For frames that never were a file a decoder could open: a clip decoded once and
+    transformed in memory (mirrored, rotated, resized, every other frame), or frames that
+    a live capture hands over one at a time (a webcam callback putting frames on a queue
+    that a generator drains). :func:`rom.pose.extract.extract_poses` reads it like any
+    other source.
+
+    Parameters
+    ----------
+    frames : iterable of (float, ndarray)
+        ``(time_s, rgb)`` pairs in order: the time in seconds (finite and strictly
+        increasing, as MediaPipe's video mode requires; re-based so that the first frame is
+        at 0, as for a file) and an upright RGB image of shape ``(info.height_px,
+        info.width_px, 3)``, dtype uint8. The arrays are passed on as they are (copied
+        only when not C-contiguous), so do not modify one after handing it over. A list
+        can be iterated again; a generator once.
+    info : VideoInfo
+        What is known of the frames: their size (every frame must have it), the nominal
+        ``fps``, and ``n_frames`` / ``duration_s`` when known. Use ``kind="memory"``
+        (``"camera"`` for a live capture: the pipeline then draws no overlay, since the
+        frames cannot be read again). :meth:`from_frames` builds it from the first frame.
+
+    Raises
+    ------
+    InputError
+        When built: ``info`` with a frame size or ``fps`` that is not positive. While
+        iterating: a frame whose shape or dtype differs from ``info``, or whose time is
+        not finite or not after the previous frame's (the message names the frame).
+
+    Examples
+    --------
+    >>> frames = [(i / 30, np.zeros((48, 64, 3), np.uint8)) for i in range(3)]
+    >>> with MemorySource.from_frames(frames, fps=30) as src:
+    ...     print(src.info.width_px, src.info.height_px, src.info.n_frames)
+    ...     print([(f.index, round(f.time_s, 3), f.rgb.shape) for f in src])
+    64 48 3
+    [(0, 0.0, (48, 64, 3)), (1, 0.033, (48, 64, 3)), (2, 0.067, (48, 64, 3))]
+    """
+
+    def __init__(self, frames: Iterable[tuple[float, np.ndarray]], info: VideoInfo) -> None:
+        if info.width_px <= 0 or info.height_px <= 0 or not info.fps > 0:
+            raise InputError(
+                f"frames in memory need a positive frame size and fps, got "
+                f"{info.width_px} x {info.height_px} px at {info.fps} fps"
+            )
+        self._frames = frames
+        self.info = info
+
+    @classmethod
+    def from_frames(
+        cls,
+        frames: Iterable[tuple[float, np.ndarray]],
+        *,
+        fps: float,
+        name: str = "<memory>",
+        kind: str = "memory",
+    ) -> MemorySource:
+        """A source whose :class:`VideoInfo` is read off the first frame.
+
+        ``fps`` is the nominal frame rate (the times of the frames are what counts);
+        ``n_frames`` and ``duration_s`` are filled when ``frames`` has a length. A
+        generator's first frame is read here and handed out again first.
+
+        Raises
+        ------
+        InputError
+            ``frames`` is empty, or its first item is not a ``(time_s, rgb)`` pair with an
+            RGB image.
+        """
+        it = iter(frames)
+        first = next(it, None)
+        if first is None:
+            raise InputError(f"{name}: no frames were given; give at least one (time_s, rgb)")
+        rgb = _checked_rgb(first, 0, None, name)
+        n = len(frames) if isinstance(frames, Sized) else None
+        info = VideoInfo(
+            path=name,
+            kind=kind,
+            width_px=rgb.shape[1],
+            height_px=rgb.shape[0],
+            fps=float(fps),
+            n_frames=n,
+            duration_s=n / fps if n is not None and fps > 0 else None,
+        )
+        replay: Iterable[tuple[float, np.ndarray]] = (
+            frames if isinstance(frames, Sized) else itertools.chain([first], it)
+        )
+        return cls(replay, info)
+
+    def __iter__(self) -> Iterator[Frame]:
+        size = (self.info.height_px, self.info.width_px)
+        t0: float | None = None
+        last = -math.inf
+        for index, item in enumerate(self._frames):
+            rgb = _checked_rgb(item, index, size, self.info.path)
+            t = float(item[0])
+            if not math.isfinite(t) or t <= last:
+                raise InputError(
+                    f"{self.info.path}: frame {index} has time {t} s, not after the previous "
+                    f"frame's {last} s; give finite, strictly increasing times in seconds"
+                )
+            last = t
+            t0 = t if t0 is None else t0
+            yield Frame(index, t - t0, np.ascontiguousarray(rgb))
+
+
+def _checked_rgb(item: object, index: int, size: tuple[int, int] | None, name: str) -> np.ndarray:
+    """The image of a ``(time_s, rgb)`` pair, checked to be (h, w, 3) uint8 of ``size``."""
+    if not isinstance(item, tuple | list) or len(item) != 2:
+        raise InputError(
+            f"{name}: frame {index} must be a (time_s, rgb) pair, got {type(item).__name__}"
+        )
+    rgb = item[1]
+    if (
+        not isinstance(rgb, np.ndarray)
+        or rgb.dtype != np.uint8
+        or rgb.ndim != 3
+        or (rgb.shape[2] != 3)
+    ):
+        got = (
+            f"shape {rgb.shape} {rgb.dtype}" if isinstance(rgb, np.ndarray) else type(rgb).__name__
+        )
+        raise InputError(
+            f"{name}: frame {index} must be an RGB image of shape (height, width, 3), dtype "
+            f"uint8, got {got}"
+        )
+    if size is not None and rgb.shape[:2] != size:
+        raise InputError(
+            f"{name}: frame {index} is {rgb.shape[1]} x {rgb.shape[0]} px, the source's "
+            f"frames are {size[1]} x {size[0]}; give every frame the same size"
+        )
+    return rgb
 
 
 def open_source(spec: str | Path | int, *, fps: float = 30.0) -> FrameSource:

@@ -140,3 +140,113 @@ def test_unopenable_camera_is_an_input_error() -> None:
 
     with pytest.raises(InputError, match="cannot open camera"):
         CameraSource(97)
+
+
+# --- frames in memory ----------------------------------------------------------------------------
+def _frames(n: int, h: int = 48, w: int = 64, t0: float = 5.0) -> list[tuple[float, np.ndarray]]:
+    rng = np.random.default_rng(0)
+    return [(t0 + i / 30, rng.integers(0, 255, (h, w, 3), np.uint8)) for i in range(n)]
+
+
+def test_memory_source_from_a_list_describes_and_yields_the_frames() -> None:
+    from rom.pose.sources import MemorySource
+
+    frames = _frames(4)
+    with MemorySource.from_frames(frames, fps=30, name="clip-in-memory") as src:
+        info = src.info
+        got = list(src)
+        again = list(src)  # a list can be read twice
+    assert (info.width_px, info.height_px, info.fps, info.n_frames) == (64, 48, 30.0, 4)
+    assert info.kind == "memory" and info.path == "clip-in-memory"
+    assert info.duration_s == pytest.approx(4 / 30)
+    assert [f.index for f in got] == [0, 1, 2, 3]
+    # times are re-based to the first frame, as for a file
+    np.testing.assert_allclose([f.time_s for f in got], [0, 1 / 30, 2 / 30, 3 / 30], atol=1e-9)
+    assert all(f.rgb is img for f, (_, img) in zip(got, frames, strict=True))  # not copied
+    assert [f.time_s for f in again] == [f.time_s for f in got]
+
+
+def test_memory_source_from_a_generator_keeps_the_first_frame() -> None:
+    from rom.pose.sources import MemorySource
+
+    frames = _frames(3)
+    src = MemorySource.from_frames((f for f in frames), fps=25)
+    assert src.info.n_frames is None and src.info.duration_s is None
+    got = list(src)
+    assert len(got) == 3
+    np.testing.assert_array_equal(got[0].rgb, frames[0][1])
+
+
+def test_memory_source_makes_views_contiguous() -> None:
+    """A mirrored or cropped view is handed to MediaPipe as packed rows."""
+    from rom.pose.sources import MemorySource
+
+    img = np.arange(48 * 64 * 3, dtype=np.uint8).reshape(48, 64, 3)
+    view = img[:, ::-1]
+    (frame,) = MemorySource.from_frames([(0.0, view)], fps=30)
+    assert frame.rgb.flags["C_CONTIGUOUS"]
+    np.testing.assert_array_equal(frame.rgb, view)
+
+
+def test_memory_source_with_explicit_info_is_what_a_live_capture_uses() -> None:
+    import queue
+
+    from rom.pose.sources import MemorySource, VideoInfo
+
+    q: queue.Queue[tuple[float, np.ndarray] | None] = queue.Queue()
+    for item in [*_frames(2, t0=100.0), None]:
+        q.put(item)
+    info = VideoInfo("webcam", "camera", 64, 48, 30.0, None, None)
+    with MemorySource(iter(q.get, None), info) as src:
+        got = list(src)
+    assert [round(f.time_s, 6) for f in got] == [0.0, round(1 / 30, 6)]
+    assert src.info.kind == "camera"
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (
+            (0.0, np.zeros((48, 64), np.uint8)),
+            r"frame 1 must be an RGB image .* got shape \(48, 64\)",
+        ),
+        ((0.0, np.zeros((48, 64, 3), np.float32)), "frame 1 must be an RGB image .* float32"),
+        ((0.0, np.zeros((48, 64, 4), np.uint8)), "frame 1 must be an RGB image"),
+        ((0.0, [[1, 2, 3]]), "frame 1 must be an RGB image .* got list"),
+        (
+            (0.0, np.zeros((40, 64, 3), np.uint8)),
+            "frame 1 is 64 x 40 px, the source's frames are 64 x 48",
+        ),
+        ("frame", "frame 1 must be a \\(time_s, rgb\\) pair, got str"),
+    ],
+)
+def test_memory_source_names_a_bad_frame(bad: object, message: str) -> None:
+    from rom.pose.sources import MemorySource
+
+    first = (0.0, np.zeros((48, 64, 3), np.uint8))
+    src = MemorySource.from_frames([first, bad], fps=30)  # type: ignore[list-item]
+    frames = iter(src)
+    next(frames)
+    with pytest.raises(InputError, match=message):
+        next(frames)
+
+
+@pytest.mark.parametrize("times", [[0.0, 0.0], [0.1, 0.05], [0.0, float("nan")]])
+def test_memory_source_needs_strictly_increasing_times(times: list[float]) -> None:
+    from rom.pose.sources import MemorySource
+
+    img = np.zeros((48, 64, 3), np.uint8)
+    src = MemorySource.from_frames([(t, img) for t in times], fps=30)
+    with pytest.raises(InputError, match="frame 1 has time .* strictly increasing"):
+        list(src)
+
+
+def test_memory_source_rejects_no_frames_and_a_bad_info() -> None:
+    from rom.pose.sources import MemorySource, VideoInfo
+
+    with pytest.raises(InputError, match="no frames were given"):
+        MemorySource.from_frames([], fps=30)
+    with pytest.raises(InputError, match="positive frame size and fps"):
+        MemorySource([], VideoInfo("x", "memory", 64, 48, 0.0, None, None))
+    with pytest.raises(InputError, match="must be an RGB image"):
+        MemorySource.from_frames([(0.0, np.zeros((48, 64), np.uint8))], fps=30)

@@ -124,6 +124,7 @@ def test_appearance_histogram_tells_clothes_apart() -> None:
     left = appearance(img, stick_person(480, 200, 600))
     left2 = appearance(img, stick_person(500, 220, 580))
     right = appearance(img, stick_person(1440, 200, 600))
+    assert left is not None and left2 is not None and right is not None
     assert appearance_distance(left, left2) < 0.1
     assert appearance_distance(left, right) > 0.9
 
@@ -158,6 +159,7 @@ def test_update_track_keeps_clothing_model_through_an_occluder() -> None:
     tr2 = update_track(tr, xy, VIS, 0.03, blue)
     np.testing.assert_array_equal(tr2.appearance, red)
     tr3 = update_track(tr, xy, VIS, 0.03, 0.8 * red + 0.2 * np.roll(red, 1, axis=0))
+    assert tr3.appearance is not None
     assert 0 < appearance_distance(tr3.appearance, red) < 0.5
 
 
