@@ -20,8 +20,11 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
-settings.register_profile("dev", deadline=None)
+_DEFAULT = settings.get_profile("default")
+settings.register_profile(
+    "ci", parent=_DEFAULT, derandomize=True, database=None, deadline=None, print_blob=True
+)
+settings.register_profile("dev", parent=_DEFAULT, deadline=None)
 settings.load_profile(
     os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") == "true" else "dev")
 )

@@ -407,11 +407,12 @@ def differences(
 ) -> dict[str, float]:
     """Transformed minus expected, over every measurable candidate (degrees).
 
-    ``"columns"`` relations: per candidate column, the median over frames of (transformed
-    run - expectation); ``"peaks"``: per reported peak (``column:direction``), the
-    transformed run's peak minus the original's. ``relation="null"`` gives the null
-    transform's differences of the kind ``transformed`` is not used for; otherwise
-    ``transformed`` replaces the variant's own angles (fault injection).
+    ``"columns"`` relations (mirror, rotate): per candidate column, the median over frames
+    of (transformed run - expectation); ``"peaks"`` relations (half_res, half_fps): per
+    reported peak (``column:direction``), the transformed run's peak minus the original's.
+    ``relation`` may also be ``"null_columns"`` or ``"null_peaks"``: the null transform's
+    differences of that kind. ``transformed`` replaces the variant's own angles (fault
+    injection).
     """
     original = runs["original"]
     cols = measurable(original)
@@ -465,6 +466,16 @@ class Criterion:
                 f"{got.p90_deg - null.p90_deg:+.1f} deg (margin {self.margin_p90_deg:g})"
             )
         return out
+
+
+#: The criterion of each relation; the margins are justified in the docstring of
+#: tests/integration/test_metamorphic.py.
+CRITERIA: dict[str, Criterion] = {
+    "rotate": Criterion(tol_deg=2.0, margin_within=0.10, margin_p90_deg=2.5),
+    "half_res": Criterion(tol_deg=3.0, margin_within=0.15, margin_p90_deg=5.0),
+    "half_fps": Criterion(tol_deg=3.0, margin_within=0.35, margin_p90_deg=12.0),
+    "mirror": Criterion(tol_deg=2.0, margin_within=0.60, margin_p90_deg=10.0),
+}
 
 
 # --- injected faults (what a bug in rom would do to the transformed run) -----------------------

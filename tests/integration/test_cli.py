@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
@@ -126,7 +127,8 @@ def test_help_and_version() -> None:
     proc = run_rom("analyze", "--help")
     assert proc.returncode == 0 and "--protocol" in proc.stdout and "--overlay" in proc.stdout
     proc = run_rom("--version")
-    assert proc.returncode == 0 and proc.stdout.startswith("rom ")
+    # the installed distribution's version (rom-goniometry), not the source-tree fallback
+    assert proc.returncode == 0 and proc.stdout.split() == ["rom", version("rom-goniometry")]
 
 
 def test_missing_path(tmp_path: Path) -> None:
