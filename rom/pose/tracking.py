@@ -13,6 +13,7 @@ histogram). The extraction loop (:mod:`rom.pose.extract`) calls them each frame:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,8 +40,13 @@ class PersonChoice:
         text = text.strip()
         if "," in text:
             x, y = (float(v) for v in text.split(",", 1))
+            if not (math.isfinite(x) and math.isfinite(y)):
+                raise ValueError(f"a pixel must be two finite numbers, got {text!r}")
             return cls(point_px=(x, y))
-        return cls(index=int(text))
+        index = int(text)
+        if index < 0:
+            raise ValueError(f"a person index counts from 0, got {index}")
+        return cls(index=index)
 
 
 @dataclass(frozen=True)
