@@ -1,4 +1,5 @@
-"""The overlay video: the clip with the tracked skeleton and live angle values.
+"""The overlay video: the clip with the tracked skeleton and live angle values, the
+client's face blurred (:mod:`rom.privacy`) unless asked otherwise.
 
 Encoded H.264 (yuv420p, ``+faststart``) with PyAV so that browsers (the dashboard) play
 it; OpenCV's ``mp4v`` output does not play in browsers.

@@ -2,7 +2,9 @@
 
 The pose file is written as soon as the landmarks exist, and every later output is
 written before any error about the result (person lost, video truncated) is raised, so
-nothing computed is lost.
+nothing computed is lost. Each file appears under its name only once complete
+(:mod:`rom.files`); an earlier run's files in the same folder are removed when this run's
+landmarks exist, so a folder never mixes two runs.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from rom import __version__
-from rom.errors import InputError, NoPersonError, PartialResultError
+from rom.errors import InputError, NoPersonError, OutputError, PartialResultError
 from rom.files import output_error, remove_stale_temps
 from rom.io_mot import write_mot
 from rom.metrics.angles import compute_angles
@@ -174,7 +176,7 @@ def _make_out_dir(out: Path) -> None:
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise InputError(
+        raise OutputError(
             f"cannot create output folder {out} ({exc.strerror}); choose another --out"
         ) from exc
     try:  # a read-only folder is found now, not after a long analysis

@@ -126,13 +126,15 @@ def _add_tone(container: av.container.OutputContainer, stream, seconds: float) -
         container.mux(p)
 
 
-def joined_chunks(src: Path, dst: Path, *, split_frame: int, stop: int | None = None) -> Path:
-    """Two MPEG-TS chunks of ``src`` (frames before and after ``split_frame``), each
-    timestamped from zero, joined byte for byte as DVRs and ``cat a.ts b.ts`` do: the
+def joined_chunks(
+    src: Path, dst: Path, *, split_frame: int, start: int = 0, stop: int | None = None
+) -> Path:
+    """Two MPEG-TS chunks of ``src`` (frames ``start:split_frame`` and ``split_frame:stop``),
+    each timestamped from zero, joined byte for byte as DVRs and ``cat a.ts b.ts`` do: the
     timestamps jump back at ``split_frame``."""
-    a = dst.with_name(dst.stem + ".a.ts")
-    b = dst.with_name(dst.stem + ".b.ts")
-    encode(a, read_frames(src, stop=split_frame), fmt="mpegts")
+    a = dst.with_name(".a.ts")
+    b = dst.with_name(".b.ts")
+    encode(a, _rebased(read_frames(src, start=start, stop=split_frame)), fmt="mpegts")
     second = ((rgb, t) for rgb, t in _rebased(read_frames(src, start=split_frame, stop=stop)))
     encode(b, second, fmt="mpegts")
     dst.write_bytes(a.read_bytes() + b.read_bytes())
@@ -156,14 +158,20 @@ def retimed(src: Path, dst: Path, times_s: Callable[[int, float], float], **kw) 
 
 
 def with_long_audio(
-    src: Path, dst: Path, *, video_frames: int, audio_s: float, fmt: str | None = None
+    src: Path,
+    dst: Path,
+    *,
+    video_frames: int,
+    audio_s: float,
+    start: int = 0,
+    fmt: str | None = None,
 ) -> Path:
-    """The first ``video_frames`` of ``src`` with a tone lasting ``audio_s`` seconds (longer
-    than the video): VP9 + Opus for .webm, H.264 + AAC otherwise."""
+    """Frames ``start:start + video_frames`` of ``src`` with a tone lasting ``audio_s``
+    seconds (longer than the video): VP9 + Opus for .webm, H.264 + AAC otherwise."""
     webm = dst.suffix == ".webm"
     return encode(
         dst,
-        read_frames(src, stop=video_frames, fn=_even),
+        _rebased(read_frames(src, start=start, stop=start + video_frames, fn=_even)),
         codec="libvpx-vp9" if webm else "libx264",
         fmt=fmt,
         audio_s=audio_s,
@@ -172,7 +180,9 @@ def with_long_audio(
     )
 
 
-def anamorphic(src: Path, dst: Path, *, sar: Fraction, stop: int | None = None) -> Path:
+def anamorphic(
+    src: Path, dst: Path, *, sar: Fraction, start: int = 0, stop: int | None = None
+) -> Path:
     """``src`` stored with non-square pixels: width scaled by 1/sar (sar > 1: squeezed) or
     height scaled by sar (sar < 1), shown at the original shape."""
     import cv2
@@ -185,7 +195,7 @@ def anamorphic(src: Path, dst: Path, *, sar: Fraction, stop: int | None = None) 
             size = (w // 2 * 2, round(h * sar) // 2 * 2)
         return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
 
-    return encode(dst, read_frames(src, stop=stop, fn=squeeze), sar=sar)
+    return encode(dst, _rebased(read_frames(src, start=start, stop=stop, fn=squeeze)), sar=sar)
 
 
 def title_card(size_px: tuple[int, int], text: str) -> np.ndarray:
@@ -214,16 +224,17 @@ def image_folder(
     folder: Path,
     *,
     name: Callable[[int], str] = lambda i: f"{i}.jpg",
+    start: int = 0,
     stop: int | None = None,
     skip: Iterable[int] = (),
 ) -> Path:
-    """Frames of ``src`` as still images named ``name(i)`` (i from 1, as FFmpeg's %d does),
-    leaving out the numbers in ``skip``."""
+    """Frames ``start:stop`` of ``src`` as still images named ``name(i)`` (i from 1, as
+    FFmpeg's %d does), leaving out the numbers in ``skip``."""
     import cv2
 
     folder.mkdir(parents=True, exist_ok=True)
     left_out = set(skip)
-    for i, (rgb, _) in enumerate(read_frames(src, stop=stop), start=1):
+    for i, (rgb, _) in enumerate(read_frames(src, start=start, stop=stop), start=1):
         if i not in left_out:
             cv2.imwrite(str(folder / name(i)), np.ascontiguousarray(rgb[:, :, ::-1]))
     return folder

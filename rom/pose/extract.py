@@ -8,8 +8,9 @@ then on a single-pose landmarker looks only at a region around the person (faste
 bystander elsewhere in the frame cannot be picked). Every pose is checked against the
 track (position, size, clothing colours); a frame without an accepted pose stays missing
 (NaN), it is never filled with someone else. After a loss, the person counts as seen
-again only once found in a few consecutive frames: an isolated detection (a skeleton on a
-title card, a flash frame) is dropped.
+again only once found in a few frames, and any pose with too few others around it in
+time is dropped: an isolated detection (a skeleton on a title card, a flash frame) is not
+the person.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from rom.pose.tracking import (
     is_consistent,
     is_same_person,
     mask_others,
+    sustained_sightings,
     torso_centre,
     torso_size,
     update_track,
@@ -66,11 +68,16 @@ class ExtractSettings:
     reseed_within_n: int = 10
     reseed_after_frames: int = 3
     #: after a loss of at least this long (s), the person counts as seen again only once
-    #: found in ``confirm_frames`` consecutive frames: a single isolated detection (a
-    #: skeleton found on a title card's text, a flash frame) is not them. The person is
+    #: found in ``confirm_frames`` frames before missing in as many: an isolated detection
+    #: (a skeleton found on a title card's text, a flash frame) is not them, while a
+    #: person MediaPipe finds only every other frame (small, backlit) is. The person is
     #: first chosen only once seen in two frames of the search window.
     confirm_after_s: float = 0.25
     confirm_frames: int = 3
+    #: a pose counts as seeing the person only when they are found in at least this many
+    #: frames (and 40 %) of the 0.25 s around it (rom.pose.tracking.sustained_sightings);
+    #: 1 turns this off
+    min_sighting_frames: int = 3
     queue_frames: int = 8
 
 
@@ -227,6 +234,7 @@ def extract_poses(
     streak: list[Candidate] = []  # steady poses a young track keeps rejecting
     last_rescue_s = -np.inf
     pending: list[int] = []  # frames seen again after a loss, not confirmed yet
+    pending_misses = 0  # frames without the person since the re-sighting began
     before_pending: Track | None = None
     frame_interval_s = 1.0 / info.fps if info.fps else 0.0
     last_frame: Frame | None = None
@@ -343,14 +351,16 @@ def extract_poses(
                     if pending:
                         pending.append(len(accepted))
                     elif lost_s >= settings.confirm_after_s and lost_s > 1.5 * frame_interval_s:
-                        before_pending, pending = track, [len(accepted)]
+                        before_pending, pending, pending_misses = track, [len(accepted)], 0
                     track = update_track(track, xyz[:, :2], p.visibility, frame.time_s, hist)
                     accepted.append((xyz, p))
                     if len(pending) >= settings.confirm_frames:
                         pending = []  # seen again for good
                     streak = []
                 else:
-                    if pending:  # seen again too briefly after a loss: not them after all
+                    pending_misses += 1
+                    if pending and pending_misses >= settings.confirm_frames:
+                        # seen again too briefly after a loss: not them after all
                         for k in pending:
                             accepted[k] = None
                         assert before_pending is not None
@@ -393,7 +403,14 @@ def extract_poses(
 
     for k in pending:  # the clip ended before a re-sighting was confirmed
         accepted[k] = None
-    return _to_sequence(accepted[: len(times)], times, size, source.meta(), dict(model_meta or {}))
+    accepted = accepted[: len(times)]
+    keep = sustained_sightings(
+        np.array([a is not None for a in accepted], bool),
+        np.asarray(times, float),
+        min_frames=settings.min_sighting_frames,
+    )
+    accepted = [a if k else None for a, k in zip(accepted, keep)]
+    return _to_sequence(accepted, times, size, source.meta(), dict(model_meta or {}))
 
 
 def _to_sequence(

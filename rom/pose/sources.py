@@ -169,8 +169,11 @@ class VideoFileSource(FrameSource):
     def _rotation_from_first_frame(self) -> int:
         import av
 
+        # One decoding generator for the whole file: a second one would flush the decoder
+        # again at the end (FFmpeg's "End of file" error on a one-frame clip).
+        self._decoded = self._container.decode(self._stream)
         try:
-            first = next(self._container.decode(self._stream), None)
+            first = next(self._decoded, None)
         except av.error.FFmpegError as exc:
             self._container.close()
             raise VideoError(
@@ -199,7 +202,7 @@ class VideoFileSource(FrameSource):
             while True:
                 try:
                     frame = next(frames)
-                except StopIteration:
+                except (StopIteration, av.error.EOFError):
                     self.error = self._truncation(index)
                     return
                 except av.error.FFmpegError as exc:
@@ -253,7 +256,7 @@ class VideoFileSource(FrameSource):
     def _decode_all(self) -> Iterator[Any]:
         yield self._first
         del self._first
-        yield from self._container.decode(self._stream)
+        yield from self._decoded
 
     def close(self) -> None:
         self._container.close()
@@ -457,6 +460,14 @@ def _check_file(path: Path) -> None:
         raise VideoError(
             f"{path.name} is empty (0 bytes); the copy or recording failed, record again"
         )
+    try:
+        with open(path, "rb") as fh:
+            fh.read(1)
+    except OSError as exc:
+        raise InputError(
+            f"cannot read {path} ({exc.strerror or exc}); check its permissions "
+            "(you may need to copy it somewhere you can read)"
+        ) from exc
 
 
 def _reason(exc: BaseException) -> str:
