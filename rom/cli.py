@@ -1,7 +1,8 @@
 """The ``rom`` command: ``rom analyze``, ``rom protocols``, ``rom models``.
 
 Errors rom raises on purpose are printed as one line (``rom: error: ...``) with a
-non-zero exit code (2 bad input, 3 nobody found, 4 no model, 5 partial result).
+non-zero exit code (2 bad input, 3 nobody found, 4 no model, 5 partial result, 6 outputs
+cannot be written).
 """
 
 from __future__ import annotations
@@ -95,6 +96,11 @@ def _add_analyze(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     )
     p.add_argument("--overlay", action="store_true", help="also write overlay.mp4 (H.264)")
     p.add_argument(
+        "--no-blur-faces",
+        action="store_true",
+        help="do not blur the client's face in the overlay video (blurred by default)",
+    )
+    p.add_argument(
         "--person",
         default=None,
         help="who to analyse when several people are in view: an index counted "
@@ -146,8 +152,10 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     variant = args.model
     if args.model not in ("lite", "full", "heavy"):
         model_path, variant = Path(args.model), "full"
-    if args.cutoff_hz < 0 or args.max_gap_s < 0:
+    if not (args.cutoff_hz >= 0 and args.max_gap_s >= 0):  # also refuses NaN
         raise InputError("--cutoff-hz and --max-gap-s must be 0 or more")
+    if not (0 < args.fps < math.inf):
+        raise InputError(f"--fps must be a frame rate above 0, got {args.fps}")
     config = AnalysisConfig(
         model_variant=variant,
         model_path=model_path,
@@ -162,6 +170,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         protocols_file=args.protocols_file,
         with_3d=not args.no_3d,
         overlay=args.overlay,
+        blur_faces=not args.no_blur_faces,
         fps_for_images=args.fps,
     )
     video = args.video

@@ -34,6 +34,13 @@ class ModelError(RomError):
     exit_code = 4
 
 
+class OutputError(RomError):
+    """An output file cannot be written (disk full, read-only folder); nothing half-written
+    is left under its name (see :mod:`rom.files`)."""
+
+    exit_code = 6
+
+
 class ConfigError(InputError):
     """A configuration file (protocols, settings) is malformed; the message names the key and line."""
 

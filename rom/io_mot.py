@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from rom.errors import InputError, read_user_text
+from rom.files import atomic_path
 from rom.metrics.series import AngleSeries
 
 __all__ = ["read_mot", "write_mot"]
@@ -85,7 +86,8 @@ def write_mot(angles: AngleSeries, path: str | Path, *, name: str = "rom angles"
         "\t".join([f"{ti:.6f}", *(_fmt(float(v)) for v in row)]) for ti, row in zip(t, values)
     ]
     out = Path(path)
-    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with atomic_path(out) as tmp:
+        tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return out
 
 

@@ -10,20 +10,18 @@ from __future__ import annotations
 import csv
 import json
 import math
-import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from rom.files import atomic_path
 from rom.metrics.series import AngleSeries
 
 
 def _atomic_text(path: Path, write: Any) -> Path:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", newline="", encoding="utf-8") as fh:
+    with atomic_path(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as fh:
         write(fh)
-    os.replace(tmp, path)
     return path
 
 

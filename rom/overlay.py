@@ -1,4 +1,5 @@
-"""The overlay video: the clip with the tracked skeleton and live angle values.
+"""The overlay video: the clip with the tracked skeleton and live angle values, the
+client's face blurred (:mod:`rom.privacy`) unless asked otherwise.
 
 Encoded H.264 (yuv420p, ``+faststart``) with PyAV so that browsers (the dashboard) play
 it; OpenCV's ``mp4v`` output does not play in browsers.
@@ -13,9 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
+from rom.files import atomic_path
 from rom.landmarks import SKELETON
 from rom.metrics.series import AngleSeries
 from rom.pose.sources import open_source
+from rom.privacy import blur_faces as blur
 from rom.sequence import PoseSequence
 
 #: Angles shown when no protocol names its own.
@@ -103,44 +106,89 @@ def write_overlay(
     *,
     columns: Sequence[str] = DEFAULT_OVERLAY_ANGLES,
     max_height_px: int = 1080,
+    blur_faces: bool = True,
+    fps_for_images: float = 30.0,
     on_frame: Callable[[int], None] | None = None,
 ) -> Path:
-    """Re-read ``source`` and write the overlay video to ``path`` (H.264 mp4)."""
+    """Re-read ``source`` and write the overlay video to ``path`` (H.264 mp4).
+
+    The tracked person's face is blurred (:func:`rom.privacy.blur_faces`) unless
+    ``blur_faces`` is False; in frames where they were not measured, the head position of
+    the nearest measured frame within :data:`BLUR_HOLD_S` is blurred. Frame times are
+    ``seq.time_s`` (the analysis's own), written on a 1/90000 s clock and kept strictly
+    increasing, so duplicate or near-duplicate source timestamps cannot break the file.
+    The file appears under its name only once complete (:func:`rom.files.atomic_path`).
+    """
     import av
     import cv2
 
     path = Path(path)
     shown = [c for c in columns if c in angles.names]
     fps = seq.fps or 30.0
-    tmp = path.with_name(f".{path.name}.tmp.mp4")
-    container = av.open(str(tmp), mode="w", options={"movflags": "+faststart"})
-    try:
-        w, h = seq.image_size_px
-        scale = min(1.0, max_height_px / max(h, 1))
-        ow, oh = int(w * scale) // 2 * 2, int(h * scale) // 2 * 2
-        stream = container.add_stream("libx264", rate=Fraction(fps).limit_denominator(1001))
-        stream.width, stream.height, stream.pix_fmt = ow, oh, "yuv420p"
-        stream.options = {"crf": "23", "preset": "veryfast"}
-        stream.time_base = Fraction(1, 1000)
-        with open_source(source) as src:
-            for frame in src:
-                i = frame.index
-                if i >= seq.n_frames:
-                    break
-                labels = [(_label(c), float(angles[c][i])) for c in shown]
-                img = draw_frame(frame.rgb, seq.image_xyz[i, :, :2], labels)
-                if (ow, oh) != (img.shape[1], img.shape[0]):
-                    img = cv2.resize(img, (ow, oh), interpolation=cv2.INTER_AREA)
-                vf = av.VideoFrame.from_ndarray(img, format="rgb24")
-                vf.pts = round(seq.time_s[i] * 1000)
-                vf.time_base = Fraction(1, 1000)
-                for packet in stream.encode(vf):
-                    container.mux(packet)
-                if on_frame is not None:
-                    on_frame(i)
-        for packet in stream.encode():
-            container.mux(packet)
-    finally:
-        container.close()
-    tmp.replace(path)
+    held = _held_poses(seq, BLUR_HOLD_S) if blur_faces else None
+    with atomic_path(path) as tmp:
+        container = av.open(str(tmp), mode="w", options={"movflags": "+faststart"})
+        try:
+            w, h = seq.image_size_px
+            scale = min(1.0, max_height_px / max(h, 1))
+            ow, oh = max(int(w * scale) // 2 * 2, 2), max(int(h * scale) // 2 * 2, 2)
+            stream = container.add_stream("libx264", rate=Fraction(fps).limit_denominator(1001))
+            stream.width, stream.height, stream.pix_fmt = ow, oh, "yuv420p"
+            stream.options = {"crf": "23", "preset": "veryfast"}
+            stream.time_base = _CLOCK
+            stream.codec_context.time_base = _CLOCK
+            last_pts = -1
+            with open_source(source, fps=fps_for_images) as src:
+                for frame in src:
+                    i = frame.index
+                    if i >= seq.n_frames:
+                        break
+                    rgb = frame.rgb
+                    if held is not None:
+                        xy, vis = held
+                        rgb = blur(rgb, xy[i], vis[i])
+                    labels = [(_label(c), float(angles[c][i])) for c in shown]
+                    img = draw_frame(rgb, seq.image_xyz[i, :, :2], labels)
+                    if (ow, oh) != (img.shape[1], img.shape[0]):
+                        img = cv2.resize(img, (ow, oh), interpolation=cv2.INTER_AREA)
+                    vf = av.VideoFrame.from_ndarray(img, format="rgb24")
+                    last_pts = max(round(float(seq.time_s[i]) / _CLOCK), last_pts + 1)
+                    vf.pts = last_pts
+                    vf.time_base = _CLOCK
+                    for packet in stream.encode(vf):
+                        container.mux(packet)
+                    if on_frame is not None:
+                        on_frame(i)
+            for packet in stream.encode():
+                container.mux(packet)
+        finally:
+            container.close()
     return path
+
+
+#: Frames where the person was not measured get the head of the nearest measured frame
+#: within this many seconds blurred (brief tracking losses do not unblur the face).
+BLUR_HOLD_S = 0.5
+_CLOCK = Fraction(1, 90000)
+
+
+def _held_poses(seq: PoseSequence, hold_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """(frames, 33, 2) pixels and (frames, 33) visibility: each frame's own pose, or the
+    nearest measured frame's within ``hold_s`` seconds, or NaN."""
+    xy = seq.image_xyz[:, :, :2].astype(float)
+    vis = seq.visibility.astype(float)
+    seen = np.flatnonzero(seq.detected)
+    if len(seen) == 0 or len(seen) == seq.n_frames:
+        return xy, vis
+    t = seq.time_s
+    pos = np.clip(np.searchsorted(t[seen], t), 1, len(seen)) if len(seen) > 1 else None
+    out_xy, out_vis = xy.copy(), vis.copy()
+    for i in np.flatnonzero(~seq.detected):
+        if pos is None:
+            j = seen[0]
+        else:
+            a, b = seen[pos[i] - 1], seen[min(pos[i], len(seen) - 1)]
+            j = a if abs(t[a] - t[i]) <= abs(t[b] - t[i]) else b
+        if abs(t[j] - t[i]) <= hold_s:
+            out_xy[i], out_vis[i] = xy[j], vis[j]
+    return out_xy, out_vis

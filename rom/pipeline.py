@@ -2,11 +2,14 @@
 
 The pose file is written as soon as the landmarks exist, and every later output is
 written before any error about the result (person lost, video truncated) is raised, so
-nothing computed is lost.
+nothing computed is lost. Each file appears under its name only once complete
+(:mod:`rom.files`); an earlier run's files in the same folder are removed when this run's
+landmarks exist, so a folder never mixes two runs.
 """
 
 from __future__ import annotations
 
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -14,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from rom import __version__
-from rom.errors import InputError, NoPersonError, PartialResultError
+from rom.errors import InputError, NoPersonError, OutputError, PartialResultError
+from rom.files import output_error, remove_stale_temps
 from rom.io_mot import write_mot
 from rom.metrics.angles import compute_angles
 from rom.metrics.filtering import FilterSettings, bound_unsigned, filter_angles
@@ -49,6 +53,8 @@ class AnalysisConfig:
     protocols_file: Path | None = None
     with_3d: bool = True
     overlay: bool = False
+    #: blur the client's face in every image written (the overlay video)
+    blur_faces: bool = True
     fps_for_images: float = 30.0
 
     def as_dict(self) -> dict[str, Any]:
@@ -59,6 +65,7 @@ class AnalysisConfig:
             "filter": self.filter.__dict__,
             "protocol": self.protocol,
             "with_3d": self.with_3d,
+            "blur_faces": self.blur_faces,
         }
 
 
@@ -95,6 +102,7 @@ def analyze_video(
     protocol = get_protocol(config.protocol, config.protocols_file) if config.protocol else None
     out = Path(out_dir)
     _make_out_dir(out)
+    remove_stale_temps(out)  # left by a run that was killed mid-write
     files = {k: out / v for k, v in OUTPUT_FILES.items()}
     model = resolve_model(config.model_variant, config.model_path)
     with open_source(video, fps=config.fps_for_images) as source:
@@ -114,6 +122,9 @@ def analyze_video(
     # MediaPipe's occasional left/right swaps are undone before anything reads a side;
     # pose.npz holds the landmarks as used (the summary counts the frames relabelled).
     seq, swaps = fix_label_swaps(seq)
+    # From here the folder holds this run's results: an earlier run's files go first, so
+    # that a run stopped part way never leaves old and new outputs side by side.
+    _remove_previous(files)
     save(seq, files["pose"])
     if seq.n_frames == 0 or not seq.detected.any():
         raise NoPersonError(
@@ -123,7 +134,7 @@ def analyze_video(
     angles = compute_angles(seq, with_3d=config.with_3d)
     angles = bound_unsigned(filter_angles(angles, config.filter))
     write_angles_csv(angles, files["angles"])
-    write_mot(angles, files["mot"], name=Path(str(video)).stem)
+    write_mot(angles, files["mot"], name=" ".join(Path(str(video)).stem.split()) or "rom")
     summary = build_summary(
         seq, angles, protocol, config=config.as_dict(), version=__version__, label_swaps=swaps
     )
@@ -140,6 +151,8 @@ def analyze_video(
             angles,
             files["overlay"],
             columns=cols,
+            blur_faces=config.blur_faces,
+            fps_for_images=config.fps_for_images,
             on_frame=progress("overlay", seq.n_frames),
         )
     else:
@@ -163,9 +176,22 @@ def _make_out_dir(out: Path) -> None:
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise InputError(
+        raise OutputError(
             f"cannot create output folder {out} ({exc.strerror}); choose another --out"
         ) from exc
+    try:  # a read-only folder is found now, not after a long analysis
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as exc:
+        raise output_error(out, exc) from exc
+
+
+def _remove_previous(files: dict[str, Path]) -> None:
+    for path in files.values():
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as exc:
+            raise output_error(path, exc) from exc
 
 
 def _mediapipe_version() -> str:

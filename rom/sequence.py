@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from rom.errors import InputError
+from rom.files import atomic_path
 from rom.landmarks import N_LANDMARKS
 
 FORMAT_VERSION = 1
@@ -122,7 +123,8 @@ class PoseSequence:
 
 
 def save(seq: PoseSequence, path: str | Path) -> Path:
-    """Write ``seq`` to ``path`` (``.npz``); returns the path. Written atomically."""
+    """Write ``seq`` to ``path`` (``.npz``); returns the path. Written atomically
+    (:func:`rom.files.atomic_path`); :class:`~rom.errors.OutputError` if it cannot be."""
     path = Path(path)
     meta = {
         "format_version": FORMAT_VERSION,
@@ -130,17 +132,16 @@ def save(seq: PoseSequence, path: str | Path) -> Path:
         "source": seq.source,
         "model": seq.model,
     }
-    tmp = path.with_name(path.name + ".tmp.npz")
-    np.savez_compressed(
-        tmp,
-        image_xyz=seq.image_xyz.astype(np.float32),
-        world_xyz=seq.world_xyz.astype(np.float32),
-        visibility=seq.visibility.astype(np.float32),
-        presence=seq.presence.astype(np.float32),
-        time_s=seq.time_s.astype(np.float64),
-        meta_json=np.array(json.dumps(meta, default=str)),
-    )
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        np.savez_compressed(
+            tmp,
+            image_xyz=seq.image_xyz.astype(np.float32),
+            world_xyz=seq.world_xyz.astype(np.float32),
+            visibility=seq.visibility.astype(np.float32),
+            presence=seq.presence.astype(np.float32),
+            time_s=seq.time_s.astype(np.float64),
+            meta_json=np.array(json.dumps(meta, default=str)),
+        )
     return path
 
 

@@ -165,6 +165,7 @@ def build_summary(
     else:
         cols = supported_columns(view.label, angles.names)
     rom = summarize_angles(angles.select(cols))
+    warnings += seq.source.get("warnings", [])  # the source's own: broken timestamps ...
     if tracking.get("problem"):
         warnings.append(tracking["problem"])
     # Each angle's own notes (gaps, no neutral, peak at the edge) stay in rom[col]["warnings"].

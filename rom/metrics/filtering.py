@@ -13,6 +13,7 @@ here wraps them back into +-180 degrees.
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass
 from typing import Literal
@@ -423,11 +424,12 @@ class FilterSettings:
     order: int = 4
 
     def __post_init__(self) -> None:
+
         checks = [
-            ("hampel_window_s", self.hampel_window_s > 0, "> 0 seconds"),
-            ("hampel_n_sigmas", self.hampel_n_sigmas > 0, "> 0"),
-            ("max_gap_s", self.max_gap_s >= 0, ">= 0 seconds"),
-            ("cutoff_hz", self.cutoff_hz > 0, "> 0 Hz"),
+            ("hampel_window_s", 0 < self.hampel_window_s < math.inf, "> 0 seconds"),
+            ("hampel_n_sigmas", 0 < self.hampel_n_sigmas < math.inf, "> 0"),
+            ("max_gap_s", math.isfinite(self.max_gap_s) and self.max_gap_s >= 0, ">= 0 seconds"),
+            ("cutoff_hz", 0 < self.cutoff_hz < math.inf, "> 0 Hz"),
             ("order", int(self.order) == self.order and self.order >= 1, "an integer >= 1"),
         ]
         for name, ok, expected in checks:

@@ -327,6 +327,8 @@ def summarize_angle(
     if n_valid:
         hold = max(1, round(peak_hold_s / dt)) if n >= 2 else 1
         hi, lo = held_extremes(x, hold)
+        if np.nanmin(lo) > np.nanmax(hi):  # no value held that long (too short, jittery)
+            hi, lo = x, x
         i_max, i_min = int(np.nanargmax(hi)), int(np.nanargmin(lo))
         max_deg, min_deg = float(hi[i_max]), float(lo[i_min])
         max_t, min_t = float(t[i_max]), float(t[i_min])
@@ -335,7 +337,10 @@ def summarize_angle(
         max_deg = min_deg = max_t = min_t = _nan()
     vel_deg_s, vel_t = _nan(), _nan()
     if n >= 2:
-        speed = np.abs(np.gradient(x, t))
+        speed = np.full(n, np.nan)
+        for a, b in runs(valid):  # within each measured run, never across a gap
+            if b - a >= 2:
+                speed[a:b] = np.abs(np.gradient(x[a:b], t[a:b]))
         if np.isfinite(speed).any():
             i_v = int(np.nanargmax(speed))
             vel_deg_s, vel_t = float(speed[i_v]), float(t[i_v])

@@ -7,7 +7,10 @@ Until the analysed person is chosen, a multi-pose landmarker looks at whole fram
 then on a single-pose landmarker looks only at a region around the person (faster, and a
 bystander elsewhere in the frame cannot be picked). Every pose is checked against the
 track (position, size, clothing colours); a frame without an accepted pose stays missing
-(NaN), it is never filled with someone else.
+(NaN), it is never filled with someone else. After a loss, the person counts as seen
+again only once found in a few frames, and any pose with too few others around it in
+time is dropped: an isolated detection (a skeleton on a title card, a flash frame) is not
+the person.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from rom.pose.tracking import (
     is_consistent,
     is_same_person,
     mask_others,
+    sustained_sightings,
     torso_centre,
     torso_size,
     update_track,
@@ -63,6 +67,17 @@ class ExtractSettings:
     #: this many consecutive frames at the person's place (a bad first pose)
     reseed_within_n: int = 10
     reseed_after_frames: int = 3
+    #: after a loss of at least this long (s), the person counts as seen again only once
+    #: found in ``confirm_frames`` frames before missing in as many: an isolated detection
+    #: (a skeleton found on a title card's text, a flash frame) is not them, while a
+    #: person MediaPipe finds only every other frame (small, backlit) is. The person is
+    #: first chosen only once seen in two frames of the search window.
+    confirm_after_s: float = 0.25
+    confirm_frames: int = 3
+    #: a pose counts as seeing the person only when they are found in at least this many
+    #: frames (and 40 %) of the 0.25 s around it (rom.pose.tracking.sustained_sightings);
+    #: 1 turns this off
+    min_sighting_frames: int = 3
     queue_frames: int = 8
 
 
@@ -218,6 +233,9 @@ def extract_poses(
     others: list[np.ndarray] = []  # boxes of bystanders MediaPipe locked onto last frame
     streak: list[Candidate] = []  # steady poses a young track keeps rejecting
     last_rescue_s = -np.inf
+    pending: list[int] = []  # frames seen again after a loss, not confirmed yet
+    pending_misses = 0  # frames without the person since the re-sighting began
+    before_pending: Track | None = None
     frame_interval_s = 1.0 / info.fps if info.fps else 0.0
     last_frame: Frame | None = None
 
@@ -240,12 +258,15 @@ def extract_poses(
     loader.shutdown(wait=False)
     single: Landmarker | None = None
 
-    def start_track(frame: Frame) -> Track | None:
-        """Resolve the search window; on success fill its frames and return the track."""
+    def start_track(frame: Frame, *, last_chance: bool = False) -> Track | None:
+        """Resolve the search window; on success fill its frames and return the track.
+        The person must be found in two of its frames (any, on the clip's last chance)."""
         nonlocal single
         chosen = resolve_start(window, size, settings.person)
         if chosen is None:
             return None
+        if not last_chance and sum(c is not None for c in chosen) < min(2, len(chosen)):
+            return None  # an isolated detection: wait for the person to be seen again
         single = single_future.result()
         accepted[window_start:] = chosen
         last_i = max(i for i, c in enumerate(chosen) if c is not None)
@@ -326,10 +347,24 @@ def extract_poses(
                         break
                 if found is not None:
                     xyz, p, hist = found
+                    lost_s = frame.time_s - track.time_s
+                    if pending:
+                        pending.append(len(accepted))
+                    elif lost_s >= settings.confirm_after_s and lost_s > 1.5 * frame_interval_s:
+                        before_pending, pending, pending_misses = track, [len(accepted)], 0
                     track = update_track(track, xyz[:, :2], p.visibility, frame.time_s, hist)
                     accepted.append((xyz, p))
+                    if len(pending) >= settings.confirm_frames:
+                        pending = []  # seen again for good
                     streak = []
                 else:
+                    pending_misses += 1
+                    if pending and pending_misses >= settings.confirm_frames:
+                        # seen again too briefly after a loss: not them after all
+                        for k in pending:
+                            accepted[k] = None
+                        assert before_pending is not None
+                        track, pending = before_pending, []
                     # A young track may have started from a bad pose (coarse, or two
                     # people mixed) and then rejects the person: when the landmarker keeps
                     # returning one steady body where the person was, restart from it.
@@ -357,7 +392,8 @@ def extract_poses(
             if on_frame is not None:
                 on_frame(frame.index)
         if track is None and window and last_frame is not None:
-            start_track(last_frame)  # short clip: the whole clip was the search window
+            # short clip: the whole clip was the search window
+            start_track(last_frame, last_chance=True)
     except KeyboardInterrupt:
         pass  # live camera: Ctrl-C ends the recording, what was seen is kept
     finally:
@@ -365,10 +401,16 @@ def extract_poses(
         search.close()
         (single or single_future.result()).close()
 
-    source_meta = info.as_dict()
-    if source.error:
-        source_meta["decode_error"] = source.error
-    return _to_sequence(accepted[: len(times)], times, size, source_meta, dict(model_meta or {}))
+    for k in pending:  # the clip ended before a re-sighting was confirmed
+        accepted[k] = None
+    accepted = accepted[: len(times)]
+    keep = sustained_sightings(
+        np.array([a is not None for a in accepted], bool),
+        np.asarray(times, float),
+        min_frames=settings.min_sighting_frames,
+    )
+    accepted = [a if k else None for a, k in zip(accepted, keep)]
+    return _to_sequence(accepted, times, size, source.meta(), dict(model_meta or {}))
 
 
 def _to_sequence(

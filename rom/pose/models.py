@@ -206,12 +206,17 @@ def resolve_model(
 def _user_file(path: Path, origin: str) -> ModelInfo:
     """A model file the user named (argument or ROM_MODEL_PATH), checked; never replaced."""
     source = "model path" if origin == "explicit" else "ROM_MODEL_PATH"
+    fix = (
+        f"give a pose_landmarker_lite/full/heavy.task file, or leave out "
+        f"{'--model PATH' if origin == 'explicit' else 'ROM_MODEL_PATH'} so that rom fetches "
+        "and caches the model itself (`rom models` shows the cache)"
+    )
     if not path.is_file():
-        raise ModelError(f"{source} {path} does not exist or is not a file")
+        raise ModelError(f"{source} {path} does not exist or is not a file; {fix}")
     try:
         check_bundle(path, load=False)
     except ModelError as exc:
-        raise ModelError(f"{source} is unusable: {exc}") from exc
+        raise ModelError(f"{source} is unusable: {exc}; {fix}") from exc
     match = _NAME_RE.search(path.name)
     return ModelInfo.from_file(path, match.group(1) if match else "custom", origin)
 

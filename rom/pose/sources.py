@@ -15,6 +15,7 @@ import math
 import time
 from collections.abc import Iterable, Iterator, Sized
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Any, Self
 
@@ -29,9 +30,12 @@ IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
 class VideoInfo:
     """What is known of a source before decoding it.
 
-    ``width_px`` and ``height_px`` describe the upright frame (after honouring rotation
-    metadata); ``rotation_deg`` is the counter-clockwise rotation applied to each decoded
-    frame; ``n_frames`` is the container's estimate (None for live sources).
+    ``width_px`` and ``height_px`` describe the upright frame as it is shown (after
+    honouring rotation metadata and non-square pixels); ``rotation_deg`` is the
+    counter-clockwise rotation applied to each decoded frame; ``n_frames`` is the
+    container's estimate (None for live sources). ``sample_aspect_ratio`` (width : height
+    of one stored pixel) is ``(1, 1)`` unless the video is anamorphic; then each frame is
+    rescaled from ``stored_size_px`` (width, height as stored) to square pixels.
     """
 
     path: str
@@ -44,6 +48,8 @@ class VideoInfo:
     rotation_deg: int = 0
     codec: str = ""
     size_bytes: int | None = None
+    sample_aspect_ratio: tuple[int, int] = (1, 1)
+    stored_size_px: tuple[int, int] | None = None
 
     def as_dict(self) -> dict[str, object]:
         return dict(self.__dict__)
@@ -64,6 +70,22 @@ class FrameSource:
     info: VideoInfo
     #: set when decoding stopped early on a damaged stream (message for the user)
     error: str | None = None
+    #: recoverable problems found while reading (broken timestamps, frame names ...)
+    warnings: tuple[str, ...] = ()
+    #: how the frames' times were obtained (see rom.pose.timestamps), when relevant
+    timestamps: dict[str, Any] | None = None
+
+    def meta(self) -> dict[str, Any]:
+        """What the source tells about itself once read, for the pose file and summary:
+        :class:`VideoInfo` plus ``decode_error``, ``warnings`` and ``timestamps``."""
+        out: dict[str, Any] = self.info.as_dict()
+        if self.error:
+            out["decode_error"] = self.error
+        if self.warnings:
+            out["warnings"] = list(self.warnings)
+        if self.timestamps is not None:
+            out["timestamps"] = self.timestamps
+        return out
 
     def __iter__(self) -> Iterator[Frame]:
         raise NotImplementedError
@@ -86,10 +108,12 @@ def _upright(img: np.ndarray, rotation_deg: int) -> np.ndarray:
 
 
 class VideoFileSource(FrameSource):
-    """A video file decoded with PyAV (FFmpeg), threaded, rotation metadata honoured.
+    """A video file decoded with PyAV (FFmpeg), rotation metadata and non-square pixels
+    honoured.
 
-    Timestamps come from each frame's presentation time, so variable-frame-rate phone clips
-    keep their real timing.
+    Timestamps come from each frame's presentation time, so variable-frame-rate phone
+    clips keep their real timing; broken timestamps (a clip joined from pieces, duplicates)
+    are mended as :mod:`rom.pose.timestamps` describes and reported in ``warnings``.
     """
 
     def __init__(self, path: str | Path) -> None:
@@ -121,14 +145,16 @@ class VideoFileSource(FrameSource):
                 f"{self.path.name}: the video stream has no frame size; the file is damaged"
             )
         fps = float(stream.average_rate or stream.guessed_rate or 0) or 30.0
-        duration = (
-            float(stream.duration * stream.time_base)
-            if stream.duration and stream.time_base
-            else (self._container.duration / 1e6 if self._container.duration else None)
-        )
-        n = stream.frames or (round(duration * fps) if duration else None)
+        # The shortest regular frame interval: a variable-rate clip's average rate is
+        # lower than the rate its fastest frames come at (the stream's guessed rate).
+        guessed = float(stream.guessed_rate or 0)
+        self._interval_s = 1.0 / (guessed if fps < guessed <= 4 * fps else fps)
+        n, duration, self._n_is_upper_bound = _frame_estimate(self._container, stream, fps)
         rotation = self._rotation_from_first_frame()
-        w, h = (cc.width, cc.height) if rotation % 180 == 0 else (cc.height, cc.width)
+        sar = _sample_aspect_ratio(stream)
+        self._display = _display_size(cc.width, cc.height, sar)
+        dw, dh = self._display
+        w, h = (dw, dh) if rotation % 180 == 0 else (dh, dw)
         self.info = VideoInfo(
             path=str(self.path),
             kind="file",
@@ -140,13 +166,18 @@ class VideoFileSource(FrameSource):
             rotation_deg=rotation,
             codec=cc.name,
             size_bytes=self.path.stat().st_size,
+            sample_aspect_ratio=(sar.numerator, sar.denominator),
+            stored_size_px=(cc.width, cc.height),
         )
 
     def _rotation_from_first_frame(self) -> int:
         import av
 
+        # One decoding generator for the whole file: a second one would flush the decoder
+        # again at the end (FFmpeg's "End of file" error on a one-frame clip).
+        self._decoded = self._container.decode(self._stream)
         try:
-            first = next(self._container.decode(self._stream), None)
+            first = next(self._decoded, None)
         except av.error.FFmpegError as exc:
             self._container.close()
             raise VideoError(
@@ -165,48 +196,155 @@ class VideoFileSource(FrameSource):
     def __iter__(self) -> Iterator[Frame]:
         import av
 
-        t0: float | None = None
-        last_t = -math.inf
+        from rom.pose.timestamps import Timeline
+
+        timeline = Timeline(self._interval_s)
         index = 0
         frames = self._decode_all()
-        while True:
-            try:
-                frame = next(frames)
-            except StopIteration:
-                expected = self.info.n_frames
-                if expected and index < expected - max(2, int(0.02 * expected)):
+        dw, dh = self._display
+        try:
+            while True:
+                try:
+                    frame = next(frames)
+                except (StopIteration, av.error.EOFError):
+                    self.error = self._truncation(index)
+                    return
+                except av.error.FFmpegError as exc:
+                    # A truncated or damaged stream: keep what was decoded, tell the user.
                     self.error = (
-                        f"{self.path.name}: the video ends at frame {index} of the {expected} "
-                        "its header announces; the file is truncated"
+                        f"{self.path.name}: decoding stopped at frame {index} ({_reason(exc)}); "
+                        "the rest of the file is damaged or truncated"
                     )
-                return
-            except av.error.FFmpegError as exc:
-                # A truncated or damaged stream: keep what was decoded, tell the user.
-                self.error = (
-                    f"{self.path.name}: decoding stopped at frame {index} ({_reason(exc)}); "
-                    "the rest of the file is damaged or truncated"
+                    return
+                duration = (
+                    float(frame.duration * frame.time_base)
+                    if frame.duration and frame.time_base
+                    else None
                 )
-                return
-            t = frame.time
-            if t is None:
-                t = index / self.info.fps
-            if t0 is None:
-                t0 = t
-            ts = float(t - t0)
-            if ts <= last_t:  # duplicate or out-of-order pts: keep time strictly increasing
-                ts = last_t + 1e-6
-            last_t = ts
-            rgb = frame.to_ndarray(format="rgb24")
-            yield Frame(index, ts, _upright(rgb, self.info.rotation_deg))
-            index += 1
+                ts = timeline.time(frame.time, duration)
+                if (dw, dh) != (frame.width, frame.height):  # non-square pixels: make square
+                    rgb = frame.to_ndarray(format="rgb24", width=dw, height=dh)
+                else:
+                    rgb = frame.to_ndarray(format="rgb24")
+                yield Frame(index, ts, _upright(rgb, self.info.rotation_deg))
+                index += 1
+        finally:
+            self.timestamps = timeline.report()
+            self.warnings = tuple(timeline.warnings(self.path.name))
+
+    def _truncation(self, decoded: int) -> str | None:
+        """Why the stream ended before its announced length, or None if it did not.
+
+        An estimate from the video stream itself (frame count, track duration) is trusted.
+        The container's duration covers every stream (audio may outlast the video), so
+        when it is all there is, the file is truncated only if no stream's packets reach
+        that duration.
+        """
+        expected = self.info.n_frames
+        if not expected or decoded >= expected - max(2, int(0.02 * expected)):
+            return None
+        if self._n_is_upper_bound:
+            ends_s = _last_packet_end_s(self.path)
+            announced = self.info.duration_s or 0.0
+            if ends_s is None or ends_s >= announced - max(0.5, 0.02 * announced):
+                return None  # another stream (audio) makes up the container's length
+            return (
+                f"{self.path.name}: the file ends at {ends_s:.2f} s of the {announced:.2f} s "
+                f"its header announces (frame {decoded}); the file is truncated"
+            )
+        return (
+            f"{self.path.name}: the video ends at frame {decoded} of the {expected} "
+            "its header announces; the file is truncated"
+        )
 
     def _decode_all(self) -> Iterator[Any]:
         yield self._first
         del self._first
-        yield from self._container.decode(self._stream)
+        yield from self._decoded
 
     def close(self) -> None:
         self._container.close()
+
+
+def _frame_estimate(
+    container: Any, stream: Any, fps: float
+) -> tuple[int | None, float | None, bool]:
+    """(frames, duration in s, whether these are only an upper bound) of the video stream.
+
+    From the stream itself when possible: its frame count, its own duration (MP4/MOV
+    tracks), or the per-track ``DURATION`` / ``NUMBER_OF_FRAMES`` tags that FFmpeg and
+    mkvmerge write into Matroska/WebM. Otherwise the container's duration, which is the
+    longest of all its streams: an upper bound when there are other streams.
+    """
+    tags = {str(k).upper().split("-")[0]: v for k, v in dict(stream.metadata).items()}
+    duration: float | None = None
+    if stream.duration and stream.time_base:
+        duration = float(stream.duration * stream.time_base)
+    elif "DURATION" in tags:
+        duration = _parse_clock(tags["DURATION"])
+    if stream.frames:
+        return int(stream.frames), duration, False
+    counted = tags.get("NUMBER_OF_FRAMES", "")
+    if str(counted).isdigit() and int(counted) > 0:
+        return int(counted), duration, False
+    if duration:
+        return round(duration * fps), duration, False
+    if container.duration:
+        whole = container.duration / 1e6
+        others = len(container.streams) > 1
+        return round(whole * fps), whole, others
+    return None, None, False
+
+
+def _parse_clock(text: object) -> float | None:
+    """Seconds from an ``HH:MM:SS.fraction`` tag, or None."""
+    try:
+        h, m, sec = str(text).strip().split(":")
+        value = int(h) * 3600 + int(m) * 60 + float(sec)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and value > 0 else None
+
+
+def _last_packet_end_s(path: Path) -> float | None:
+    """End time (s, from the earliest start) of the last packet of any stream, reading
+    packets without decoding them; None if the file cannot be read again."""
+    import av
+
+    first, end = math.inf, -math.inf
+    try:
+        with av.open(str(path)) as c:
+            for pkt in c.demux():
+                if pkt.pts is None or pkt.time_base is None:
+                    continue
+                t = float(pkt.pts * pkt.time_base)
+                first = min(first, t)
+                end = max(end, t + float((pkt.duration or 0) * pkt.time_base))
+    except (av.error.FFmpegError, OSError):
+        pass  # a damaged tail ends the reading: what was read counts
+    if not (math.isfinite(first) and math.isfinite(end)):
+        return None
+    return end - first
+
+
+def _sample_aspect_ratio(stream: Any) -> Fraction:
+    """The stored pixels' width : height (1 when square or unknown or implausible)."""
+    for value in (stream.sample_aspect_ratio, stream.codec_context.sample_aspect_ratio):
+        if value:
+            sar = Fraction(value)
+            # Real anamorphic formats range from 8:11 (NTSC DV) to 2:1; beyond 1:4..4:1 the
+            # metadata is broken rather than the pixels.
+            return sar if Fraction(1, 4) <= sar <= 4 else Fraction(1)
+    return Fraction(1)
+
+
+def _display_size(width: int, height: int, sar: Fraction) -> tuple[int, int]:
+    """Frame size in square pixels: the stored size stretched (never shrunk) by ``sar``."""
+    if sar > 1:
+        return round(width * sar), height
+    if sar < 1:
+        return width, round(height / sar)
+    return width, height
 
 
 class CameraSource(FrameSource):
@@ -255,24 +393,40 @@ class CameraSource(FrameSource):
 
 
 class ImageFolderSource(FrameSource):
-    """A folder of still images (sorted by name), taken as frames at ``fps``."""
+    """A folder of still images taken as frames at ``fps``, in natural name order
+    (``2.jpg`` before ``10.jpg``); see :mod:`rom.pose.frame_names` for order, time and
+    the warnings on gaps or mixed names."""
 
     def __init__(self, folder: str | Path, *, fps: float = 30.0) -> None:
         import cv2
 
+        from rom.pose.frame_names import number_frames
+
+        if not (math.isfinite(fps) and fps > 0):
+            raise InputError(f"--fps must be a frame rate above 0, got {fps}")
         self.folder = Path(folder)
-        self.files = sorted(p for p in self.folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        try:
+            names = [p.name for p in self.folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES]
+        except OSError as exc:
+            raise InputError(
+                f"cannot list the folder {self.folder} ({exc.strerror}); check its permissions"
+            ) from exc
+        numbering = number_frames(names)
+        self.files = [self.folder / n for n in numbering.names]
         if not self.files:
             raise InputError(
                 f"{self.folder} holds no images ({', '.join(sorted(IMAGE_SUFFIXES))}); "
                 "give a folder of frames or a video file"
             )
+        steps = numbering.steps or tuple(range(len(self.files)))
+        self._times_s = [k / fps for k in steps]
+        self.warnings = tuple(f"{self.folder.name}: {w}" for w in numbering.warnings)
         first = cv2.imread(str(self.files[0]))
         if first is None:
             raise InputError(f"cannot read image {self.files[0]}; the file is damaged")
         h, w = first.shape[:2]
         self.info = VideoInfo(
-            str(self.folder), "images", w, h, fps, len(self.files), len(self.files) / fps
+            str(self.folder), "images", w, h, fps, len(self.files), self._times_s[-1] + 1 / fps
         )
 
     def __iter__(self) -> Iterator[Frame]:
@@ -285,7 +439,7 @@ class ImageFolderSource(FrameSource):
                 return
             if bgr.shape[:2] != (self.info.height_px, self.info.width_px):
                 bgr = cv2.resize(bgr, (self.info.width_px, self.info.height_px))
-            yield Frame(i, i / self.info.fps, np.ascontiguousarray(bgr[:, :, ::-1]))
+            yield Frame(i, self._times_s[i], np.ascontiguousarray(bgr[:, :, ::-1]))
 
 
 class MemorySource(FrameSource):
@@ -446,6 +600,14 @@ def _check_file(path: Path) -> None:
         raise VideoError(
             f"{path.name} is empty (0 bytes); the copy or recording failed, record again"
         )
+    try:
+        with open(path, "rb") as fh:
+            fh.read(1)
+    except OSError as exc:
+        raise InputError(
+            f"cannot read {path} ({exc.strerror or exc}); check its permissions "
+            "(you may need to copy it somewhere you can read)"
+        ) from exc
 
 
 def _reason(exc: BaseException) -> str:

@@ -13,6 +13,7 @@ histogram). The extraction loop (:mod:`rom.pose.extract`) calls them each frame:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,8 +40,13 @@ class PersonChoice:
         text = text.strip()
         if "," in text:
             x, y = (float(v) for v in text.split(",", 1))
+            if not (math.isfinite(x) and math.isfinite(y)):
+                raise ValueError(f"a pixel must be two finite numbers, got {text!r}")
             return cls(point_px=(x, y))
-        return cls(index=int(text))
+        index = int(text)
+        if index < 0:
+            raise ValueError(f"a person index counts from 0, got {index}")
+        return cls(index=index)
 
 
 @dataclass(frozen=True)
@@ -228,6 +234,61 @@ def is_same_person(
         if appearance_distance(appearance, track.appearance) > limit_app:
             return False
     return True
+
+
+def sustained_sightings(
+    found: np.ndarray,
+    time_s: np.ndarray,
+    *,
+    window_s: float = 0.25,
+    min_frames: int = 3,
+    min_fraction: float = 0.4,
+) -> np.ndarray:
+    """Which accepted poses count as seeing the person: those with enough others around.
+
+    A person in view is found in most frames; a detection with few others around it (a
+    skeleton found on a title card's text, a flash frame, blips every few frames) is not
+    them. A frame counts when, within ``window_s`` seconds centred on it (at least 7
+    frames; at the clip's ends, the first or last 7), the person was found in at least ``min_frames`` frames and ``min_fraction``
+    of the frames (fewer when the whole clip is shorter than that).
+
+    Parameters
+    ----------
+    found : ndarray of bool, shape (frames,)
+        Frames where a pose was accepted for the person.
+    time_s : ndarray, shape (frames,)
+        Frame times, seconds, increasing.
+
+    Returns
+    -------
+    ndarray of bool, shape (frames,)
+        ``found`` without the unsustained sightings.
+
+    Examples
+    --------
+    >>> f = np.array([1, 1, 1, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 1, 0, 1, 1], bool)
+    >>> sustained_sightings(f, np.arange(18) / 30).astype(int).tolist()
+    [1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 1, 1]
+    """
+    found = np.asarray(found, bool)
+    t = np.asarray(time_s, float)
+    n = len(found)
+    if found.shape != t.shape:
+        raise ValueError(f"found and time_s must have one shape, got {found.shape}, {t.shape}")
+    if n == 0 or min_frames <= 1:
+        return found.copy()
+    half = window_s / 2
+    lo = np.searchsorted(t, t - half, side="left")
+    hi = np.searchsorted(t, t + half, side="right")
+    # At least 7 frames: 3 either side, or, at the clip's ends, the first / last 7.
+    i = np.arange(n)
+    lo = np.minimum(lo, np.clip(i - 3, 0, max(n - 7, 0)))
+    hi = np.maximum(hi, np.clip(i + 4, min(7, n), n))
+    counts = np.concatenate([[0], np.cumsum(found)])
+    seen = counts[hi] - counts[lo]
+    size = hi - lo
+    need = np.minimum(np.maximum(min_frames, np.ceil(min_fraction * size)), n)
+    return found & (seen >= need)
 
 
 def update_track(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -250,3 +251,184 @@ def test_memory_source_rejects_no_frames_and_a_bad_info() -> None:
         MemorySource([], VideoInfo("x", "memory", 64, 48, 0.0, None, None))
     with pytest.raises(InputError, match="must be an RGB image"):
         MemorySource.from_frames([(0.0, np.zeros((48, 64), np.uint8))], fps=30)
+# --- real-file faults: the whole kind, on small clips the tests make ------------------------
+
+
+def _numbered_frames(n: int, h: int = 64, w: int = 96) -> list[np.ndarray]:
+    """Frames whose white bar's position encodes the frame number (to check order)."""
+    out = []
+    for i in range(n):
+        img = np.full((h, w, 3), 40, np.uint8)
+        x = 2 + (i * 3) % (w - 6)
+        img[:, x : x + 3] = 255
+        out.append(img)
+    return out
+
+
+def _bar_x(rgb: np.ndarray) -> int:
+    return int(np.flatnonzero(rgb.mean(axis=(0, 2)) > 150)[0])
+
+
+def _timed(frames: list[np.ndarray], fps: float = 30.0) -> list[tuple[np.ndarray, float]]:
+    return [(f, i / fps) for i, f in enumerate(frames)]
+
+
+def test_chunks_joined_with_timestamps_restarting_keep_real_elapsed_time(tmp_path: Path) -> None:
+    """Recorders write a clip in chunks, each stamped from zero, joined later: time goes on
+    across the join, from frame durations, with a warning."""
+    from tests.corpus import encode
+
+    frames = _numbered_frames(60)
+    parts = []
+    for k in range(2):
+        p = encode(tmp_path / f"{k}.ts", _timed(frames[30 * k : 30 * k + 30]), fmt="mpegts")
+        parts.append(p.read_bytes())
+    joined = tmp_path / "joined.ts"
+    joined.write_bytes(b"".join(parts))
+    with open_source(joined) as src:
+        got = list(src)
+        warnings = src.warnings
+        report = src.timestamps
+    assert len(got) == 60
+    t = np.array([f.time_s for f in got])
+    assert np.all(np.diff(t) > 0.5 / 30)  # never squeezed together
+    assert t[-1] == pytest.approx(59 / 30, abs=0.01)  # 2 s, not 1 s
+    assert report is not None and report["jumps_back"] == 1
+    assert warnings and "timestamps broken" in warnings[0] and "frame 30" in warnings[0]
+
+
+@pytest.mark.parametrize("ext", ["webm", "mkv", "mp4", "mov"])
+def test_audio_outlasting_the_video_is_not_truncation(tmp_path: Path, ext: str) -> None:
+    from tests.corpus import encode
+
+    webm = ext == "webm"
+    path = encode(
+        tmp_path / f"a.{ext}",
+        _timed(_numbered_frames(30)),
+        codec="libvpx-vp9" if webm else "libx264",
+        audio_s=3.0,  # the video lasts 1 s
+        audio_codec="libopus" if webm else "aac",
+    )
+    with open_source(path) as src:
+        n = sum(1 for _ in src)
+        assert src.error is None
+        assert src.info.n_frames == 30
+    assert n == 30
+
+
+@pytest.mark.parametrize("ext", ["mkv", "webm"])
+def test_truncated_matroska_with_audio_is_still_called_truncated(tmp_path: Path, ext: str) -> None:
+    """The other side of the rule: cut short, such a file is truncated."""
+    from tests.corpus import encode
+
+    webm = ext == "webm"
+    rng = np.random.default_rng(0)
+    frames = [rng.integers(0, 255, (64, 96, 3), np.uint8) for _ in range(90)]
+    path = encode(
+        tmp_path / f"a.{ext}",
+        _timed(frames),
+        codec="libvpx-vp9" if webm else "libx264",
+        audio_s=3.0,
+        audio_codec="libopus" if webm else "aac",
+    )
+    data = path.read_bytes()
+    cut = tmp_path / f"cut.{ext}"
+    cut.write_bytes(data[: len(data) // 2])
+    with open_source(cut) as src:
+        n = sum(1 for _ in src)
+        assert 0 < n < 90
+        assert src.error is not None and "truncated" in src.error
+
+
+def test_any_cut_point_gives_a_clear_error_or_the_frames_before_it(tmp_path: Path) -> None:
+    """A file cut anywhere: either it cannot be opened (VideoError), or the frames before
+    the cut come out and ``error`` says the file is truncated; nothing else."""
+    import av
+
+    from tests.corpus import encode
+
+    rng = np.random.default_rng(1)
+    frames = [rng.integers(0, 255, (48, 64, 3), np.uint8) for _ in range(40)]
+    full = encode(tmp_path / "full.mp4", _timed(frames), options={"movflags": "+faststart"})
+    data = full.read_bytes()
+    for k in range(1, 25):
+        cut = tmp_path / f"cut{k}.mp4"
+        cut.write_bytes(data[: len(data) * k // 25])
+        try:
+            src = open_source(cut)
+        except VideoError as exc:
+            assert "truncated" in str(exc) or "cannot open" in str(exc) or "damaged" in str(exc)
+            continue
+        except av.error.FFmpegError as exc:  # pragma: no cover - the failure this guards
+            pytest.fail(f"cut at {k}/25: raw FFmpeg error {exc!r}")
+        with src:
+            n = sum(1 for _ in src)
+            assert n < 40 and src.error is not None and "truncated" in src.error, (k, n)
+
+
+def _square_marker(h: int, w: int, side: int = 24) -> np.ndarray:
+    img = np.full((h, w, 3), 30, np.uint8)
+    img[8 : 8 + side, 8 : 8 + side] = 255
+    return img
+
+
+def _marker_box(rgb: np.ndarray) -> tuple[int, int, int, int]:
+    ys, xs = np.nonzero(rgb.mean(axis=2) > 150)
+    return int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1)
+
+
+@pytest.mark.parametrize(
+    "sar, rotation, shown",
+    [
+        (Fraction(2, 1), 0, (128, 96)),  # stored 64 x 96, shown 128 x 96 (DV widescreen-like)
+        (Fraction(1, 2), 0, (128, 96)),  # stored 128 x 48, pixels twice as tall as wide
+        (Fraction(4, 3), 0, (128, 96)),  # stored 96 x 96 (HDV 1440x1080 -> 1920x1080 kind)
+        (Fraction(2, 1), -90, (96, 128)),  # a phone-style rotation on top
+    ],
+)
+def test_non_square_pixels_are_shown_square(tmp_path: Path, sar, rotation, shown) -> None:
+    """Anamorphic video is read as it is shown: a square stays square, the frame has the
+    displayed size, and the pixel aspect ratio is recorded."""
+    from tests.corpus import anamorphic, encode
+
+    original = encode(tmp_path / "o.mp4", _timed([_square_marker(96, 128)] * 3))
+    squeezed = anamorphic(original, tmp_path / "a.mp4", sar=sar)
+    if rotation:
+        from tests.corpus import read_frames
+
+        squeezed = encode(tmp_path / "r.mp4", read_frames(squeezed), sar=sar, rotation_deg=rotation)
+    with open_source(squeezed) as src:
+        frame = next(iter(src))
+        info = src.info
+    assert (info.width_px, info.height_px) == shown
+    assert frame.rgb.shape[:2] == (shown[1], shown[0])
+    assert info.sample_aspect_ratio == (sar.numerator, sar.denominator)
+    _, _, w, h = _marker_box(frame.rgb)
+    assert abs(w - h) <= 2, (w, h)
+    assert abs(w - 24) <= 2
+
+
+def test_image_folder_named_without_padding_is_read_in_number_order(tmp_path: Path) -> None:
+    """FFmpeg's ``%d.jpg`` names (1, 2, ..., 10, 11): not text order; a missing number
+    leaves a gap in time and a warning."""
+    import cv2
+
+    frames = _numbered_frames(14)
+    for i, img in enumerate(frames, start=1):
+        if i != 6:  # frame 6 missing
+            cv2.imwrite(str(tmp_path / f"{i}.png"), img[:, :, ::-1])
+    with open_source(tmp_path, fps=10) as src:
+        got = list(src)
+        warnings = src.warnings
+    kept = [i for i in range(14) if i != 5]
+    assert [_bar_x(f.rgb) for f in got] == [_bar_x(frames[i]) for i in kept]
+    assert [f.time_s for f in got] == pytest.approx([i / 10 for i in kept])
+    assert warnings and "1 frame numbers are missing" in warnings[0] and "(6)" in warnings[0]
+
+
+def test_image_folder_needs_a_positive_frame_rate(tmp_path: Path) -> None:
+    import cv2
+
+    cv2.imwrite(str(tmp_path / "1.png"), marker_frames(1)[0])
+    with pytest.raises(InputError, match="--fps"):
+        open_source(tmp_path, fps=0)

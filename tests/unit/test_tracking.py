@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rom.landmarks import LANDMARK_INDEX as I
 from rom.pose.tracking import (
@@ -15,6 +17,7 @@ from rom.pose.tracking import (
     crop_box,
     is_same_person,
     mask_others,
+    sustained_sightings,
     torso_size,
     update_track,
 )
@@ -183,3 +186,47 @@ def test_consecutive_frames_at_a_low_frame_rate_are_not_a_loss() -> None:
     near = stick_person(970, 200, 600)
     assert is_same_person(tr, near, b, 1 / 15, frame_interval_s=1 / 15)
     assert not is_same_person(tr, near, b, 3 / 15, frame_interval_s=1 / 15)
+
+
+# --- which sightings count -------------------------------------------------------------------
+
+
+def test_isolated_detections_do_not_count_as_seeing_the_person() -> None:
+    t = np.arange(60) / 30
+    found = np.zeros(60, bool)
+    found[:20] = True  # in view
+    found[[30, 35, 40, 45, 50]] = True  # blips every 5 frames after leaving
+    found[55:58] = True  # back for 3 frames: that counts
+    kept = sustained_sightings(found, t)
+    assert kept[:20].all() and not kept[21:55].any() and kept[55:58].all()
+
+
+def test_a_person_found_every_other_frame_still_counts() -> None:
+    found = np.arange(40) % 2 == 0  # small, backlit: MediaPipe finds them half the time
+    assert (sustained_sightings(found, np.arange(40) / 30) == found).all()
+
+
+def test_very_short_clips_keep_their_sightings() -> None:
+    assert sustained_sightings(np.array([True]), np.array([0.0])).tolist() == [True]
+    assert sustained_sightings(np.array([True, True]), np.array([0.0, 0.1])).tolist() == [
+        True,
+        True,
+    ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    found=st.lists(st.booleans(), min_size=0, max_size=120),
+    fps=st.sampled_from([5.0, 15.0, 25.0, 30.0]),
+)
+def test_sustained_sightings_properties(found: list[bool], fps: float) -> None:
+    f = np.array(found, bool)
+    kept = sustained_sightings(f, np.arange(len(f)) / fps)
+    assert kept.shape == f.shape and not (kept & ~f).any()  # only ever removes
+    # Three frames in a row always count; a frame with no other within 6 frames never
+    # does (in a clip of 3 frames or more).
+    for i in range(len(f)):
+        if f[max(i - 2, 0) : i + 1].all() and i >= 2:
+            assert kept[i - 2 : i + 1].all()
+        if f[i] and len(f) >= 3 and f[max(i - 6, 0) : i + 7].sum() == 1:
+            assert not kept[i]

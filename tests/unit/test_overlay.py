@@ -1,0 +1,110 @@
+"""The overlay writer: any strictly increasing analysis times (duplicates, half-interval
+steps, near-duplicates in the source) give a whole video; faces blurred unless told not to;
+a failure leaves neither a partial overlay nor a hidden temporary file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from rom.metrics.series import AngleSeries
+from rom.overlay import write_overlay
+from rom.sequence import PoseSequence
+from tests.videos import write_video
+
+IV = 1 / 30.16  # an unedited phone clip's rate
+
+
+def _times(kind: str, n: int = 30) -> np.ndarray:
+    t = np.arange(n) * IV
+    if kind.startswith("half_step_at_"):
+        k = int(kind.rsplit("_", 1)[1])
+        t[k] -= IV / 2  # two frames 17 ms apart
+    elif kind == "sub_millisecond":
+        t[10:] += 0.0004 - IV  # frame 10 stamped 0.4 ms after frame 9
+        t[10:] = np.maximum.accumulate(t[10:])
+        t[11:] += IV
+    elif kind == "forward_jump":
+        t[15:] += 3.0
+    return t - t[0]
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory) -> Path:
+    rng = np.random.default_rng(0)
+    frames = [rng.integers(0, 255, (96, 128, 3), np.uint8) for _ in range(30)]
+    return write_video(tmp_path_factory.mktemp("ovl") / "texture.mp4", frames)
+
+
+def _decoded(path: Path) -> tuple[int, list[float]]:
+    with av.open(str(path)) as c:
+        times = [float(f.time) for f in c.decode(video=0)]
+    return len(times), times
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [f"half_step_at_{k}" for k in (4, 5, 6, 11, 12, 17, 23)] + ["sub_millisecond", "forward_jump"],
+)
+def test_irregular_times_give_a_whole_overlay(tmp_path: Path, clip: Path, kind: str) -> None:
+    """Each of these crashed the writer before (two frames on one encoder tick)."""
+    t = _times(kind)
+    assert np.all(np.diff(t) > 0)
+    seq = PoseSequence.empty(30, (128, 96), t)
+    angles = AngleSeries(t, ("head_tilt_deg",), np.zeros((30, 1)))
+    out = write_overlay(clip, seq, angles, tmp_path / "overlay.mp4")
+    n, times = _decoded(out)
+    assert n == 30 and np.all(np.diff(times) > 0)
+    np.testing.assert_allclose(times, t, atol=1e-3)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["overlay.mp4"]
+
+
+def test_a_failure_leaves_no_partial_file(tmp_path: Path, clip: Path) -> None:
+    t = np.arange(30) / 30
+    seq = PoseSequence.empty(30, (128, 96), t)
+    angles = AngleSeries(t, ("head_tilt_deg",), np.zeros((30, 1)))
+
+    def stop(i: int) -> None:
+        if i == 12:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        write_overlay(clip, seq, angles, tmp_path / "overlay.mp4", on_frame=stop)
+    assert list(tmp_path.iterdir()) == []
+
+
+def _detail(rgb: np.ndarray) -> float:
+    import cv2
+
+    g = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    return float(np.abs(cv2.Laplacian(g, cv2.CV_32F)).mean())
+
+
+@pytest.mark.parametrize("blur", [True, False])
+def test_faces_are_blurred_by_default_and_only_when_asked(
+    tmp_path: Path, clip: Path, blur: bool
+) -> None:
+    t = np.arange(30) / 30
+    seq = PoseSequence.empty(30, (128, 96), t)
+    # A face in the middle of the frame: nose, eyes, ears, mouth (the body unseen).
+    face = [(64, 40), (60, 36), (58, 36), (56, 36), (68, 36), (70, 36), (72, 36)]
+    face += [(52, 38), (76, 38), (60, 46), (68, 46)]
+    seq.image_xyz[20:25, :11, :2] = face  # measured in frames 20-24 only
+    seq.visibility[20:25, :11] = 1.0
+    angles = AngleSeries(t, ("head_tilt_deg",), np.zeros((30, 1)))
+    kwargs = {} if blur else {"blur_faces": False}
+    out = write_overlay(clip, seq, angles, tmp_path / "o.mp4", **kwargs)
+    with av.open(str(out)) as c:
+        frames = [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
+    head = np.s_[30:50, 56:72]
+    corner = np.s_[70:90, 100:124]
+    # Frames 20-24 have the face; 10-19 and 25-29 are within BLUR_HOLD_S (0.5 s) of
+    # them (a brief tracking loss does not unblur the face); frames 0-4 are not.
+    for i in (12, 20, 24, 29):
+        ratio = _detail(frames[i][head]) / _detail(frames[i][corner])
+        assert (ratio < 0.3) if blur else (ratio > 0.7), (i, ratio)
+    for i in (0, 4):
+        assert _detail(frames[i][head]) / _detail(frames[i][corner]) > 0.7
