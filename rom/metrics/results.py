@@ -508,10 +508,11 @@ def _rom_side(
 
     if not_seen_at is not None:
         gone = sup.outside_at(not_seen_at) or ["a landmark"]
+        gone_words = " and ".join(g.replace("_", " ") for g in gone)
         out["status"] = "not_seen"
         out["at_least_deg"] = round(value, 1) if value is not None and value > 0 else None
         out["reason"] = (
-            f"the {label} peak was not seen: the {', '.join(g.replace('_', ' ') for g in gone)} "
+            f"the {label} peak was not seen: the {gone_words} "
             f"left the image (or reached its edge) at {t[not_seen_at]:.2f} s; move the camera "
             "back or re-frame so the whole movement stays in view"
         )
