@@ -368,6 +368,52 @@ def _view_reason(measure: str, side: str, obliq: float, view: ViewEstimate) -> s
     )
 
 
+def _words(names: Sequence[str]) -> str:
+    """Landmark names in words: ``left_eye, right_eye`` -> ``left eye and right eye``."""
+    words = [n.replace("_", " ") for n in names]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _no_value(
+    measure: str,
+    side: str,
+    obliq: float,
+    angles: AngleSeries,
+    support: Mapping[str, AngleSupport],
+    view: ViewEstimate,
+) -> tuple[str, str]:
+    """Why a measure has no value on a side, in words, and its flag: never measured, the
+    view does not support it, or it was measured only with a body part out of the image."""
+    key = _key(measure, side)
+    sup = support[key]
+    cols = [c for c in _columns(measure, side) if c and c in angles]
+    has = np.zeros(len(angles.time_s), dtype=bool)
+    view_ok = np.zeros_like(has)
+    for c in cols:
+        est = "3d" if c.endswith("_3d_deg") else "2d"
+        finite = np.isfinite(angles[c])
+        has |= finite
+        view_ok |= finite & estimate_valid(key, est, sup.obliqueness_deg)
+    if not has.any():
+        names = " and ".join(n.replace("_", " ") for n in catalogue.ANGLES[key].landmarks[:3])
+        return (
+            f"not measured in any frame: keep the {names} in view, unhidden and well lit",
+            "too_few_frames",
+        )
+    if not view_ok.any():
+        return _view_reason(measure, side, obliq, view), "view_not_supported"
+    out = sup.outside[view_ok].mean(axis=0) if sup.outside is not None else np.zeros(0)
+    gone = [n for n, f in zip(sup.landmarks, out) if f > 0.5]
+    what = _words(gone) if gone else "a body part it needs"
+    return (
+        (
+            f"the {what} lay outside the image (or at its edge) whenever it was measured; move "
+            "the camera back or re-frame with room around the client"
+        ),
+        "not_in_image",
+    )
+
+
 # --- one side of a range-of-motion measure ------------------------------------------------
 
 
@@ -422,8 +468,9 @@ def _rom_side(
     limb_word = "arm" if movement and movement[0] == "shoulder" else "leg"
 
     if estimate is None or col is None:
-        out["reason"] = _view_reason(plan.measure, side, obliq_hint, view)
-        out["flags"].append("view_not_supported")
+        reason, flag = _no_value(plan.measure, side, obliq_hint, angles, support, view)
+        out["reason"] = reason
+        out["flags"].append(flag)
         moved = _moved_in(raises)
         if moved is not None:
             out["plane_of_elevation_deg"] = round(moved.plane_of_elevation_deg, 1)
@@ -494,9 +541,10 @@ def _rom_side(
             not_seen_at = i_all
 
     if n_valid < settings.min_valid_frames and not_seen_at is None:
-        if n_valid == 0 and np.isfinite(angles[col]).any():
-            out["reason"] = _view_reason(plan.measure, side, obliq_hint, view)
-            out["flags"].append("view_not_supported")
+        if n_valid == 0:
+            reason, flag = _no_value(plan.measure, side, obliq_hint, angles, support, view)
+            out["reason"] = reason
+            out["flags"].append(flag)
         else:
             out["reason"] = (
                 f"measured in only {n_valid} frames: keep the "
@@ -508,7 +556,7 @@ def _rom_side(
 
     if not_seen_at is not None:
         gone = sup.outside_at(not_seen_at) or ["a landmark"]
-        gone_words = " and ".join(g.replace("_", " ") for g in gone)
+        gone_words = _words(gone)
         out["status"] = "not_seen"
         out["at_least_deg"] = round(value, 1) if value is not None and value > 0 else None
         out["reason"] = (
@@ -673,8 +721,11 @@ def _posture_measures(
         side = _empty_side(col if est else None, est, norm)
         side["still_s"] = round(period[2], 2) if period else 0.0
         if est is None or col is None:
-            side["reason"] = _view_reason(plan.measure, SIDE_NONE, obliq[plan.measure], view)
-            side["flags"].append("view_not_supported")
+            reason, flag = _no_value(
+                plan.measure, SIDE_NONE, obliq[plan.measure], angles, support, view
+            )
+            side["reason"] = reason
+            side["flags"].append(flag)
         elif not long_enough:
             longest = period[2] if period else 0.0
             still = (

@@ -307,6 +307,27 @@ def test_posture_is_the_still_value_against_the_norm_band() -> None:
     assert "right shoulder lower than the left" in line and "outside normal" in line
 
 
+def test_posture_with_the_head_cut_off_says_so() -> None:
+    seq = make_sequence(camera=FAR, n_frames=int(6 * FPS))
+    top = float(np.nanmax(seq.image_xyz[:, LANDMARK_INDEX["left_shoulder"], 1])) - 60
+    img = seq.image_xyz.copy()
+    img[..., 1] -= top  # the frame's top edge runs just above the shoulders
+    cut = PoseSequence(
+        image_xyz=img,
+        world_xyz=seq.world_xyz,
+        visibility=seq.visibility,
+        presence=seq.presence,
+        time_s=seq.time_s,
+        image_size_px=(seq.image_size_px[0], int(seq.image_size_px[1] - top)),
+        source=seq.source,
+    )
+    doc = analyse(cut, "posture-front")
+    head = measure(doc, "head_tilt", "value")["sides"]["none"]
+    assert head["status"] == "not_measurable" and "not_in_image" in head["flags"]
+    assert "left eye" in head["reason"] and "outside the image" in head["reason"]
+    assert measure(doc, "shoulder_tilt", "value")["sides"]["none"]["status"] == "measured"
+
+
 def test_posture_of_a_moving_client_is_not_measurable_with_a_warning() -> None:
     t = np.arange(0, 8, 1 / FPS)
     seq = make_sequence(camera=FAR, trunk_lateral_flexion=12 * np.sin(2 * np.pi * t / 1.5))
