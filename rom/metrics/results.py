@@ -51,7 +51,12 @@ from rom.metrics.asymmetry import DIRECTIONAL_ANGLES, symmetry_index
 from rom.metrics.humeral import Excursion, LimbElevation, excursions, restrict_to_movement
 from rom.metrics.posture import still_period
 from rom.metrics.protocols import Norm, Protocol
-from rom.metrics.rom_summary import short_label, summarize_angle, summarize_angles
+from rom.metrics.rom_summary import (
+    align_bilateral_repetitions,
+    short_label,
+    summarize_angle,
+    summarize_angles,
+)
 from rom.metrics.series import AngleSeries
 from rom.metrics.support import (
     MAX_2D_OBLIQUENESS_DEG,
@@ -417,6 +422,54 @@ def _no_value(
 # --- one side of a range-of-motion measure ------------------------------------------------
 
 
+#: A side's 3D shoulder movement in its plane: its summary, the values a peak may come
+#: from, and the same without the image-edge rule.
+_InPlane = tuple[dict[str, Any], np.ndarray, np.ndarray]
+
+
+def _shoulder_in_plane(
+    measure: str,
+    side: str,
+    direction: str,
+    angles: AngleSeries,
+    support: Mapping[str, AngleSupport],
+    limbs: Mapping[str, Mapping[str, LimbElevation]],
+    expected: Mapping[str, Mapping[str, float]],
+) -> _InPlane | None:
+    """The 3D value of a shoulder flexion, extension or abduction: the ISB elevation of the
+    raises made in that movement's plane (frames supported by the view)."""
+    movement = _PLANE_MOVEMENTS.get((measure, direction))
+    elev_col = f"shoulder_elevation_{side}_3d_deg"
+    if (
+        not movement
+        or movement[0] != "shoulder"
+        or "shoulder" not in limbs
+        or elev_col not in angles
+    ):
+        return None
+    t = angles.time_s
+    limb = limbs["shoulder"][side]
+    raises = excursions(angles[elev_col], limb.plane_of_elevation_deg, t)
+    key = _key(measure, side)
+    sup = support[key]
+    view_ok = estimate_valid(key, "3d", sup.obliqueness_deg)
+    values_all = np.where(
+        view_ok, restrict_to_movement(angles[elev_col], raises, movement[1]), np.nan
+    )
+    values = np.where(sup.seen, values_all, np.nan)
+    adef = catalogue.ANGLES[key]
+    label = short_label(adef.positive if direction == "positive" else str(adef.negative))
+    normal = expected.get(_columns(measure, side)[1] or "", {}).get(direction)
+    summary = summarize_angle(
+        values,
+        t,
+        positive_label=label,
+        column=elev_col,
+        expected_deg={"positive": normal} if normal else None,
+    )
+    return summary, values, values_all
+
+
 def _moved_in(raises: list[Excursion]) -> Excursion | None:
     known = [x for x in raises if x.movement != "unknown"]
     return max(known, key=lambda x: x.peak_deg) if known else None
@@ -445,6 +498,7 @@ def _rom_side(
     view: ViewEstimate,
     expected: Mapping[str, Mapping[str, float]],
     settings: ResultSettings,
+    in_planes: Mapping[str, _InPlane] | None = None,
 ) -> dict[str, Any]:
     key = _key(plan.measure, side)
     c2, c3 = _columns(plan.measure, side)
@@ -482,22 +536,14 @@ def _rom_side(
         return out
 
     # the values a peak may come from (seen) and the same without the image-edge rule
-    if movement and movement[0] == "shoulder" and estimate == "3d" and raises:
-        elev_col = f"shoulder_elevation_{side}_3d_deg"
-        out["column"] = elev_col
-        in_plane = restrict_to_movement(angles[elev_col], raises, movement[1])
-        view_ok = estimate_valid(key, "3d", sup.obliqueness_deg)
-        values_all = np.where(view_ok, in_plane, np.nan)
-        values = np.where(sup.seen, values_all, np.nan)
-        summary = summarize_angle(
-            values,
-            t,
-            positive_label=label,
-            column=elev_col,
-            expected_deg={"positive": expected.get(col, {}).get(direction, 0.0) or 0.0}
-            if expected.get(col, {}).get(direction)
-            else None,
+    in_plane = (in_planes or {}).get(side)
+    if in_plane is None and movement and movement[0] == "shoulder" and estimate == "3d":
+        in_plane = _shoulder_in_plane(
+            plan.measure, side, direction, angles, support, limbs, expected
         )
+    if in_plane is not None:
+        summary, values, values_all = in_plane
+        out["column"] = summary["column"]
         d = summary["directions"]["positive"]
         value_sign = 1.0
     else:
@@ -904,6 +950,18 @@ def compute_results(
             plan, angles, supported, support, settings.peak_window_s
         )
         for direction, norm in plan.directions:
+            in_planes: dict[str, _InPlane] = {}
+            for side in plan.sides:
+                if estimates[side] == "3d":
+                    got = _shoulder_in_plane(
+                        plan.measure, side, direction, angles, support, limbs, expected
+                    )
+                    if got is not None:
+                        in_planes[side] = got
+            if set(in_planes) == {"left", "right"}:  # both arms together: same repetitions
+                (sl, vl, al), (sr, vr, ar) = in_planes["left"], in_planes["right"]
+                sl, sr = align_bilateral_repetitions(sl, sr, vl, vr, angles.time_s)
+                in_planes = {"left": (sl, vl, al), "right": (sr, vr, ar)}
             adef = next(a for a in catalogue.ANGLES.values() if a.name == plan.measure)
             text = adef.positive if direction == "positive" else str(adef.negative)
             sides = {
@@ -922,6 +980,7 @@ def compute_results(
                     view=view,
                     expected=expected,
                     settings=settings,
+                    in_planes=in_planes,
                 )
                 for side in plan.sides
             }

@@ -264,16 +264,20 @@ def test_a_bad_frame_before_a_gap_does_not_become_the_peak() -> None:
 # --- item 7: repetitions ------------------------------------------------------------------
 
 
-def test_both_arms_raised_together_count_the_same_repetitions() -> None:
+@pytest.mark.parametrize(("yaw", "estimate"), [(0.0, "2d"), (45.0, "3d")])
+def test_both_arms_raised_together_count_the_same_repetitions(yaw: float, estimate: str) -> None:
     left = raises(150, n_reps=3)
     right = left.copy()
     # the right arm's last raise is lost from view at its top (a gap), the left is seen
-    seq = make_sequence(camera=FAR, shoulder_abduction_left=left, shoulder_abduction_right=right)
+    seq = make_sequence(
+        yaw_deg=yaw, camera=FAR, shoulder_abduction_left=left, shoulder_abduction_right=right
+    )
     vis = seq.visibility.copy()
     top = slice(int((1 + 5) * FPS) - 3, int((1 + 5) * FPS) + 3)  # the third raise's top
     vis[top, LANDMARK_INDEX["right_elbow"]] = 0.1
     seq = seq.with_arrays(visibility=vis)
     m = measure(analyse(seq, "shoulder-abduction"), "shoulder_abduction")
+    assert m["sides"]["left"]["estimate"] == m["sides"]["right"]["estimate"] == estimate
     assert m["sides"]["left"]["n_reps"] == m["sides"]["right"]["n_reps"] == 3
     assert m["sides"]["left"]["bilateral"] == "together"
 
