@@ -405,14 +405,26 @@ def _no_value(
             f"not measured in any frame: keep the {names} in view, unhidden and well lit",
             "too_few_frames",
         )
-    if not view_ok.any():
+    at_peak_ok = np.isfinite(obliq) and any(
+        bool(estimate_valid(key, "3d" if c.endswith("_3d_deg") else "2d", np.array([obliq]))[0])
+        for c in cols
+    )
+    if not view_ok.any() or (np.isfinite(obliq) and not at_peak_ok):
+        # the view does not support it, at least not where the movement peaked
         return _view_reason(measure, side, obliq, view), "view_not_supported"
+    seen_ok = view_ok & sup.seen
+    if seen_ok.any():
+        n = int(seen_ok.sum())
+        names = " and ".join(n.replace("_", " ") for n in catalogue.ANGLES[key].landmarks[:3])
+        return f"measured in only {n} frames: keep the {names} in view and well lit", (
+            "too_few_frames"
+        )
     out = sup.outside[view_ok].mean(axis=0) if sup.outside is not None else np.zeros(0)
     gone = [n for n, f in zip(sup.landmarks, out) if f > 0.5]
-    what = _words(gone) if gone else "a body part it needs"
+    what = f"the {_words(gone)}" if gone else "a body part it needs"
     return (
         (
-            f"the {what} lay outside the image (or at its edge) whenever it was measured; move "
+            f"{what} lay outside the image (or at its edge) whenever it was measured; move "
             "the camera back or re-frame with room around the client"
         ),
         "not_in_image",
