@@ -239,6 +239,9 @@ def build_summary(
         angles, support, view, protocol, rom=rom, limbs=limbs, default_norms=norms
     )
     landmarks: tuple[str, ...] = ()
+    if protocol is None:  # the ROM detail of the measures the view supports, not all
+        reported = {m["measure"] for m in results["measures"]}
+        rom = {c: v for c, v in rom.items() if catalogue.angle_def(c).name in reported}
     if protocol is None:  # check the body parts of what was measured
         seen = [
             m["measure"]
