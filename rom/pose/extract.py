@@ -238,6 +238,7 @@ def extract_poses(
     before_pending: Track | None = None
     frame_interval_s = 1.0 / info.fps if info.fps else 0.0
     last_frame: Frame | None = None
+    most_seen = 0  # most people seen at once while looking for the analysed person
 
     prefetch = _Prefetch(source, settings.queue_frames)
     search = Landmarker(
@@ -290,6 +291,7 @@ def extract_poses(
             times.append(frame.time_s)
             if track is None:
                 cands = [(_to_pixels(p, full), p) for p in search.detect(frame.rgb, frame.time_s)]
+                most_seen = max(most_seen, len(cands))
                 window.append(cands)
                 accepted.append(None)
                 if cands and first_seen_s is None:
@@ -410,7 +412,9 @@ def extract_poses(
         min_frames=settings.min_sighting_frames,
     )
     accepted = [a if k else None for a, k in zip(accepted, keep)]
-    return _to_sequence(accepted, times, size, source.meta(), dict(model_meta or {}))
+    source_meta = source.meta()
+    source_meta["people_seen"] = most_seen
+    return _to_sequence(accepted, times, size, source_meta, dict(model_meta or {}))
 
 
 def _to_sequence(

@@ -1,6 +1,7 @@
 """The overlay writer: any strictly increasing analysis times (duplicates, half-interval
 steps, near-duplicates in the source) give a whole video; faces blurred unless told not to;
-a failure leaves neither a partial overlay nor a hidden temporary file."""
+a failure leaves neither a partial overlay nor a hidden temporary file; each angle in words
+(sides and directions spelled out), at the clip's own resolution."""
 
 from __future__ import annotations
 
@@ -10,9 +11,12 @@ import av
 import numpy as np
 import pytest
 
+from rom import overlay
+from rom.metrics.angles import compute_angles
 from rom.metrics.series import AngleSeries
 from rom.overlay import write_overlay
 from rom.sequence import PoseSequence
+from tests.synthetic import Camera, make_sequence
 from tests.videos import write_video
 
 IV = 1 / 30.16  # an unedited phone clip's rate
@@ -108,3 +112,34 @@ def test_faces_are_blurred_by_default_and_only_when_asked(
         assert (ratio < 0.3) if blur else (ratio > 0.7), (i, ratio)
     for i in (0, 4):
         assert _detail(frames[i][head]) / _detail(frames[i][corner]) > 0.7
+
+
+def test_overlay_labels_are_words_and_the_size_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    n = 4
+    cam = Camera(image_size_px=(1088, 1920))
+    seq = make_sequence(camera=cam, n_frames=n, shoulder_abduction_left=-8.0, neck_rotation=-12.0)
+    clip = write_video(tmp_path / "c.mp4", [np.full((1920, 1088, 3), 90, np.uint8)] * n)
+    seen: list[list[str]] = []
+    draw = overlay.draw_frame
+
+    def spy(rgb, xy, labels):  # the real drawing, recording what it was asked to write
+        seen.append(list(labels))
+        return draw(rgb, xy, labels)
+
+    monkeypatch.setattr(overlay, "draw_frame", spy)
+    out = overlay.write_overlay(
+        clip,
+        seq,
+        compute_angles(seq),
+        tmp_path / "o.mp4",
+        columns=("shoulder_abduction_left_deg", "neck_rotation_deg"),
+    )
+    assert seen[0] == [
+        "left shoulder abduction: 8 deg (adduction)",
+        "neck rotation: 12 deg (rotation to the left)",
+    ]
+    with av.open(str(out)) as c:
+        s = c.streams.video[0]
+        assert (s.codec_context.width, s.codec_context.height) == (1088, 1920)
