@@ -89,7 +89,7 @@ def draw_frame(
 
 
 def _label(column: str) -> str:
-    name = column.removesuffix("_deg").replace("_3d", " 3D")
+    name = column.removesuffix("_deg").replace("_3d", " 3D").replace("_face", " face")
     for side, short in (("_left", " L"), ("_right", " R")):
         name = name.replace(side, short)
     return name.replace("_", " ")

@@ -13,10 +13,9 @@ landmark is put back on its camera ray (pinhole model, focal length ``focal_px``
 depth ``Z0 + z``, where ``z`` is its world depth relative to the hips and ``Z0`` the hips'
 distance from the camera, ``Z0 = focal_px / scale`` with ``scale`` the image's pixels per
 world metre over the trunk (shoulder line, hip line, trunk sides; the shoulder and ear
-lines with head-and-shoulders framing). Then, with a :class:`~rom.metrics.vertical.Vertical`,
-the points are turned so that the measured vertical is up (y down, as MediaPipe's), and
-the image landmarks are turned about the image centre so that the person's standing line
-is the image's up (the camera's roll).
+lines with head-and-shoulders framing). The axes stay the camera's (x right, y down, z
+away), like MediaPipe's; the true vertical is given to :func:`~rom.metrics.angles.compute_angles`
+separately (:mod:`rom.metrics.vertical`).
 
 The focal length of an unknown camera defaults to 0.7 times the image diagonal (a
 diagonal field of view of about 71 degrees: phones' main cameras and webcams are 65-80);
@@ -30,7 +29,6 @@ import numpy as np
 from scipy.ndimage import median_filter
 
 from rom.landmarks import LANDMARK_INDEX
-from rom.metrics.vertical import Vertical, rotation_between
 from rom.sequence import PoseSequence
 
 __all__ = ["DEFAULT_FOCAL_DIAGONALS", "image_scale_px_per_m", "refine_world"]
@@ -84,7 +82,6 @@ def image_scale_px_per_m(
 def refine_world(
     seq: PoseSequence,
     *,
-    vertical: Vertical | None = None,
     focal_px: float | None = None,
     min_visibility: float = 0.5,
 ) -> PoseSequence:
@@ -94,10 +91,6 @@ def refine_world(
     ----------
     seq : PoseSequence
         Label swaps already undone.
-    vertical : Vertical, optional
-        The clip's vertical (:func:`~rom.metrics.vertical.estimate_vertical`); the world
-        landmarks are turned so that it points up and the image landmarks so that its
-        image direction points up. ``None``: no turn.
     focal_px : float, optional
         The camera's focal length in pixels; default ``DEFAULT_FOCAL_DIAGONALS`` times the
         image diagonal.
@@ -108,7 +101,8 @@ def refine_world(
     -------
     PoseSequence
         Same frames; ``world_xyz`` in metres, origin at the hips' midpoint, MediaPipe's
-        axes; frames without a scale keep MediaPipe's world landmarks (turned).
+        axes; frames without a scale keep MediaPipe's world landmarks; image landmarks
+        unchanged.
     """
     w_px, h_px = seq.image_size_px
     f = float(focal_px) if focal_px else DEFAULT_FOCAL_DIAGONALS * float(np.hypot(w_px, h_px))
@@ -127,26 +121,4 @@ def refine_world(
     pts = pts - pts[:, hips].mean(axis=1, keepdims=True)
     keep = ~np.isfinite(s)
     pts[keep] = world[keep]
-    image = img.copy()
-    if vertical is not None:
-        rot = rotation_between(vertical.up_world, np.array([0.0, -1.0, 0.0]))
-        pts = pts @ rot.T
-        image = _turn_image(image, vertical.up_image, (w_px, h_px))
-    return seq.with_arrays(
-        world_xyz=pts.astype(seq.world_xyz.dtype), image_xyz=image.astype(seq.image_xyz.dtype)
-    )
-
-
-def _turn_image(image: np.ndarray, up_image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """Image landmarks turned about the image centre so that ``up_image`` (y up) is up."""
-    angle = np.arctan2(up_image[0], up_image[1])  # clockwise tilt of up, in y-up axes
-    c, s = np.cos(angle), np.sin(angle)
-    cx, cy = size[0] / 2.0, size[1] / 2.0
-    x, y_up = image[..., 0] - cx, -(image[..., 1] - cy)
-    # turn by +angle (counter-clockwise in y-up axes) to bring up_image onto (0, 1)
-    xr = c * x - s * y_up
-    yr = s * x + c * y_up
-    out = image.copy()
-    out[..., 0] = xr + cx
-    out[..., 1] = cy - yr
-    return out
+    return seq.with_arrays(world_xyz=pts.astype(seq.world_xyz.dtype))
