@@ -97,6 +97,10 @@ __all__ = ["DEFAULT_HEAD_DEPTH_RATIO", "compute_angles"]
 #: anthropometry: about 0.10 m over 0.15 m).
 DEFAULT_HEAD_DEPTH_RATIO = 0.7
 
+#: A still start whose face-based angles are further than this (degrees) from the face
+#: model's zero is not taken as the client's neutral (they started turned).
+MAX_NEUTRAL_OFFSET_DEG = 30.0
+
 #: Elbow flexion range (degrees) where shoulder rotation is defined by default.
 ER_ELBOW_RANGE_DEG = (60.0, 120.0)
 
@@ -630,7 +634,9 @@ def _face_angles(
 ) -> dict[str, np.ndarray]:
     """Face-based cervical angles (rom.metrics.headpose): head pose from the face
     landmarks, relative to the shoulders and the vertical, zeroed on the still stretch
-    at the start (the model's own zero when there is none). NaN where fewer than five
+    at the start (the model's own zero when there is none, or when that stretch reads
+    more than ``MAX_NEUTRAL_OFFSET_DEG``: a client who started turned). NaN
+    where fewer than five
     face landmarks are visible, the fit is unreliable (:meth:`~rom.metrics.headpose.HeadPose.reliable`: face
     more than 80 degrees from the camera, or a poor fit) or a shoulder is missing."""
     vis = np.nan_to_num(np.asarray(seq.visibility, np.float64))
@@ -650,11 +656,19 @@ def _face_angles(
     raw = head_angles(pose, thorax)
     neutral = None
     if seq.n_frames > 1 and np.isfinite(raw["rotation"]).any():
-        # stillness judged on a lightly smoothed trace: a small face's landmarks jitter
-        still = _running_median(raw["rotation"][:, None], max(1, round(0.3 * fps)))[:, 0]
-        _, start_s, end_s = detect_neutral(still, seq.time_s)
-        if np.isfinite(start_s):
-            neutral = (seq.time_s >= start_s - 1e-9) & (seq.time_s <= end_s + 1e-9) & seen
+        # the neutral: a still stretch at the start in all three angles (judged on lightly
+        # smoothed traces: a small face's landmarks jitter), the intersection of each
+        # one's; a start further than MAX_NEUTRAL_OFFSET_DEG from the face model's zero is
+        # no neutral (the client started turned) and the model's own zero stays
+        k = max(1, round(0.3 * fps))
+        lo, hi, near = -np.inf, np.inf, True
+        for trace in raw.values():
+            still = _running_median(trace[:, None], k)[:, 0]
+            level, start_s, end_s = detect_neutral(still, seq.time_s)
+            lo, hi = max(lo, start_s), min(hi, end_s)
+            near = near and bool(abs(level) <= MAX_NEUTRAL_OFFSET_DEG)
+        if near and np.isfinite(lo) and np.isfinite(hi) and hi > lo:
+            neutral = (seq.time_s >= lo - 1e-9) & (seq.time_s <= hi + 1e-9) & seen
     out = head_angles(pose, thorax, neutral)
     # beyond these the head cannot go relative to the shoulders: a misread frame (e.g.
     # the shoulders seen edge-on while the body turns), not a measurement

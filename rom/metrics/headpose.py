@@ -30,8 +30,11 @@ lateral flexion
 The face model is the median head of the shared lab reference (four calibrated views of
 MediaPipe's own face landmarks, triangulated), in units of the ear-to-ear distance: the
 proportions of MediaPipe's landmarks, not of a skull (its "ears" sit 0.10 m apart). Only
-proportions matter for the angles; a head of other proportions turns the estimate by a
-few percent of the angle (a nose 10 percent shorter: about 2 degrees at 60 degrees).
+proportions matter for the angles. A head of other proportions (the synthetic skeleton's:
+nose 0.70 ear-widths forwards instead of 0.79, eyes higher, mouth shallower) changes
+rotation and lateral flexion by under 1 degree up to 60 degrees, and flexion, which rests
+on the face's vertical proportions, by up to 15 percent (7.5 degrees at 50 degrees of
+flexion); the zeroing on the client's neutral removes the rest of a face's asymmetry.
 
 Limits: beyond about 75 degrees of rotation the far side of the face is hidden and
 MediaPipe guesses its landmarks; the fit's residual (``residual_px``) and the
@@ -206,15 +209,15 @@ def fit_head_pose(
     obs = np.nan_to_num(xy)
     model = FACE_MODEL * _EAR_DISTANCE_M
     # the distance from the face's image size: eye-to-eye and ear-to-ear, whichever is larger
-    span = np.nanmax(
-        np.stack(
-            [
-                np.linalg.norm(xy[:, 7] - xy[:, 8], axis=-1) / 1.0,
-                np.linalg.norm(xy[:, 3] - xy[:, 6], axis=-1) / 0.71,
-            ]
-        ),
-        axis=0,
+    spans = np.stack(
+        [
+            np.linalg.norm(xy[:, 7] - xy[:, 8], axis=-1),  # ear to ear
+            np.linalg.norm(xy[:, 3] - xy[:, 6], axis=-1) / 0.71,  # eye corners, as ears
+        ]
     )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # no face in a frame: NaN
+        span = np.nanmax(spans, axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         z0 = np.where(span > 0, f * _EAR_DISTANCE_M / span, np.nan)
     centre = np.nansum(obs * w[..., None], axis=1) / np.maximum(w.sum(axis=1), 1e-9)[:, None]
@@ -299,6 +302,7 @@ def thorax_axes(
 
 def _running_median(x: np.ndarray, k: int) -> np.ndarray:
     """Running median over ``k`` frames along axis 0, ignoring NaN (NaN rows stay NaN)."""
+    k = k | 1  # odd: centred
     half = k // 2
     pad = np.pad(x, ((half, half),) + ((0, 0),) * (x.ndim - 1), mode="edge")
     windows = np.lib.stride_tricks.sliding_window_view(pad, k, axis=0)
