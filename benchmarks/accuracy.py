@@ -176,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"    mean of the 8 limb angles: {limb_noise:.1f}")
 
     summary: dict[tuple[str, int, str], tuple[float, float]] = {}
+    joint_bias: dict[tuple[str, str], list[float]] = {}
     ratios_all: dict[str, list[float]] = {m: [] for m in args.models}
     for m in args.models:
         for v, seq in enumerate(views[m]):
@@ -213,6 +214,15 @@ def main(argv: list[str] | None = None) -> int:
                         float(np.nanmean([x[2] for x in s])),
                     )
             ratios_all[m] += coverage(seq, ref, est)
+            for e in ("MP 3D", "3D"):
+                for key in (
+                    "elbow_flexion_left",
+                    "elbow_flexion_right",
+                    "knee_flexion_left",
+                    "knee_flexion_right",
+                ):
+                    _, bias, _ = score(est[e][key + "_deg"], ref.angles[key + "_3d_deg"])
+                    joint_bias.setdefault((m, e), []).append(bias)
 
     print("\nMAE (deg) over the 8 limb angles / over all angles, per view (valid fraction):")
     header = "| model | estimate | " + " | ".join(f"camera {v + 1}" for v in range(4)) + " | mean |"
@@ -231,6 +241,16 @@ def main(argv: list[str] | None = None) -> int:
             mb = np.mean([x[1] for x in means])
             print(f"| {m} | {e} | " + " | ".join(cells) + f" | {ma:.1f} / {mb:.1f} |")
     print(f"| reference noise | leave one out | | | | | {limb_noise:.1f} (limbs) |")
+
+    print("\nelbow and knee flexion, 3D: mean error (bias) over the 4 views x 4 angles, deg")
+    for m in args.models:
+        before, after = np.array(joint_bias[(m, "MP 3D")]), np.array(joint_bias[(m, "3D")])
+        print(
+            f"  {m}: MediaPipe's world landmarks {np.nanmean(before):+.1f} (mean |bias| "
+            f"{np.nanmean(np.abs(before)):.1f}, {int(np.sum(before < -5))} of 16 below -5); "
+            f"rom's 3D {np.nanmean(after):+.1f} (mean |bias| {np.nanmean(np.abs(after)):.1f}, "
+            f"{int(np.sum(after < -5))} of 16 below -5)"
+        )
 
     print("\nuncertainty coverage (best values; |error| within 1 and 2 stated SD):")
     for m, ratios in ratios_all.items():

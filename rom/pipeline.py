@@ -124,11 +124,12 @@ def _analyze(
     started: float,
 ) -> AnalysisResult:
     files = {k: out / v for k, v in OUTPUT_FILES.items()}
-    # With progress shown, the first run says which model it downloads or builds.
-    model = resolve_model(
-        config.model_variant, config.model_path, progress=progress is not _no_progress
-    )
     with open_source(video, fps=config.fps_for_images) as source:
+        # The video is checked first: a bad path is reported before any model download.
+        # With progress shown, the first run says which model it downloads or builds.
+        model = resolve_model(
+            config.model_variant, config.model_path, progress=progress is not _no_progress
+        )
         tick = progress("tracking", source.info.n_frames)
         seq = extract_poses(
             source,

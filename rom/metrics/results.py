@@ -660,16 +660,16 @@ def _posture_measures(
         c2, c3 = _columns(plan.measure, SIDE_NONE)
         arr = np.array([o])
         choice[key] = None
-        cols = {"2d": c2, "3d": c3}
-        for est in (e for e in estimate_order(key) if e in cols):
-            col = cols[est]
+        by_estimate = {"2d": c2, "3d": c3}
+        for candidate in (e for e in estimate_order(key) if e in by_estimate):
+            col_c = by_estimate[candidate]
             if (
-                col
-                and col in supported
-                and np.isfinite(supported[col]).any()
-                and estimate_valid(key, est, arr)[0]
+                col_c
+                and col_c in supported
+                and np.isfinite(supported[col_c]).any()
+                and estimate_valid(key, candidate, arr)[0]
             ):
-                choice[key] = est
+                choice[key] = candidate
                 break
     cols = [_columns(p.measure, SIDE_NONE)[0 if choice[p.measure] == "2d" else 1] for p in plans]
     series = [supported[c] for c, p in zip(cols, plans) if c is not None and choice[p.measure]]

@@ -223,7 +223,7 @@ def frame_uncertainty(
         )
         c2 = adef.column_2d if adef.views else None
         c3 = adef.column_3d if adef.has_3d else None
-        if c2 in angles and c3 in angles:
+        if c2 is not None and c3 is not None and c2 in angles and c3 in angles:
             gap = np.abs(angles[c2] - angles[c3])
             share = np.select([which == "2d", which == "3d"], [k2, k3], 0.0)
             parts.append(np.where(np.isfinite(gap), share * gap, 0.0))

@@ -73,7 +73,7 @@ def test_head_and_shoulders_framing_gives_face_based_rotation(runs) -> None:
 
 
 def test_face_based_rotation_agrees_with_the_body_based_estimates(runs) -> None:
-    (seq, crop), (whole_seq, whole) = runs
+    (_seq, crop), (_whole_seq, whole) = runs
     t = crop.time_s
     n = min(len(t), len(whole.time_s))
     face = _excursion(crop["neck_rotation_face_deg"], t)[:n]

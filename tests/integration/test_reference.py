@@ -52,7 +52,7 @@ def lab(shared_dir: Path, shared_model: Path):
 
 
 def test_the_triangulation_agrees_with_every_view(lab) -> None:
-    cams, views, ref, _, _ = lab
+    _cams, _views, ref, _, _ = lab
     reproj = ref.reprojection_px()
     # MediaPipe's landmarks scatter by 5-15 px on these 1088 x 1920 frames (a head is
     # about 150 px wide): a consistent triangulation reprojects within 20 px
@@ -115,8 +115,8 @@ def test_roms_3d_and_vertical_beat_the_raw_world_landmarks(lab) -> None:
             ours, _, _ = measure_angles(fixed)
             raw = bound_unsigned(filter_angles(compute_angles(fixed)))
 
-        def mae(a):
-            return np.nanmean([np.nanmean(np.abs(a[c] - loo[v].angles[c])) for c in LIMBS])
+        def mae(a, ref=loo[v]):
+            return np.nanmean([np.nanmean(np.abs(a[c] - ref.angles[c])) for c in LIMBS])
 
         better_3d += mae(ours) < mae(raw)
         vert = estimate_vertical(fixed)
