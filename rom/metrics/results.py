@@ -525,10 +525,11 @@ def _rom_side(
 
     if not_seen_at is not None:
         gone = sup.outside_at(not_seen_at) or ["a landmark"]
+        gone_words = " and ".join(g.replace("_", " ") for g in gone)
         out["status"] = "not_seen"
         out["at_least_deg"] = round(value, 1) if value is not None and value > 0 else None
         out["reason"] = (
-            f"the {label} peak was not seen: the {', '.join(g.replace('_', ' ') for g in gone)} "
+            f"the {label} peak was not seen: the {gone_words} "
             f"left the image (or reached its edge) at {t[not_seen_at]:.2f} s; move the camera "
             "back or re-frame so the whole movement stays in view"
         )
@@ -689,9 +690,14 @@ def _posture_measures(
             side["flags"].append("view_not_supported")
         elif not long_enough:
             longest = period[2] if period else 0.0
+            still = (
+                f"the client was still for at most {longest:.1f} s"
+                if longest >= 0.1
+                else "the client did not keep still at any time"
+            )
             side["reason"] = (
-                f"no still period of {still_needed:g} s: the client was still for at most "
-                f"{longest:.1f} s of a {duration:.1f} s clip; stand still for 10 s"
+                f"no still period of {still_needed:g} s: {still} in the {duration:.1f} s "
+                "clip; stand still for 10 s"
             )
             side["flags"].append("no_still_period")
         else:
@@ -1103,7 +1109,7 @@ def result_lines(results: Mapping[str, Any], *, all_measures: bool = False) -> l
     >>> result_lines({"protocol": None, "measures": []})
     []
     """
-    lines = []
+    named: list[tuple[str, str]] = []
     for group in _line_groups(results.get("measures", [])):
         first = group[0]
         entries = [(m, s, r) for m in group for s, r in m["sides"].items()]
@@ -1137,7 +1143,7 @@ def result_lines(results: Mapping[str, Any], *, all_measures: bool = False) -> l
             else:
                 who = ""
             parts.append(_side_text(who, r, m["measure"], m["kind"]))
-        text = f"  {name:<26s} " + (entries_text or ", ".join(parts))
+        text = entries_text or ", ".join(parts)
         a = next((m.get("asymmetry") for m in group if m.get("asymmetry")), None)
         if a and a.get("status") == "measured":
             text += f"; right-left {a['difference_deg']:+.0f} deg"
@@ -1157,5 +1163,8 @@ def result_lines(results: Mapping[str, Any], *, all_measures: bool = False) -> l
         ]
         if reasons:  # one reason: the sides' are alike, differing only in their numbers
             text += ": " + reasons[0]
-        lines.append(text)
-    return lines
+        if named and named[-1][1] == text and ("not measurable" in text or "not performed" in text):
+            named[-1] = (f"{named[-1][0]}, {name[0].lower()}{name[1:]}", text)  # same reason
+        else:
+            named.append((name, text))
+    return [f"  {name:<26s} {text}" for name, text in named]

@@ -18,9 +18,10 @@ client, for this clip. It combines independent components in quadrature
     read 153.5, within this bound). A 3D angle then rests on depth:
     ``DEPTH_DEG sin(obliqueness)``.
 ``estimates``
-    The disagreement of the 2D and 3D estimates of the same angle, wherever both exist:
-    :data:`DISAGREEMENT_2D` (:data:`DISAGREEMENT_3D`) times ``|2D - 3D|`` for a 2D (3D)
-    value; at least one of them is that far off.
+    The disagreement of the 2D and 3D estimates of the same angle where the view
+    supports both (a square view, where they should agree): :data:`DISAGREEMENT_2D`
+    (:data:`DISAGREEMENT_3D`) times ``|2D - 3D|`` for a 2D (3D) value; at least one of
+    them is that far off. Elsewhere the view explains it (the 2D value is foreshortened).
 ``repetitions``
     The spread of the repetition peaks: ``SD / sqrt(n)`` for two or more repetitions.
 ``spread``
@@ -70,16 +71,16 @@ __all__ = [
 #: One SD of a 2D angle seen square-on, degrees (calibrated, see the module docstring).
 BASE_2D_DEG = 10.3
 #: One SD of a 3D angle seen square-on, degrees (calibrated).
-BASE_3D_DEG = 14.2
+BASE_3D_DEG = 13.9
 #: Depth error of a 3D angle whose plane of movement is seen edge-on, degrees (calibrated).
-DEPTH_DEG = 12.7
+DEPTH_DEG = 17.8
 #: One SD of a face-based cervical angle (head pose from the face landmarks), degrees
 #: (not calibrated: see the module docstring).
 BASE_FACE_DEG = 4.0
 #: Share of the 2D-3D disagreement counted in a 2D value's uncertainty (calibrated).
 DISAGREEMENT_2D = 1.6
 #: The same for a 3D value (calibrated).
-DISAGREEMENT_3D = 0.5
+DISAGREEMENT_3D = 0.87
 
 
 @dataclass(frozen=True)
@@ -122,11 +123,10 @@ def value_uncertainty(
     rep_peaks_deg : sequence of float
         Repetition peaks (degrees; None / NaN ignored).
     other_estimate_deg : float, optional
-        The other estimate's value (3D when ``estimate`` is 2D, 2D when it is 3D or
-        face-based): their disagreement counts wherever it is known.
+        The other estimate's value (3D when ``estimate`` is 2D and vice versa).
     both_estimates_valid : bool
-        Kept for callers of the first model; the disagreement now counts whenever
-        ``other_estimate_deg`` is given (that is how the model was calibrated).
+        Whether the view supports both estimates (then they should agree, and their
+        disagreement counts).
     spread_deg, spread_duration_s : float, optional
         SD (degrees) and length (seconds) of a still period a posture value is the
         median of.
@@ -140,8 +140,10 @@ def value_uncertainty(
     --------
     >>> value_uncertainty(estimate="2d", value_deg=150.0).deg
     10.3
-    >>> value_uncertainty(estimate="3d", value_deg=150.0, other_estimate_deg=140.0).deg
-    14.4
+    >>> value_uncertainty(
+    ...     estimate="3d", value_deg=150.0, other_estimate_deg=140.0, both_estimates_valid=True
+    ... ).deg
+    16.4
     """
     if estimate not in ("2d", "3d", "face"):
         raise ValueError(f"estimate must be '2d', '3d' or 'face', got {estimate!r}")
@@ -163,7 +165,7 @@ def value_uncertainty(
         mean = sum(peaks) / len(peaks)
         sd = math.sqrt(sum((p - mean) ** 2 for p in peaks) / (len(peaks) - 1))
         parts["repetitions"] = sd / math.sqrt(len(peaks))
-    if _finite(other_estimate_deg) and estimate in ("2d", "3d"):
+    if both_estimates_valid and _finite(other_estimate_deg) and estimate in ("2d", "3d"):
         share = DISAGREEMENT_2D if estimate == "2d" else DISAGREEMENT_3D
         parts["estimates"] = share * abs(float(value_deg) - float(other_estimate_deg))  # type: ignore[arg-type]
     if _finite(spread_deg):
@@ -190,7 +192,8 @@ def frame_uncertainty(
     :func:`rom.metrics.support.best_values` picks in each frame: the landmark term of its
     estimate scaled by the landmarks' visibility, the view term (2D: foreshortening of
     the value; 3D: depth, ``depth_deg sin(obliqueness)``) and the share of the difference
-    between the 2D and 3D estimates wherever both exist. The constants default to the
+    between the 2D and 3D estimates where the view supports both (the plane within
+    ``MAX_2D_OBLIQUENESS_DEG`` of square). The constants default to the
     module's, calibrated on the lab reference (see the module docstring); the keywords
     exist to calibrate them.
 
@@ -199,7 +202,7 @@ def frame_uncertainty(
     dict
         Catalogue key -> (frames,) uncertainty; NaN where there is no best value.
     """
-    from rom.metrics.support import best_values  # here: support imports nothing of ours
+    from rom.metrics.support import MAX_2D_OBLIQUENESS_DEG, best_values
 
     b2 = BASE_2D_DEG if base_2d_deg is None else base_2d_deg
     b3 = BASE_3D_DEG if base_3d_deg is None else base_3d_deg
@@ -226,7 +229,8 @@ def frame_uncertainty(
         if c2 is not None and c3 is not None and c2 in angles and c3 in angles:
             gap = np.abs(angles[c2] - angles[c3])
             share = np.select([which == "2d", which == "3d"], [k2, k3], 0.0)
-            parts.append(np.where(np.isfinite(gap), share * gap, 0.0))
+            both = np.isfinite(gap) & (np.nan_to_num(sup.obliqueness_deg) <= MAX_2D_OBLIQUENESS_DEG)
+            parts.append(np.where(both, share * gap, 0.0))
         total = np.sqrt(sum(p * p for p in parts))
         out[key] = np.where(np.isfinite(value), total, np.nan)
     return out
