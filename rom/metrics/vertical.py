@@ -25,7 +25,7 @@ then both) it is 4.6 degrees from the calibrated vertical in the median frame.
   level-camera assumption stays (``source == "level-camera"``).
 
 Limits: it rests on MediaPipe's depth for the camera's pitch. Measured on the four lab
-views (cameras pitched 18-25 degrees and rolled up to 26): 4 to 12 degrees from the
+views (cameras pitched 18-25 degrees and rolled up to 26): 3.5 to 11 degrees from the
 calibrated vertical where the level assumption is 18 to 34 degrees off
 (``benchmarks/accuracy.py`` prints it per view).
 """
