@@ -121,8 +121,9 @@ def _add_analyze(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p.add_argument(
         "--model",
         default="full",
-        help="pose model: lite, full, heavy, or a path to a .task file (default full; "
-        "env ROM_MODEL_PATH also works)",
+        help="pose model: lite, full, heavy, or a path to a .task file (default full, the "
+        "most consistent between left and right sides; heavy is slightly more accurate "
+        "and about half as fast; env ROM_MODEL_PATH also works)",
     )
     p.add_argument("--no-3d", action="store_true", help="skip the 3D (world landmark) angles")
     p.add_argument(

@@ -21,11 +21,18 @@ from rom.errors import InputError, NoPersonError, OutputError, PartialResultErro
 from rom.files import output_error, remove_stale_temps
 from rom.io_mot import write_mot
 from rom.metrics.angles import compute_angles
-from rom.metrics.filtering import FilterSettings, bound_unsigned, filter_angles_with_report
+from rom.metrics.filtering import (
+    FilterReport,
+    FilterSettings,
+    bound_unsigned,
+    filter_angles_with_report,
+)
 from rom.metrics.laterality import fix_label_swaps
+from rom.metrics.lifting import refine_world
 from rom.metrics.protocols import Protocol, get_protocol
 from rom.metrics.results import ROW_FIELDS, result_rows
 from rom.metrics.series import AngleSeries
+from rom.metrics.vertical import Vertical, estimate_vertical
 from rom.outputs import write_angles_csv, write_json, write_rows_csv
 from rom.pose.extract import ExtractSettings, extract_poses
 from rom.pose.models import resolve_model
@@ -47,6 +54,9 @@ OUTPUT_FILES = {
 class AnalysisConfig:
     """Every setting of one analysis, resolved once (CLI flags, config file, defaults)."""
 
+    #: full: the most consistent between the client's left and right (mirrored clips,
+    #: tests/integration/test_metamorphic.py); heavy is 1.5 deg more accurate on the lab
+    #: reference (benchmarks/accuracy.py) at about half the speed
     model_variant: str = "full"
     model_path: Path | None = None
     extract: ExtractSettings = field(default_factory=ExtractSettings)
@@ -123,11 +133,12 @@ def _analyze(
     started: float,
 ) -> AnalysisResult:
     files = {k: out / v for k, v in OUTPUT_FILES.items()}
-    # With progress shown, the first run says which model it downloads or builds.
-    model = resolve_model(
-        config.model_variant, config.model_path, progress=progress is not _no_progress
-    )
     with open_source(video, fps=config.fps_for_images) as source:
+        # The video is checked first: a bad path is reported before any model download.
+        # With progress shown, the first run says which model it downloads or builds.
+        model = resolve_model(
+            config.model_variant, config.model_path, progress=progress is not _no_progress
+        )
         tick = progress("tracking", source.info.n_frames)
         seq = extract_poses(
             source,
@@ -150,9 +161,7 @@ def _analyze(
     save(seq, files["pose"])
     if seq.n_frames == 0 or not seq.detected.any():
         raise NoPersonError(_nobody_message(Path(str(video)).name, seq, config))
-    angles = compute_angles(seq, with_3d=config.with_3d)
-    filtered, removed = filter_angles_with_report(angles, config.filter)
-    angles = bound_unsigned(filtered)
+    angles, vertical, removed = measure_angles(seq, config)
     write_angles_csv(angles, files["angles"])
     write_mot(angles, files["mot"], name=" ".join(Path(str(video)).stem.split()) or "rom")
     summary = build_summary(
@@ -165,6 +174,11 @@ def _analyze(
         filter_reports=removed,
         protocols_file=config.protocols_file,
     )
+    summary["vertical"] = {
+        "source": vertical.source,
+        "camera_tilt_deg": round(vertical.tilt_deg, 1),
+        "standing_frames": vertical.standing_frames,
+    }
     summary["processing_s"] = round(time.time() - started, 2)
     write_json(summary, files["summary"])
     write_rows_csv(result_rows(summary["results"]), ROW_FIELDS, files["results"])
@@ -192,6 +206,24 @@ def _analyze(
     if problem:
         raise PartialResultError(f"{problem}; outputs written to {out}", result=result)
     return result
+
+
+def measure_angles(
+    seq: PoseSequence, config: AnalysisConfig = AnalysisConfig()
+) -> tuple[AngleSeries, Vertical, dict[str, FilterReport]]:
+    """The angle stage of ``rom analyze``: landmarks (label swaps undone) in, filtered
+    angles out, with the clip's vertical and what the filter removed.
+
+    The vertical is measured from the standing client (:mod:`rom.metrics.vertical`; the
+    camera's up otherwise), the 3D angles are computed from world landmarks rebuilt from
+    the image's x, y and MediaPipe's depth (:mod:`rom.metrics.lifting`), then every column
+    is filtered (:func:`rom.metrics.filtering.filter_angles_with_report`) and unsigned
+    angles bounded. ``benchmarks/accuracy.py`` runs this very function on each lab view.
+    """
+    vertical = estimate_vertical(seq)
+    angles = compute_angles(refine_world(seq), with_3d=config.with_3d, vertical=vertical)
+    filtered, removed = filter_angles_with_report(angles, config.filter)
+    return bound_unsigned(filtered), vertical, removed
 
 
 def _overlay_columns(protocol: Protocol | None) -> list[str]:

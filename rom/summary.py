@@ -110,13 +110,14 @@ def basic_stats(
 
 
 def supported_columns(view_label: str, names: tuple[str, ...]) -> list[str]:
-    """Columns valid for a view: every 3D angle, and 2D angles whose views include it."""
+    """Columns valid for a view: every 3D and face-based angle, and 2D angles whose views
+    include it."""
     view = view_label.split("-")[0] if view_label else ""
     view = "side" if "side" in view_label else view
     cols = []
     for c in names:
         d = catalogue.angle_def(c)
-        if c.endswith("_3d_deg") or "any" in d.views or view in d.views:
+        if c.endswith(("_3d_deg", "_face_deg")) or "any" in d.views or view in d.views:
             cols.append(c)
     return cols
 

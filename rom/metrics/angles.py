@@ -24,19 +24,25 @@ be measured in that frame.
     the person's forwards, from the nose relative to the ears and the toes relative to the
     heels (NaN when ambiguous, i.e. near a front or back view). So e.g. flexion is
     positive whichever side faces the camera, and lateral flexion to the person's right
-    is positive in a front and a back view. Image up is taken as vertical (level camera).
+    is positive in a front and a back view. Image up is taken as vertical (level camera)
+    unless a measured ``vertical`` gives the image's up at the person (its roll).
     The trunk line is mid-hip to mid-shoulder. In side-view (sagittal) measures only, a
     midpoint whose far-side landmark is missing falls back to the near-side landmark
     (both project to nearly the same point in a side view).
 3D estimates
     From ``world_xyz`` in a body frame (:mod:`rom.metrics.bodyframe`): the upper-trunk
     frame for the shoulders and neck, the trunk (pelvis-heading) frame for the hips and
-    trunk rotation, the level frame (world up, assumes a level camera) for angles "from
-    the vertical" and the tilts. A planar angle is the angle of the segment's projection
+    trunk rotation, the level frame (the vertical: the camera's up unless a measured
+    ``vertical`` is given, :mod:`rom.metrics.vertical`) for angles "from the vertical"
+    and the tilts. A planar angle is the angle of the segment's projection
     on the anatomical plane; it is NaN when the segment is more than
     ``max_out_of_plane_deg`` out of that plane (e.g. "flexion" of an arm held straight
     out to the side is undefined, not +/-90).
 
+Face-based estimates
+    ``*_face_deg`` (cervical rotation, lateral flexion, flexion): head pose fitted to the
+    eleven face landmarks, relative to the shoulders and the vertical, zeroed on the
+    still stretch at the start (:mod:`rom.metrics.headpose`).
 Missing data
     A landmark whose visibility is below ``min_visibility`` is treated as missing (NaN)
     for every angle; a missing landmark makes every angle that needs it NaN. A line
@@ -72,7 +78,16 @@ from rom.metrics.geometry import (
     signed_angle_2d_deg,
     unwrap_deg,
 )
+from rom.metrics.headpose import (
+    FACE_LANDMARKS,
+    _running_median,
+    fit_head_pose,
+    head_angles,
+    thorax_axes,
+)
+from rom.metrics.rom_summary import detect_neutral
 from rom.metrics.series import AngleSeries
+from rom.metrics.vertical import Vertical
 from rom.sequence import PoseSequence
 
 __all__ = ["DEFAULT_HEAD_DEPTH_RATIO", "compute_angles"]
@@ -81,6 +96,10 @@ __all__ = ["DEFAULT_HEAD_DEPTH_RATIO", "compute_angles"]
 #: by the 2D neck-rotation model when the clip has no usable 3D head (adult
 #: anthropometry: about 0.10 m over 0.15 m).
 DEFAULT_HEAD_DEPTH_RATIO = 0.7
+
+#: A still start whose face-based angles are further than this (degrees) from the face
+#: model's zero is not taken as the client's neutral (they started turned).
+MAX_NEUTRAL_OFFSET_DEG = 30.0
 
 #: Elbow flexion range (degrees) where shoulder rotation is defined by default.
 ER_ELBOW_RANGE_DEG = (60.0, 120.0)
@@ -183,6 +202,8 @@ def compute_angles(
     min_visibility: float = 0.5,
     max_out_of_plane_deg: float = 70.0,
     er_elbow_range_deg: tuple[float, float] = ER_ELBOW_RANGE_DEG,
+    vertical: Vertical | None = None,
+    focal_px: float | None = None,
 ) -> AngleSeries:
     """Every angle of the catalogue, per frame, in degrees.
 
@@ -201,11 +222,18 @@ def compute_angles(
     er_elbow_range_deg : (float, float)
         Shoulder rotation is only defined, hence only reported, while the (3D) elbow
         flexion lies in this range (degrees).
+    vertical : Vertical, optional
+        The clip's vertical (:func:`rom.metrics.vertical.estimate_vertical`); default the
+        camera's up (a level camera).
+    focal_px : float, optional
+        The camera's focal length for the face-based head pose (default 0.7 x the image
+        diagonal).
 
     Returns
     -------
     AngleSeries
-        Columns exactly ``catalogue.columns(with_3d=with_3d)``, in that order.
+        Columns exactly ``catalogue.columns(with_3d=with_3d)``, in that order (face-based
+        columns too; they need no world landmarks beyond the shoulders).
 
     Examples
     --------
@@ -224,7 +252,8 @@ def compute_angles(
     if not 0.0 <= lo < hi <= 180.0:
         raise ValueError(f"er_elbow_range_deg must be 0 <= low < high <= 180, got {lo, hi}")
 
-    ctx = _Context.build(seq, min_visibility, max_out_of_plane_deg, (lo, hi))
+    vertical = vertical or Vertical.level()
+    ctx = _Context.build(seq, min_visibility, max_out_of_plane_deg, (lo, hi), vertical)
     out: dict[str, np.ndarray] = {}
     for adef in catalogue.ANGLES.values():
         rule = _RULES.get(adef.name)
@@ -236,6 +265,10 @@ def compute_angles(
             out[adef.column_2d] = _finish(adef, _compute_2d(ctx, adef, rule))
         if with_3d and adef.has_3d:
             out[adef.column_3d] = _finish(adef, _compute_3d(ctx, adef, rule))
+    face = _face_angles(seq, ctx, focal_px, min_visibility)
+    for adef in catalogue.ANGLES.values():
+        if adef.has_face:
+            out[adef.column_face] = _finish(adef, face[adef.name])
     names = catalogue.columns(with_3d=with_3d)
     return AngleSeries.from_dict(seq.time_s, {n: out[n] for n in names})
 
@@ -282,6 +315,7 @@ class _Context:
     max_out_of_plane_deg: float
     er_elbow_range_deg: tuple[float, float]
     head_depth_ratio: float
+    vertical: Vertical
 
     @classmethod
     def build(
@@ -290,6 +324,7 @@ class _Context:
         min_visibility: float,
         max_oop: float,
         er_range: tuple[float, float],
+        vertical: Vertical,
     ) -> _Context:
         img = np.asarray(seq.image_xyz[..., :2], dtype=np.float64).copy()
         img[..., 1] *= -1.0  # image y points down; make it up
@@ -302,7 +337,7 @@ class _Context:
         frames = {
             "upper": compute_upper_trunk_frame(world),
             "trunk": compute_trunk_frame(world),
-            "level": compute_level_frame(world),
+            "level": compute_level_frame(world, up=vertical.up_world),
         }
         scale = _image_scale(side_pts)  # a threshold's scale: near-side points will do
         return cls(
@@ -315,6 +350,7 @@ class _Context:
             max_out_of_plane_deg=max_oop,
             er_elbow_range_deg=er_range,
             head_depth_ratio=_head_depth_ratio(wpts, frames["upper"]),
+            vertical=vertical,
         )
 
 
@@ -487,9 +523,9 @@ _NOMINAL_2D = {
 }
 
 
-def _zero_2d(p: _Points, zero: str, n: int) -> np.ndarray:
+def _zero_2d(p: _Points, zero: str, n: int, up: np.ndarray) -> np.ndarray:
     if zero == "vertical_up":
-        return np.tile([0.0, 1.0], (n, 1))
+        return np.tile(up, (n, 1))
     down = p("mid_hip") - p("mid_shoulder")
     if zero == "trunk_down":
         return down
@@ -507,7 +543,7 @@ def _compute_2d(ctx: _Context, adef: AngleDef, rule: object) -> np.ndarray:
         return angle_between_deg(b - a, c - b)
     if isinstance(rule, _Segment):
         v = p(_name(rule.end, adef)) - p(_name(rule.start, adef))
-        zero = _zero_2d(p, rule.zero, v.shape[0])
+        zero = _zero_2d(p, rule.zero, v.shape[0], ctx.vertical.up_image)
         if rule.positive is None:
             return angle_between_deg(v, zero)
         nominal_pos = np.array(
@@ -523,8 +559,9 @@ def _compute_2d(ctx: _Context, adef: AngleDef, rule: object) -> np.ndarray:
         if rule.positive != "down":
             raise NotImplementedError(f"no 2D rule for {adef.name!r}")
         e = _person_2d(p.line(rule.part), sign)
-        if rule.ref is None:
-            ref = np.tile([1.0, 0.0], (e.shape[0], 1))
+        if rule.ref is None:  # the horizontal towards the person's right, person-centred
+            up = ctx.vertical.up_image  # image right = up turned clockwise: (up_y, -up_x)
+            ref = np.stack([np.full(e.shape[0], up[1]), -up[0] * sign], axis=1)
         else:
             ref = _person_2d(p.line(rule.ref), sign)
         with np.errstate(invalid="ignore"):
@@ -590,6 +627,57 @@ def _shoulder_rotation_2d(ctx: _Context, adef: AngleDef) -> np.ndarray:
         sin_t = dot(f, normalize(ext)) / (norm(h) * ratio)
         out = np.degrees(np.arcsin(np.clip(sin_t, -1.0, 1.0)))
     return np.where(_elbow_gate(ctx, adef), out, np.nan)
+
+
+def _face_angles(
+    seq: PoseSequence, ctx: _Context, focal_px: float | None, min_visibility: float
+) -> dict[str, np.ndarray]:
+    """Face-based cervical angles (rom.metrics.headpose): head pose from the face
+    landmarks, relative to the shoulders and the vertical, zeroed on the still stretch
+    at the start (the model's own zero when there is none, or when that stretch reads
+    more than ``MAX_NEUTRAL_OFFSET_DEG``: a client who started turned). NaN
+    where fewer than five
+    face landmarks are visible, the fit is unreliable (:meth:`~rom.metrics.headpose.HeadPose.reliable`: face
+    more than 80 degrees from the camera, or a poor fit) or a shoulder is missing."""
+    vis = np.nan_to_num(np.asarray(seq.visibility, np.float64))
+    pose = fit_head_pose(
+        np.asarray(seq.image_xyz[..., :2], np.float64),
+        vis,
+        image_size_px=seq.image_size_px,
+        focal_px=focal_px,
+    )
+    face_idx = [LANDMARK_INDEX[n] for n in FACE_LANDMARKS]
+    seen = ((vis[:, face_idx] >= min_visibility).sum(axis=1) >= 5) & pose.reliable()
+    world = np.where(
+        (vis >= min_visibility)[..., None], np.asarray(seq.world_xyz, np.float64), np.nan
+    )
+    fps = seq.fps if seq.n_frames > 1 else 30.0
+    thorax = thorax_axes(world, ctx.vertical.up_world, smooth_frames=max(1, round(0.5 * fps)))
+    raw = head_angles(pose, thorax)
+    neutral = None
+    if seq.n_frames > 1 and np.isfinite(raw["rotation"]).any():
+        # the neutral: a still stretch at the start in all three angles (judged on lightly
+        # smoothed traces: a small face's landmarks jitter), the intersection of each
+        # one's; a start further than MAX_NEUTRAL_OFFSET_DEG from the face model's zero is
+        # no neutral (the client started turned) and the model's own zero stays
+        k = max(1, round(0.3 * fps))
+        lo, hi, near = -np.inf, np.inf, True
+        for trace in raw.values():
+            still = _running_median(trace[:, None], k)[:, 0]
+            level, start_s, end_s = detect_neutral(still, seq.time_s)
+            lo, hi = max(lo, start_s), min(hi, end_s)
+            near = near and bool(abs(level) <= MAX_NEUTRAL_OFFSET_DEG)
+        if near and np.isfinite(lo) and np.isfinite(hi) and hi > lo:
+            neutral = (seq.time_s >= lo - 1e-9) & (seq.time_s <= hi + 1e-9) & seen
+    out = head_angles(pose, thorax, neutral)
+    # beyond these the head cannot go relative to the shoulders: a misread frame (e.g.
+    # the shoulders seen edge-on while the body turns), not a measurement
+    limits = {"rotation": 100.0, "lateral_flexion": 80.0, "flexion": 90.0}
+    with np.errstate(invalid="ignore"):
+        return {
+            f"neck_{k}": np.where(seen & (np.abs(v) <= limits[k]), v, np.nan)
+            for k, v in out.items()
+        }
 
 
 def _craniovertebral_2d(ctx: _Context) -> np.ndarray:

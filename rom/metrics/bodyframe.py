@@ -27,9 +27,10 @@ Three frames are offered:
   Used for the shoulders and the neck, which move with the thorax.
 * :func:`compute_level_frame` - superior is the world's up (``-y``), right is the hip
   line made horizontal. Used for angles "from the vertical" (trunk flexion, lateral lean,
-  tilts). MediaPipe's world axes are aligned with the camera, not with gravity, so this
-  **assumes a level camera** (no pitch or roll): a camera tilted by 5 degrees biases
-  these angles by up to 5 degrees.
+  tilts). MediaPipe's world axes are aligned with the camera, not with gravity, so by
+  default this **assumes a level camera** (no pitch or roll): a camera tilted by 5
+  degrees biases these angles by up to 5 degrees. Give it the vertical measured from the
+  standing client (:mod:`rom.metrics.vertical`) to remove that.
 """
 
 from __future__ import annotations
@@ -165,13 +166,16 @@ def compute_upper_trunk_frame(world_xyz: np.ndarray) -> BodyFrame:
     return _build(sho, sho - hip, w[:, _RS] - w[:, _LS])
 
 
-def compute_level_frame(world_xyz: np.ndarray) -> BodyFrame:
-    """Level frame: superior = world up (``-y``), right = horizontal hip line.
+def compute_level_frame(world_xyz: np.ndarray, up: np.ndarray | None = None) -> BodyFrame:
+    """Level frame: superior = the vertical, right = horizontal hip line.
 
     Its sagittal and frontal planes are vertical planes that follow the pelvis' heading.
-    Assumes a level camera (MediaPipe world axes are camera-aligned). Origin mid-hip.
+    ``up`` (3,) is the vertical in world coordinates; by default the camera's up
+    (``WORLD_UP``: a level camera, since MediaPipe's world axes are camera-aligned); a
+    measured one comes from :func:`rom.metrics.vertical.estimate_vertical`. Origin mid-hip.
     """
     w = _check_world(world_xyz)
     hip = midpoint(w[:, _LH], w[:, _RH])
-    up = np.broadcast_to(WORLD_UP, hip.shape)
+    vertical = WORLD_UP if up is None else np.asarray(up, dtype=np.float64)
+    up = np.broadcast_to(vertical, hip.shape)
     return _build(hip, up, w[:, _RH] - w[:, _LH])

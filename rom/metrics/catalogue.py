@@ -5,6 +5,10 @@ the zero position and what a positive and a negative value mean. Column names in
 ``angles.csv`` are ``<name>_deg`` for the 2D (image-plane) estimate and ``<name>_3d_deg``
 for the 3D estimate from MediaPipe's world landmarks in a body frame.
 
+The three cervical angles also have a face-based estimate, ``<name>_face_deg``: head
+pose from the face landmarks relative to the shoulders, zeroed on the client's neutral
+(:mod:`rom.metrics.headpose`); it needs only the head and shoulders in frame.
+
 Sides are the person's own: ``left`` is the client's left arm whatever the camera view.
 Signed angles have a positive and a negative direction (e.g. flexion +, extension -);
 the ROM summary reports the peak in each direction separately.
@@ -33,6 +37,7 @@ class AngleDef:
         knee angles and the head and shoulder tilts) also need both shoulders and both
         hips, which define that frame; see :mod:`rom.metrics.angles`.
     definition : one or two sentences, the written definition
+    has_face : whether a face-based estimate (``<key>_face_deg``) is computed
     """
 
     name: str
@@ -45,6 +50,7 @@ class AngleDef:
     negative: str | None
     landmarks: tuple[str, ...]
     definition: str
+    has_face: bool = False
 
     @property
     def key(self) -> str:
@@ -58,6 +64,10 @@ class AngleDef:
     @property
     def column_3d(self) -> str:
         return f"{self.key}_3d_deg"
+
+    @property
+    def column_face(self) -> str:
+        return f"{self.key}_face_deg"
 
     @property
     def lateral(self) -> bool:
@@ -102,7 +112,9 @@ _ANGLES: list[AngleDef] = [
         definition="Sagittal-plane angle of the head (mid-shoulder to mid-ear line) "
         "relative to the trunk (mid-hip to mid-shoulder line). The ear sits near the axis "
         "of the head's nodding, so this follows the neck's flexion and reads less than a "
-        "head-mounted inclinometer for chin tucks.",
+        "head-mounted inclinometer for chin tucks. Face column: the face's pitch relative "
+        "to the shoulders and the vertical, from the client's neutral (no hips needed).",
+        has_face=True,
     ),
     AngleDef(
         "neck_lateral_flexion",
@@ -115,7 +127,9 @@ _ANGLES: list[AngleDef] = [
         negative="lateral flexion to the left",
         landmarks=("left_ear", "right_ear", "left_shoulder", "right_shoulder"),
         definition="Frontal-plane angle between the ear line (left to right ear) and the "
-        "shoulder line.",
+        "shoulder line. Face column: the head's sideways tilt relative to the shoulders, "
+        "from the client's neutral.",
+        has_face=True,
     ),
     AngleDef(
         "neck_rotation",
@@ -130,7 +144,10 @@ _ANGLES: list[AngleDef] = [
         definition="Transverse-plane rotation of the head relative to the shoulders; 2D "
         "from the nose's position between the ears (a head model scaled by the clip's 3D "
         "head, valid with the shoulders square to the camera), 3D from the ear line "
-        "against the shoulder line about the trunk's long axis.",
+        "against the shoulder line about the trunk's long axis, face column from the head "
+        "pose fitted to the eleven face landmarks, relative to the shoulder line, from the "
+        "client's neutral (valid to about 75 degrees; head and shoulders in frame suffice).",
+        has_face=True,
     ),
     # --- shoulder -------------------------------------------------------------------
     *_both(
@@ -392,17 +409,19 @@ _ANGLES: list[AngleDef] = [
 ANGLES: dict[str, AngleDef] = {a.key: a for a in _ANGLES}
 
 
-def columns(*, with_3d: bool = True) -> list[str]:
-    """All angle column names in catalogue order (2D first, then 3D)."""
+def columns(*, with_3d: bool = True, with_face: bool = True) -> list[str]:
+    """All angle column names in catalogue order (2D first, then 3D, then face-based)."""
     cols = [a.column_2d for a in ANGLES.values() if a.views]
     if with_3d:
         cols += [a.column_3d for a in ANGLES.values() if a.has_3d]
+    if with_face:
+        cols += [a.column_face for a in ANGLES.values() if a.has_face]
     return cols
 
 
 def angle_def(column: str) -> AngleDef:
     """The definition behind a column name such as ``knee_flexion_left_3d_deg``."""
-    key = column.removesuffix("_deg").removesuffix("_3d")
+    key = column.removesuffix("_deg").removesuffix("_3d").removesuffix("_face")
     try:
         return ANGLES[key]
     except KeyError:
@@ -422,10 +441,10 @@ def markdown_table() -> str:
         return text.replace("|", "\\|").replace("\n", " ")
 
     head = (
-        "| Angle | 2D column | 3D column | Plane | 2D views | Zero | Positive | Negative "
-        "| Landmarks | Definition |"
+        "| Angle | 2D column | 3D column | Face column | Plane | 2D views | Zero | Positive "
+        "| Negative | Landmarks | Definition |"
     )
-    rows = [head, "|" + " --- |" * 10]
+    rows = [head, "|" + " --- |" * 11]
     for a in ANGLES.values():
         rows.append(
             "| "
@@ -435,6 +454,7 @@ def markdown_table() -> str:
                     f"`{a.key}`",
                     f"`{a.column_2d}`" if a.views else "-",
                     f"`{a.column_3d}`" if a.has_3d else "-",
+                    f"`{a.column_face}`" if a.has_face else "-",
                     a.plane,
                     ", ".join(a.views) if a.views else "- (3D only)",
                     a.zero,

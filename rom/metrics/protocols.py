@@ -254,7 +254,8 @@ def _build(name: str, raw: Mapping[str, Any], where: Mapping[str, _Source]) -> P
         definition = catalogue.angle_def(col)
         if definition.side is not None and definition.side not in sides:
             raise fail("sides", f"must include {definition.side!r} for column {col!r}")
-        if not col.endswith("_3d_deg") and "any" not in definition.views:
+        view_free = col.endswith(("_3d_deg", "_face_deg"))
+        if not view_free and "any" not in definition.views:
             bad = [v for v in views if v not in definition.views]
             if bad:
                 raise fail(

@@ -62,6 +62,7 @@ from rom.metrics.support import (
     MAX_2D_OBLIQUENESS_DEG,
     MAX_3D_OBLIQUENESS_DEG,
     AngleSupport,
+    estimate_order,
     estimate_valid,
     supported_values,
 )
@@ -175,6 +176,8 @@ def describe_value(column: str, value_deg: float) -> str:
         name = f"{adef.side} {name}"
     if column.endswith("_3d_deg"):
         name += " 3D"
+    elif column.endswith("_face_deg"):
+        name += " face"
     if not math.isfinite(value_deg):
         return f"{name}: --"
     text = f"{name}: {abs(value_deg):.0f} deg"
@@ -188,6 +191,16 @@ def _columns(measure: str, side: str) -> tuple[str | None, str | None]:
     key = measure if side == SIDE_NONE else f"{measure}_{side}"
     adef = catalogue.ANGLES[key]
     return (adef.column_2d if adef.views else None, adef.column_3d if adef.has_3d else None)
+
+
+def _face_column(measure: str, side: str) -> str | None:
+    adef = catalogue.ANGLES[measure if side == SIDE_NONE else f"{measure}_{side}"]
+    return adef.column_face if adef.has_face else None
+
+
+def _all_columns(measure: str, side: str) -> list[str]:
+    """Every column of a measure: 2D, 3D and face-based, those that exist."""
+    return [c for c in (*_columns(measure, side), _face_column(measure, side)) if c]
 
 
 def _key(measure: str, side: str) -> str:
@@ -249,9 +262,7 @@ def expected_ranges(
     out: dict[str, dict[str, float]] = {}
     for plan in _plans(protocol, default_norms or {}):
         for side in plan.sides:
-            for col in _columns(plan.measure, side):
-                if col is None:
-                    continue
+            for col in _all_columns(plan.measure, side):
                 for direction, norm in plan.directions:
                     if norm is not None and norm.normal_deg and direction != "value":
                         out.setdefault(col, {})[direction] = float(norm.normal_deg)
@@ -353,10 +364,16 @@ def _choose_estimates(
         accept3[side] = has3 and bool(
             estimate_valid(_key(plan.measure, side), "3d", np.array([ob]))[0]
         )
-        prefer[side] = "2d" if ok2 else ("3d" if accept3[side] else None)
+        cf = _face_column(plan.measure, side)
+        face = bool(cf and cf in supported and np.isfinite(supported[cf]).any())
+        # rom's best estimate first (rom.metrics.support.estimate_order, measured on the
+        # lab reference by benchmarks/accuracy.py)
+        ok = {"3d": accept3[side], "2d": ok2, "face": face}
+        order = estimate_order(_key(plan.measure, side))
+        prefer[side] = next((e for e in order if ok[e]), None)
     usable = [s for s in plan.sides if prefer[s]]
-    if usable and not all(prefer[s] == "2d" for s in usable) and all(accept3[s] for s in usable):
-        prefer = {s: ("3d" if s in usable else None) for s in plan.sides}
+    if usable and len({prefer[s] for s in usable}) > 1 and all(accept3[s] for s in usable):
+        prefer = {s: ("3d" if s in usable else None) for s in plan.sides}  # sides compare
     return prefer, obliq
 
 
@@ -517,7 +534,7 @@ def _rom_side(
     sup = support[key]
     t = angles.time_s
     half = settings.peak_window_s
-    col = c2 if estimate == "2d" else c3
+    col = {"2d": c2, "3d": c3, "face": _face_column(plan.measure, side)}.get(str(estimate))
     out = _empty_side(col, estimate, norm)
     sign = -1.0 if direction == "negative" else 1.0
     adef = catalogue.ANGLES[key]
@@ -676,7 +693,7 @@ def _rom_side(
     if d.get("bilateral"):
         out["bilateral"] = d["bilateral"]
 
-    other_col = c3 if estimate == "2d" else c2
+    other_col = c3 if estimate in ("2d", "face") else c2
     other_value: float | None = None
     if other_col and other_col in rom and direction in rom[other_col]["directions"]:
         op = _num(rom[other_col]["directions"][direction].get("peak_deg"))
@@ -749,22 +766,18 @@ def _posture_measures(
         obliq[key] = o
         c2, c3 = _columns(plan.measure, SIDE_NONE)
         arr = np.array([o])
-        if (
-            c2
-            and c2 in supported
-            and np.isfinite(supported[c2]).any()
-            and estimate_valid(key, "2d", arr)[0]
-        ):
-            choice[key] = "2d"
-        elif (
-            c3
-            and c3 in supported
-            and np.isfinite(supported[c3]).any()
-            and estimate_valid(key, "3d", arr)[0]
-        ):
-            choice[key] = "3d"
-        else:
-            choice[key] = None
+        choice[key] = None
+        by_estimate = {"2d": c2, "3d": c3}
+        for candidate in (e for e in estimate_order(key) if e in by_estimate):
+            col_c = by_estimate[candidate]
+            if (
+                col_c
+                and col_c in supported
+                and np.isfinite(supported[col_c]).any()
+                and estimate_valid(key, candidate, arr)[0]
+            ):
+                choice[key] = candidate
+                break
     cols = [_columns(p.measure, SIDE_NONE)[0 if choice[p.measure] == "2d" else 1] for p in plans]
     series = [supported[c] for c, p in zip(cols, plans) if c is not None and choice[p.measure]]
     period = still_period(
@@ -947,11 +960,7 @@ def compute_results(
     expected = expected_ranges(protocol, norms)
     if rom is None:
         cols = [
-            c
-            for p in plans
-            for s in p.sides
-            for c in _columns(p.measure, s)
-            if c is not None and c in angles
+            c for p in plans for s in p.sides for c in _all_columns(p.measure, s) if c in angles
         ]
         rom = summarize_angles(supported.select(list(dict.fromkeys(cols))), expected_deg=expected)
     measures: list[dict[str, Any]] = []

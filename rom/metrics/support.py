@@ -25,6 +25,9 @@ seen
     the forearm out of the image, the elbow near the edge is misplaced (seen on a clip
     cropped at the top: 167 deg of abduction where the whole frame read 153).
 
+A face-based estimate (``*_face_deg``, the cervical angles) needs no particular view: it
+is computed only where the face is seen well enough (:mod:`rom.metrics.headpose`).
+
 A 2D estimate is valid where the obliqueness is at most :data:`MAX_2D_OBLIQUENESS_DEG`
 (30: the limit ``check_view`` already warns at; at 30 deg the synthetic skeleton's 2D
 abduction 45 reads 40.5), a 3D estimate where it is at most
@@ -53,10 +56,14 @@ from rom.metrics.series import AngleSeries
 from rom.sequence import PoseSequence
 
 __all__ = [
+    "FACE_FIRST",
     "MAX_2D_OBLIQUENESS_DEG",
     "MAX_3D_OBLIQUENESS_DEG",
     "AngleSupport",
+    "best_values",
+    "column_estimate",
     "compute_support",
+    "estimate_order",
     "estimate_valid",
     "supported_values",
     "view_support_markdown",
@@ -107,8 +114,56 @@ class AngleSupport:
         return [n for n, o in zip(self.landmarks, self.outside[frame]) if o]
 
 
+#: Measures whose face-based estimate is preferred to the 2D and 3D ones wherever it exists:
+#: cervical rotation (the 2D model needs the shoulders square to the camera, the 3D one the
+#: hips in frame; the face-based one neither, and is zeroed on the client's neutral).
+FACE_FIRST = ("neck_rotation",)
+
+
+def estimate_order(key: str) -> tuple[str, ...]:
+    """The estimates of a catalogue angle, best first, where the view supports them.
+
+    * a planar angle (sagittal, frontal, transverse): 2D, then 3D. On the four-view lab
+      reference (``benchmarks/accuracy.py``) the two tie where 2D is supported (frontal
+      angles within 30 deg of square: mean absolute error 7.5 and 7.8 deg, full model;
+      7.5 and 7.2, heavy), and a 2D reading from a square camera is the method clinicians
+      know;
+    * an angle between segments (plane ``3d``: elevation, elbow and knee flexion, trunk
+      inclination): 3D, then 2D. Its 2D value holds only while the segments lie in the
+      image plane; on the lab reference rom's 3D beats it where 2D is supported (10.7
+      against 12.9 deg, full; 10.6 against 11.7, heavy);
+    * cervical rotation (:data:`FACE_FIRST`): face-based first (it needs neither square
+      shoulders, as the 2D model does, nor the hips, as the 3D one does); the other
+      cervical angles: face-based last.
+
+    Examples
+    --------
+    >>> estimate_order("elbow_flexion_left"), estimate_order("neck_rotation")
+    (('3d', '2d', 'face'), ('face', '2d', '3d'))
+    """
+    adef = catalogue.ANGLES[key]
+    both = ("3d", "2d") if adef.plane == "3d" else ("2d", "3d")
+    return ("face", *both) if adef.name in FACE_FIRST else (*both, "face")
+
+
+def column_estimate(column: str) -> str:
+    """The estimate a column holds: ``"2d"``, ``"3d"`` or ``"face"``.
+
+    Examples
+    --------
+    >>> column_estimate("neck_rotation_face_deg"), column_estimate("elbow_flexion_left_deg")
+    ('face', '2d')
+    """
+    if column.endswith("_3d_deg"):
+        return "3d"
+    if column.endswith("_face_deg"):
+        return "face"
+    return "2d"
+
+
 def estimate_valid(key_or_column: str, estimate: str, obliqueness_deg: np.ndarray) -> np.ndarray:
-    """Where (bool, same shape) ``estimate`` ("2d"/"3d") of an angle is supported by the view.
+    """Where (bool, same shape) ``estimate`` ("2d"/"3d"/"face") of an angle is supported
+    by the view.
 
     Examples
     --------
@@ -129,8 +184,10 @@ def estimate_valid(key_or_column: str, estimate: str, obliqueness_deg: np.ndarra
         if not adef.views:
             return np.ones(ob.shape, dtype=bool)
         limit = MAX_3D_OBLIQUENESS_DEG
+    elif estimate == "face":
+        return np.full(ob.shape, adef.has_face, dtype=bool)
     else:
-        raise ValueError(f"estimate must be '2d' or '3d', got {estimate!r}")
+        raise ValueError(f"estimate must be '2d', '3d' or 'face', got {estimate!r}")
     with np.errstate(invalid="ignore"):
         return ~(ob > limit)
 
@@ -327,13 +384,57 @@ def supported_values(
         except KeyError:
             continue
         sup = support[adef.key]
-        ok = estimate_valid(
-            adef.key, "3d" if col.endswith("_3d_deg") else "2d", sup.obliqueness_deg
-        )
+        ok = estimate_valid(adef.key, column_estimate(col), sup.obliqueness_deg)
         if require_seen:
             ok &= sup.seen
         x[~ok, j] = np.nan
     return angles.with_values(x)
+
+
+def best_values(
+    angles: AngleSeries, support: Mapping[str, AngleSupport], *, require_seen: bool = False
+) -> tuple[AngleSeries, dict[str, np.ndarray]]:
+    """rom's best estimate of every catalogue angle, frame by frame.
+
+    Per frame, the first of the estimates in :func:`estimate_order` that the view
+    supports (2D: the plane within :data:`MAX_2D_OBLIQUENESS_DEG` of square; 3D: within
+    :data:`MAX_3D_OBLIQUENESS_DEG`; face-based: where it exists), else NaN. This is,
+    frame by frame, the choice :mod:`rom.metrics.results` makes per measure.
+
+    Returns
+    -------
+    (AngleSeries, dict)
+        Columns ``<key>_deg`` (one per catalogue angle present in ``angles``), and per
+        key the estimate used in each frame (array of ``"2d"``, ``"3d"``, ``"face"`` or
+        ``""``).
+    """
+    sup_vals = supported_values(angles, support, require_seen=require_seen)
+    out: dict[str, np.ndarray] = {}
+    used: dict[str, np.ndarray] = {}
+    n = len(angles.time_s)
+    for key, adef in catalogue.ANGLES.items():
+        cols = {
+            "2d": adef.column_2d if adef.views else None,
+            "3d": adef.column_3d if adef.has_3d else None,
+            "face": adef.column_face if adef.has_face else None,
+        }
+        order = estimate_order(key)
+        value = np.full(n, np.nan)
+        which = np.full(n, "", dtype=object)
+        present = False
+        for est in order:
+            col = cols[est]
+            if col is None or col not in sup_vals:
+                continue
+            present = True
+            x = sup_vals[col]
+            take = np.isnan(value) & np.isfinite(x)
+            value[take] = x[take]
+            which[take] = est
+        if present:
+            out[f"{key}_deg"] = value
+            used[key] = which.astype(str)
+    return AngleSeries.from_dict(angles.time_s, out), used
 
 
 def view_support_markdown() -> str:
@@ -365,5 +466,12 @@ def view_support_markdown() -> str:
         + f"{MAX_3D_OBLIQUENESS_DEG:.0f} deg of square to the camera; "
         + ", ".join(only3)
         + " (3D only) in every view |"
+    )
+    face = [f"`{a.column_face}`" for a in catalogue.ANGLES.values() if a.has_face]
+    rows.append(
+        "| any view that shows the face, face-based | "
+        + ", ".join(face)
+        + " where the face is turned less than 80 deg from the camera (head and shoulders "
+        "in frame suffice) |"
     )
     return "\n".join(rows) + "\n"

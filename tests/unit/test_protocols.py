@@ -82,9 +82,9 @@ def test_reference_norms_are_the_aaos_values() -> None:
     assert p["shoulder-flexion"].norm("shoulder_abduction", "positive") is None
 
 
-def test_cervical_rotation_reports_2d_and_3d_from_the_front() -> None:
+def test_cervical_rotation_reports_2d_3d_and_face_based_from_the_front() -> None:
     p = get_protocol("cervical-rotation")
-    assert p.angles == ("neck_rotation_deg", "neck_rotation_3d_deg")
+    assert p.angles == ("neck_rotation_deg", "neck_rotation_3d_deg", "neck_rotation_face_deg")
     assert p.views == ("front",) and p.sides == ()
 
 

@@ -12,6 +12,7 @@ from rom.metrics.angles import compute_angles
 from rom.metrics.filtering import bound_unsigned, filter_angles_with_report
 from rom.metrics.protocols import get_protocol
 from rom.metrics.results import ROW_FIELDS, describe_value, result_lines, result_rows
+from rom.metrics.uncertainty import BASE_2D_DEG
 from rom.sequence import PoseSequence
 from rom.summary import build_summary
 from tests.synthetic import Camera, make_sequence
@@ -70,7 +71,8 @@ def test_abduction_from_the_front_is_one_2d_value_per_side_and_no_adduction() ->
         assert r["percent_of_normal"] == pytest.approx(100 * r["value_deg"] / 180, abs=0.1)
         assert r["moved_in"] == "abduction" and abs(r["plane_of_elevation_deg"]) < 5
         assert r["other_estimate_deg"] == pytest.approx(150, abs=1.5)  # 3D kept beside it
-        assert 0 < r["uncertainty_deg"] < 10
+        # a clean square-on 2D value: only the estimate's own (calibrated) uncertainty
+        assert r["uncertainty_deg"] == pytest.approx(BASE_2D_DEG, abs=1.0)
     assert m["asymmetry"]["difference_deg"] == pytest.approx(0, abs=1)
     assert not m["asymmetry"]["exceeds_uncertainty"]
     lines = result_lines(res)
