@@ -53,14 +53,14 @@ def read_angles_csv(path: str | Path) -> AngleSeries:
     return AngleSeries(time_s, names, values.reshape(len(body), len(names)))
 
 
-def _clean(obj: Any) -> Any:
+def json_safe(obj: Any) -> Any:
     """JSON-safe copy: NaN/inf become null, NumPy scalars and arrays become Python values."""
     if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items()}
+        return {str(k): json_safe(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [_clean(v) for v in obj]
+        return [json_safe(v) for v in obj]
     if isinstance(obj, np.ndarray):
-        return _clean(obj.tolist())
+        return json_safe(obj.tolist())
     if isinstance(obj, (np.floating, float)):
         f = float(obj)
         return f if math.isfinite(f) else None
@@ -76,5 +76,5 @@ def _clean(obj: Any) -> Any:
 def write_json(data: dict[str, Any], path: str | Path) -> Path:
     """Write ``data`` as indented JSON (NaN written as null)."""
     return _atomic_text(
-        Path(path), lambda fh: json.dump(_clean(data), fh, indent=2, allow_nan=False)
+        Path(path), lambda fh: json.dump(json_safe(data), fh, indent=2, allow_nan=False)
     )
