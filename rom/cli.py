@@ -18,9 +18,13 @@ import tempfile
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rom import __version__
 from rom.errors import InputError, PartialResultError, RomError, RomWarning
+
+if TYPE_CHECKING:
+    from rom.pipeline import AnalysisConfig
 
 
 def _silence_native_logs() -> None:
@@ -187,6 +191,19 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         from rom.clinic_cli import check_destination
 
         check_destination(args.client, args.session)  # before spending minutes analysing
+        if args.out is None:
+            from rom.clinic_cli import already_stored
+            from rom.pose.models import resolve_model
+
+            model = resolve_model(config.model_variant, config.model_path)
+            done = already_stored(video, args.client, args.session, config.as_dict(), model.sha256)
+            if done is not None:
+                if not args.quiet:
+                    print(
+                        f"already stored as recording {done} in client {args.client}, session "
+                        f"{args.session} (same video, same settings): nothing to do"
+                    )
+                return 0
     with tempfile.TemporaryDirectory(prefix="rom-") as scratch:
         # Stored analyses need no output folder unless one is asked for.
         out = args.out or (
@@ -198,12 +215,12 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
             if isinstance(exc.result, AnalysisResult):
                 _print_result(exc.result.summary, _shown(exc.result.files, args), quiet=args.quiet)
                 if storing:
-                    _store(video, exc.result, args)
+                    _store(video, exc.result, args, config)
             print(f"rom: incomplete: {exc}", file=sys.stderr)
             return exc.exit_code
         _print_result(result.summary, _shown(result.files, args), quiet=args.quiet)
         if storing:
-            _store(video, result, args)
+            _store(video, result, args, config)
     return 0
 
 
@@ -212,8 +229,11 @@ def _shown(files: dict[str, Path], args: argparse.Namespace) -> dict[str, Path]:
     return files if args.out is not None or args.client is None else {}
 
 
-def _store(video: str, result: object, args: argparse.Namespace) -> None:
+def _store(video: str, result: object, args: argparse.Namespace, config: AnalysisConfig) -> None:
     from rom.clinic_cli import store_analysis
+    from rom.pose.models import resolve_model
+
+    model = resolve_model(config.model_variant, config.model_path)
 
     store_analysis(
         video,
@@ -223,6 +243,7 @@ def _store(video: str, result: object, args: argparse.Namespace) -> None:
         store_video=args.store_video,
         show_faces=args.show_faces,
         quiet=args.quiet,
+        model_path=model.path,
     )
 
 

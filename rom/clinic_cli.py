@@ -443,6 +443,21 @@ def check_destination(code: str | None, label: str | None) -> None:
         st.get_session(code, label)
 
 
+def already_stored(
+    video: str, code: str, label: str, settings: dict[str, Any], model_sha256: str
+) -> int | None:
+    """The recording of this video file with these settings in the session, if any
+    (checked before analysing, so that a repeat costs nothing)."""
+    from rom import __version__
+    from rom.store.store import identity_of, video_identity
+
+    if not Path(video).is_file():
+        return None
+    sha, _ = video_identity(video)
+    with open_store_or_explain() as st:
+        return st.find_recording(code, label, sha, identity_of(settings, model_sha256, __version__))
+
+
 def store_analysis(
     video: str,
     result: Any,
@@ -452,9 +467,11 @@ def store_analysis(
     store_video: bool,
     show_faces: bool,
     quiet: bool,
+    model_path: Path | None = None,
 ) -> int:
-    """Save a finished analysis (``AnalysisResult``) into the client's session; prints
-    what was stored. Returns the recording id."""
+    """Save a finished analysis (``AnalysisResult``) into the client's session, with key
+    frames (faces blurred unless ``show_faces``; ``model_path`` finds bystanders' faces
+    too); prints what was stored. Returns the recording id."""
     import dataclasses
 
     from rom.store import record_from_analysis
@@ -468,7 +485,11 @@ def store_analysis(
 
         try:
             frames = extract_key_frames(
-                record.video_path, result.sequence, record.values, blur=not show_faces
+                record.video_path,
+                result.sequence,
+                record.values,
+                blur=not show_faces,
+                people_model=model_path,
             )
             record = dataclasses.replace(record, key_frames=tuple(frames))
         except BlurUnavailable as e:

@@ -48,18 +48,27 @@ def shared_model(shared_dir: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory: pytest.TempPathFactory):
+def postgres_server():
     """A throwaway PostgreSQL server for the whole test session (skipped, or failed when
     ROM_REQUIRE_SHARED=1, where Debian's postgresql package is not installed)."""
+    import shutil
+    import tempfile
+
     from tests.postgres import PostgresServer, find_bin_dir
 
     bin_dir = find_bin_dir()
     if bin_dir is None:
         _skip_or_fail("PostgreSQL is not installed (apt-get install postgresql)")
-    server = PostgresServer(tmp_path_factory.mktemp("pg", numbered=True), bin_dir)
-    server.start()
-    yield server
-    server.stop()
+    # Not under pytest's own temporary folder: that one is private to the user running
+    # the tests, and the server may run as the postgres user.
+    root = Path(tempfile.mkdtemp(prefix="rom-pg-"))
+    server = PostgresServer(root, bin_dir)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 _DB_COUNTER = iter(range(1, 1_000_000))

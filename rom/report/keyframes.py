@@ -1,14 +1,18 @@
 """Key frames: a still of the clip at each reported peak, skeleton drawn, faces blurred.
 
 Taken when the analysis is stored (the video is at hand then; it need not be kept), as
-JPEG. Faces are blurred by default with :func:`rom.privacy.blur_faces`; ``blur=False``
-keeps them (the user's explicit choice, recorded with each frame).
+JPEG. Faces are blurred by default with :func:`rom.privacy.blur_faces`: the client's, from
+the tracked landmarks, and, when a pose model is given, everyone else's in the frame too
+(bystanders found by a multi-person look at that frame). ``blur=False`` keeps faces (the
+user's explicit choice, recorded with each frame).
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, Self
 
 import numpy as np
 
@@ -38,6 +42,61 @@ def _blur_function() -> Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarra
     return blur_faces
 
 
+class _Others:
+    """Everyone's landmarks in single frames: MediaPipe (several poses) on the whole frame
+    and on two overlapping halves along its long side (a whole-frame look alone misses
+    small figures), one landmarker per view so that their tracking never mixes views."""
+
+    VIEWS = ("whole", "first half", "second half")
+
+    def __init__(self, model: Path, max_people: int) -> None:
+        self.model, self.max_people = model, max_people
+        self.landmarkers: dict[str, Any] = {}
+
+    def __enter__(self) -> Self:
+        from rom.pose.landmarker import Landmarker
+
+        for view in self.VIEWS:
+            self.landmarkers[view] = Landmarker(
+                self.model, num_poses=self.max_people, min_detection_confidence=0.3
+            )
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for lm in self.landmarkers.values():
+            lm.close()
+
+    @staticmethod
+    def _box(view: str, w: int, h: int) -> tuple[int, int, int, int]:
+        if view == "whole":
+            return 0, 0, w, h
+        first = view == "first half"
+        if w >= h:
+            return (0, 0, int(0.6 * w), h) if first else (int(0.4 * w), 0, w, h)
+        return (0, 0, w, int(0.6 * h)) if first else (0, int(0.4 * h), w, h)
+
+    def find(self, rgb: np.ndarray, time_s: float) -> tuple[np.ndarray, np.ndarray]:
+        """(people, 33, 2) pixel positions and (people, 33) visibility (a person seen in
+        two views comes twice: blurring twice changes nothing)."""
+        h, w = rgb.shape[:2]
+        xy, vis = [], []
+        for view, lm in self.landmarkers.items():
+            x0, y0, x1, y1 = self._box(view, w, h)
+            crop = np.ascontiguousarray(rgb[y0:y1, x0:x1])
+            for p in lm.detect(crop, time_s):
+                xy.append(p.image[:, :2] * (x1 - x0, y1 - y0) + (x0, y0))
+                vis.append(p.visibility)
+        if not xy:
+            return np.empty((0, 33, 2)), np.empty((0, 33))
+        return np.stack(xy), np.stack(vis)
+
+
+def _short(v: MeasureValue) -> str:
+    """A short panel label: "abduction L 3D"."""
+    side = f" {v.side[0].upper()}" if v.side else ""
+    return f"{v.label}{side}{' 3D' if v.estimate == '3d' else ''}"
+
+
 def _wanted(seq: PoseSequence, values: Sequence[MeasureValue]) -> dict[int, list[MeasureValue]]:
     """Frame index -> the reported values whose peak is at that frame (2D first)."""
     out: dict[int, list[MeasureValue]] = {}
@@ -58,12 +117,16 @@ def extract_key_frames(
     values: Sequence[MeasureValue],
     *,
     blur: bool = True,
+    people_model: Path | None = None,
     max_frames: int = 12,
+    max_people: int = 5,
 ) -> list[KeyFrameImage]:
     """One JPEG per distinct peak frame of the reported ``values`` (at most
     ``max_frames``, earliest first), with the tracked skeleton and the values drawn.
 
-    Raises :class:`BlurUnavailable` when ``blur`` is asked for and cannot be done.
+    ``people_model`` (a pose ``.task`` file): also blur the faces of up to ``max_people``
+    other people found in each key frame. Raises :class:`BlurUnavailable` when ``blur``
+    is asked for and cannot be done.
     """
     import cv2
 
@@ -72,25 +135,31 @@ def extract_key_frames(
 
     blur_faces = _blur_function() if blur else None
     wanted = _wanted(seq, values)
-    keep = sorted(wanted)[:max_frames]
+    keep = set(sorted(wanted)[:max_frames])
     if not keep:
         return []
+    last = max(keep)
     out: list[KeyFrameImage] = []
-    with open_source(video) as src:
+    others = _Others(people_model, max_people) if blur_faces is not None and people_model else None
+    with contextlib.ExitStack() as stack:
+        if others is not None:
+            stack.enter_context(others)
+        src = stack.enter_context(open_source(video))
         for frame in src:
-            if frame.index > keep[-1]:
+            if frame.index > last:
                 break
-            if frame.index not in wanted or frame.index not in keep:
+            if frame.index not in keep:
                 continue
             i = frame.index
             rgb = frame.rgb
             if blur_faces is not None:
-                rgb = blur_faces(rgb, seq.image_xyz[i, :, :2], seq.visibility[i])
+                xy, vis = seq.image_xyz[i : i + 1, :, :2], seq.visibility[i : i + 1]
+                if others is not None:
+                    oxy, ovis = others.find(rgb, frame.time_s)
+                    xy, vis = np.concatenate([xy, oxy]), np.concatenate([vis, ovis])
+                rgb = blur_faces(rgb, xy, vis)
             vals = wanted[i]
-            labels = [
-                (f"{display_name(v.measure, v.side)} {v.label}", float(v.value_deg or np.nan))
-                for v in vals[:4]
-            ]
+            labels = [(_short(v), float(v.value_deg or np.nan)) for v in vals[:4]]
             img = draw_frame(rgb, seq.image_xyz[i, :, :2], labels)
             h, w = img.shape[:2]
             if h > MAX_HEIGHT_PX:

@@ -39,11 +39,23 @@ __all__ = [
     "translate_errors",
 ]
 
-#: How long a write waits for another process's write to finish, seconds.
+#: How long a write waits for another process's write to finish, seconds
+#: (``ROM_DB_BUSY_TIMEOUT_S`` overrides it).
 BUSY_TIMEOUT_S = 30.0
+ENV_BUSY = "ROM_DB_BUSY_TIMEOUT_S"
 
 ENV_URL = "ROM_DATABASE_URL"
 ENV_DATA_DIR = "ROM_DATA_DIR"
+
+
+def busy_timeout_s() -> float:
+    """The busy timeout in seconds: ``ROM_DB_BUSY_TIMEOUT_S`` or :data:`BUSY_TIMEOUT_S`."""
+    text = os.environ.get(ENV_BUSY, "")
+    try:
+        value = float(text) if text else BUSY_TIMEOUT_S
+    except ValueError:
+        raise InputError(f"{ENV_BUSY}={text!r} is not a number of seconds") from None
+    return max(value, 0.0)
 
 
 def default_data_dir() -> Path:
@@ -123,6 +135,7 @@ def connect(url: str | None = None) -> Database:
             "postgresql+psycopg://user@host/dbname or a path to a .sqlite3 file"
         ) from None
     name = parsed.render_as_string(hide_password=True)
+    files_dir = _files_dir(parsed)
     kwargs: dict[str, Any] = {}
     if parsed.get_backend_name() == "sqlite":
         db = parsed.database or ""
@@ -136,9 +149,17 @@ def connect(url: str | None = None) -> Database:
                     f"cannot create the database folder {path.parent} ({e.strerror}); "
                     f"set {ENV_URL} to a file in a folder you can write"
                 ) from None
-        kwargs["connect_args"] = {"timeout": BUSY_TIMEOUT_S}
+            if _read_only_file(name):
+                # Readable, not writable (read-only folder, media or permissions): open it
+                # read-only and immutable, so that reading works and any write fails clearly.
+                parsed = make_url(f"sqlite:///file:{path}?mode=ro&immutable=1&uri=true")
+        kwargs["connect_args"] = {"timeout": busy_timeout_s()}
     else:
         kwargs["pool_pre_ping"] = True
+        if parsed.get_backend_name() == "postgresql":
+            # A write waits for another's lock as long as SQLite would, then fails clearly.
+            ms = int(busy_timeout_s() * 1000)
+            kwargs["connect_args"] = {"options": f"-c lock_timeout={ms}", "connect_timeout": 10}
     try:
         engine = sa.create_engine(parsed, **kwargs)
     except (exc.ArgumentError, exc.NoSuchModuleError, ImportError) as e:
@@ -147,17 +168,17 @@ def connect(url: str | None = None) -> Database:
             "and use a postgresql+psycopg:// URL"
         ) from None
     if engine.dialect.name == "sqlite":
-        _sqlite_events(engine)
-    return Database(engine, name, _files_dir(parsed))
+        _sqlite_events(engine, busy_timeout_s())
+    return Database(engine, name, files_dir)
 
 
-def _sqlite_events(engine: Engine) -> None:
+def _sqlite_events(engine: Engine, timeout_s: float) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, record: Any) -> None:
         # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite's own is deferred).
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
-        cur.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        cur.execute(f"PRAGMA busy_timeout = {int(timeout_s * 1000)}")
         cur.execute("PRAGMA foreign_keys = ON")
         # A read-only or damaged file cannot switch to WAL: the first query then says why.
         with contextlib.suppress(Exception):
@@ -182,12 +203,17 @@ def _message(name: str, err: BaseException) -> str | None:
             f"the disk is full while writing to {name}; nothing new was stored and nothing "
             "stored before was lost; free some space and run the command again"
         )
-    if "database is locked" in text or "database table is locked" in text:
+    if "database is locked" in text or "table is locked" in text or "lock timeout" in text:
         return (
-            f"the database {name} is locked by another program (waited {BUSY_TIMEOUT_S:.0f} s); "
+            f"the database {name} is locked by another program (waited {busy_timeout_s():g} s); "
             "wait for other rom processes to finish and run the command again"
         )
     if "readonly" in text or "read-only" in text or "permission denied" in text:
+        return (
+            f"the database {name} is read-only; make the file and its folder writable, or set "
+            f"{ENV_URL} to a copy you can write"
+        )
+    if "unable to open database file" in text and _read_only_file(name):
         return (
             f"the database {name} is read-only; make the file and its folder writable, or set "
             f"{ENV_URL} to a copy you can write"
@@ -207,6 +233,11 @@ def _message(name: str, err: BaseException) -> str | None:
     if "does not exist" in text and ("database" in text or "role" in text):
         return f"cannot use the database {name}: {str(getattr(err, 'orig', err)).strip()}"
     return None
+
+
+def _read_only_file(name: str) -> bool:
+    p = Path(name)
+    return p.exists() and not (os.access(p, os.W_OK) and os.access(p.parent, os.W_OK))
 
 
 @contextmanager

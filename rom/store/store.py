@@ -101,14 +101,19 @@ class AnalysisRecord:
 
 def settings_identity(summary: dict[str, Any]) -> str:
     """sha256 of what makes two analyses of the same video the same: the settings (without
-    the model's path), the model's hash and rom's version."""
-    settings = dict(summary.get("settings") or {})
-    settings.pop("model_path", None)
-    ident = {
-        "settings": settings,
-        "model_sha256": (summary.get("model") or {}).get("sha256"),
-        "rom_version": summary.get("rom_version"),
-    }
+    the model's path), the model's hash and rom's version (see :func:`identity_of`)."""
+    return identity_of(
+        summary.get("settings") or {},
+        (summary.get("model") or {}).get("sha256"),
+        summary.get("rom_version"),
+    )
+
+
+def identity_of(settings: dict[str, Any], model_sha256: str | None, rom_version: str | None) -> str:
+    """sha256 of the analysis settings (``AnalysisConfig.as_dict()``), the model's hash and
+    rom's version: known before analysing, so a repeat can be recognised at once."""
+    kept = {k: v for k, v in settings.items() if k != "model_path"}
+    ident = {"settings": kept, "model_sha256": model_sha256, "rom_version": rom_version}
     text = json.dumps(json_safe(ident), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
