@@ -45,8 +45,18 @@ def open_store_or_explain() -> Store:
     return open_store()
 
 
-def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
+def _common() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
+    p.add_argument(
+        "--verbose", "-v", action="store_true", help="show full tracebacks of internal errors"
+    )
+    return p
+
+
+def add_parsers(sub: Any) -> None:
     """Add the client, session, compare, report and export subcommands."""
+    common = _common()
     pc = sub.add_parser("client", parents=[common], help="register, list and delete clients")
     csub = pc.add_subparsers(dest="action", metavar="ACTION", required=True)
     a = csub.add_parser("add", parents=[common], help="register a client by code or pseudonym")
@@ -383,12 +393,16 @@ def _export(args: argparse.Namespace) -> int:
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".parquet", ".json"):
         raise InputError(f"--out {out}: give a file ending in .csv, .parquet or .json")
+    from rom.metrics.results import ROW_FIELDS
+
+    columns = (*_EXPORT_PREFIX, *ROW_FIELDS)
     with open_store_or_explain() as st:
         rows = st.export_rows(None if args.all else args.code)
+    rows = [{c: r.get(c) for c in columns} for r in rows]
     tmp = out.with_name(f".{out.name}.tmp")
     try:
         if suffix == ".csv":
-            text = _csv(rows) or ",".join(_EXPORT_COLUMNS) + "\n"
+            text = _csv(rows) or ",".join(columns) + "\n"
             tmp.write_text(text, encoding="utf-8")
         elif suffix == ".json":
             tmp.write_text(json.dumps(rows, indent=1), encoding="utf-8")
@@ -396,9 +410,7 @@ def _export(args: argparse.Namespace) -> int:
             import pyarrow as pa
             import pyarrow.parquet as pq
 
-            table = (
-                pa.Table.from_pylist(rows) if rows else pa.table({c: [] for c in _EXPORT_COLUMNS})
-            )
+            table = pa.Table.from_pylist(rows) if rows else pa.table({c: [] for c in columns})
             pq.write_table(table, tmp)
         tmp.replace(out)
     except FileNotFoundError:
@@ -412,22 +424,8 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
-_EXPORT_COLUMNS = (
-    "client",
-    "session",
-    "session_date",
-    "recording",
-    "video",
-    "protocol",
-    "measure",
-    "side",
-    "direction",
-    "label",
-    "estimate",
-    "status",
-    "statistic",
-    "value",
-)
+#: Columns of rom export before those of results.csv (rom.metrics.results.ROW_FIELDS).
+_EXPORT_PREFIX = ("client", "session", "session_date", "recording", "video")
 
 
 # --- rom analyze --client --session ---------------------------------------------------

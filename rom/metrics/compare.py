@@ -186,7 +186,8 @@ class Change:
 
     @property
     def trend(self) -> str:
-        """``increase`` / ``decrease`` (of range) / "" when there is no change to read."""
+        """``increase`` / ``decrease`` (of range; of the signed value for a posture), or ""
+        when there is no change to read."""
         if self.change_deg is None:
             return ""
         return "increase" if self.change_deg > 0 else "decrease" if self.change_deg < 0 else ""
@@ -204,7 +205,24 @@ def _status(v: MeasureValue | None) -> str:
 def _missing_basis(which: str, v: MeasureValue | None) -> str:
     if v is None:
         return f"not recorded {which}"
-    return f"{v.status} {which}" + (f": {v.reason}" if v.reason else "")
+    status = v.status.replace("_", " ") if v.status != "measured" else "no value"
+    return f"{status} {which}" + (f": {v.reason}" if v.reason else "")
+
+
+def _own_noise(
+    b: MeasureValue | None, a: MeasureValue | None
+) -> tuple[float | None, int, float | None, str]:
+    """(SD_w, df, 1.96 x sqrt(2) x SD_w or None, what it is from) of two values."""
+    both = [v for v in (b, a) if v is not None and v.reported]
+    if both and all(v.kind == "posture" for v in both):
+        spreads = [v.spread_deg for v in both if v.spread_deg is not None]
+        if not spreads:
+            return None, 0, None, "the spread over each still period"
+        rms = math.sqrt(math.fsum(x * x for x in spreads) / len(spreads))
+        return rms, MIN_NOISE_DF, noise_mdc_deg(rms), "the spread over each still period"
+    sd, df = pooled_within_sd(*(v.rep_peaks_deg for v in both))
+    own = noise_mdc_deg(sd) if sd is not None and df >= MIN_NOISE_DF else None
+    return sd, df, own, "the spread of the repetition peaks"
 
 
 def _change_one(
@@ -215,11 +233,7 @@ def _change_one(
     lit = mdc.get((ref.base_measure, ref.direction))
     before = b.value_deg if b is not None and b.reported else None
     after = a.value_deg if a is not None and a.reported else None
-    sd, df = pooled_within_sd(
-        b.rep_peaks_deg if b is not None and b.reported else (),
-        a.rep_peaks_deg if a is not None and a.reported else (),
-    )
-    own = noise_mdc_deg(sd) if sd is not None and df >= MIN_NOISE_DF else None
+    sd, df, own, noise_from = _own_noise(b, a)
     change = pct = threshold = None
     if before is None or after is None:
         verdict = "missing"
@@ -232,15 +246,18 @@ def _change_one(
             if not ok
         )
     else:
+        assert b is not None and a is not None
         change = after - before
-        pct = 100.0 * change / before if before > 0 else None
-        estimates_differ = b is not None and a is not None and b.estimate != a.estimate
-        if estimates_differ:
+        pct = 100.0 * change / before if before > 0 and ref.kind == "rom" else None
+        if b.estimate != a.estimate:
             verdict = "not judged"
             basis = (
-                f"measured in {b.estimate.upper()} before and {a.estimate.upper()} after "  # type: ignore[union-attr]
+                f"measured in {b.estimate.upper()} before and {a.estimate.upper()} after "
                 "(the camera views differ): film both sessions from the same view"
             )
+        elif own is None and ref.kind == "posture":
+            verdict = "not judged"
+            basis = "the spread over the still periods is unknown"
         elif own is None:
             verdict = "not judged"
             basis = (
@@ -250,7 +267,7 @@ def _change_one(
         else:
             threshold = max(own, lit.value_deg) if lit else own
             verdict = "real" if abs(change) > threshold else "within noise"
-            parts = [f"recordings' noise {own:.1f} deg"]
+            parts = [f"recordings' noise {own:.1f} deg (from {noise_from})"]
             if lit:
                 parts.append(f"published {lit.level} {lit.value_deg:g} deg")
             else:
@@ -326,19 +343,26 @@ class AsymmetryChange:
 
 
 def _pairs(values: Iterable[MeasureValue]) -> dict[tuple[str, str, str], dict[str, Any]]:
-    """(protocol, measure, direction) -> {"label", "right", "left"} from one session."""
+    """(protocol, measure, direction) -> {"label", "right", "left"} from one session; a
+    pair measured with different estimates (2D one side, 3D the other) is not compared."""
     out: dict[tuple[str, str, str], dict[str, Any]] = {}
     for v in values:
+        if v.kind != "rom":
+            continue
         val = v.value_deg if v.reported else None
         if v.side in ("left", "right"):
             e = out.setdefault((v.protocol, v.measure, v.direction), {"label": v.label})
-            e[v.side] = val
+            e[v.side], e[v.side + "_estimate"] = val, v.estimate
         elif v.base_measure in DIRECTIONAL_ANGLES and v.direction in ("positive", "negative"):
             e = out.setdefault(
                 (v.protocol, v.measure, "right_vs_left"),
                 {"label": _axial_label(v.label)},
             )
-            e["right" if v.direction == "positive" else "left"] = val
+            side = "right" if v.direction == "positive" else "left"
+            e[side], e[side + "_estimate"] = val, v.estimate
+    for e in out.values():
+        if e.get("right_estimate") != e.get("left_estimate"):
+            e["comparable"] = False
     return out
 
 
@@ -346,6 +370,10 @@ def _axial_label(label: str) -> str:
     for suffix in (" to the right", " to the left"):
         label = label.removesuffix(suffix)
     return label
+
+
+def _diff(r: float | None, left: float | None) -> float | None:
+    return r - left if r is not None and left is not None else None
 
 
 def _si(r: float | None, left: float | None) -> float | None:
@@ -374,10 +402,10 @@ def compare_asymmetry(
                 before_left_deg=bl,
                 after_right_deg=ar,
                 after_left_deg=al,
-                before_si_pct=_si(br, bl),
-                after_si_pct=_si(ar, al),
-                before_diff_deg=br - bl if br is not None and bl is not None else None,
-                after_diff_deg=ar - al if ar is not None and al is not None else None,
+                before_si_pct=_si(br, bl) if eb.get("comparable", True) else None,
+                after_si_pct=_si(ar, al) if ea.get("comparable", True) else None,
+                before_diff_deg=_diff(br, bl) if eb.get("comparable", True) else None,
+                after_diff_deg=_diff(ar, al) if ea.get("comparable", True) else None,
             )
         )
     return [

@@ -159,7 +159,7 @@ def extract_key_frames(
                     xy, vis = np.concatenate([xy, oxy]), np.concatenate([vis, ovis])
                 rgb = blur_faces(rgb, xy, vis)
             vals = wanted[i]
-            labels = [(_short(v), float(v.value_deg or np.nan)) for v in vals[:4]]
+            labels = [f"{_short(v)}: {v.value_deg:.1f} deg" for v in vals[:4]]
             img = draw_frame(rgb, seq.image_xyz[i, :, :2], labels)
             h, w = img.shape[:2]
             if h > MAX_HEIGHT_PX:

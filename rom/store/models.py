@@ -8,7 +8,8 @@ session: which protocol, the video's content hash and original file name, the po
 (variant and hash), the settings, the software version, the view, and the hash of the
 angle time series file kept beside the database. A **result** is one number a therapist
 reads: per measure, side and direction, with its normal value, repetitions, quality flags
-and warnings. Key frames and reports are files a client owns (deleted with the client).
+and warnings (one row per side of the ``results`` block of ``summary.json``, see
+``docs/results.md``; the whole document is kept with the recording). Key frames and reports are files a client owns (deleted with the client).
 
 Times are UTC (``*_utc``), except a session's ``held_at``: the wall-clock time of the
 visit as the therapist entered it. The schema changes only through the Alembic migrations
@@ -135,6 +136,7 @@ class Result(Base):
     side: Mapped[str] = mapped_column(String(10), default="")
     direction: Mapped[str] = mapped_column(String(20))
     label: Mapped[str] = mapped_column(String(100), default="")
+    kind: Mapped[str] = mapped_column(String(16), default="rom")
     column: Mapped[str] = mapped_column(String(100), default="")
     estimate: Mapped[str] = mapped_column(String(10), default="")
     value_deg: Mapped[float | None] = mapped_column(Float, nullable=True)
@@ -145,7 +147,8 @@ class Result(Base):
     norm_source: Mapped[str] = mapped_column(Text, default="")
     rep_peaks_deg: Mapped[list[float]] = mapped_column(JSON)
     rep_times_s: Mapped[list[float]] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(32), default="ok")
+    spread_deg: Mapped[float | None] = mapped_column(Float, nullable=True)
+    status: Mapped[str] = mapped_column(String(32), default="measured")
     reason: Mapped[str] = mapped_column(Text, default="")
     flags: Mapped[list[str]] = mapped_column(JSON)
     warnings: Mapped[list[str]] = mapped_column(JSON)

@@ -152,7 +152,7 @@ def record_from_analysis(
     return AnalysisRecord(
         summary=json_safe(summary),
         angles=angles,
-        values=tuple(measure_values(summary)),
+        values=tuple(measure_values(summary, angles)),
         video_sha256=sha,
         video_name=name,
         video_path=p if not isinstance(video, int) and p.is_file() else None,
@@ -226,6 +226,7 @@ def _value_from_row(r: m.Result, protocol: str) -> MeasureValue:
         side=r.side,
         direction=r.direction,
         label=r.label,
+        kind=r.kind,
         column=r.column,
         estimate=r.estimate,
         value_deg=r.value_deg,
@@ -236,6 +237,7 @@ def _value_from_row(r: m.Result, protocol: str) -> MeasureValue:
         norm_source=r.norm_source,
         rep_peaks_deg=tuple(float(x) for x in r.rep_peaks_deg or ()),
         rep_times_s=tuple(float(x) for x in r.rep_times_s or ()),
+        spread_deg=r.spread_deg,
         status=r.status,
         reason=r.reason,
         flags=tuple(r.flags or ()),
@@ -613,56 +615,34 @@ class Store:
 
     # -- export -----------------------------------------------------------------------
     def export_rows(self, code: str | None = None) -> list[dict[str, Any]]:
-        """Tidy rows: one per client, session, recording, protocol, measure, side,
-        direction and statistic (``value_deg``, ``normal_deg``, ``percent_of_normal``,
-        ``n_reps``, ``rep_mean_deg``, ``rep_sd_deg``, ``uncertainty_deg``); ``value`` is
-        None where not measured (``status`` says why)."""
+        """Tidy rows of every stored result (of one client): the rows of
+        :func:`rom.metrics.results.result_rows` (one per protocol, measure, direction,
+        side and statistic; ``results.csv``'s columns), each prefixed with ``client``,
+        ``session``, ``session_date``, ``recording`` and ``video``. Missing values stay
+        missing (None)."""
+        from rom.metrics.results import result_rows
+
         with self._reading() as s:
             q = (
-                sa.select(m.Result, m.Recording, m.Session, m.Client)
-                .join(m.Recording, m.Result.recording_id == m.Recording.id)
+                sa.select(m.Recording, m.Session, m.Client)
                 .join(m.Session, m.Recording.session_id == m.Session.id)
                 .join(m.Client, m.Session.client_id == m.Client.id)
-                .order_by(
-                    m.Client.code, m.Session.held_at, m.Session.id, m.Recording.id, m.Result.id
-                )
+                .order_by(m.Client.code, m.Session.held_at, m.Session.id, m.Recording.id)
             )
             if code is not None:
                 q = q.where(m.Client.id == self._client(s, code).id)
             rows = []
-            for r, rec, sess, c in s.execute(q).all():
-                reps = [float(x) for x in r.rep_peaks_deg or ()]
-                mean = math.fsum(reps) / len(reps) if reps else None
-                sd = (
-                    math.sqrt(math.fsum((x - mean) ** 2 for x in reps) / (len(reps) - 1))
-                    if mean is not None and len(reps) > 1
-                    else None
-                )
+            for rec, sess, c in s.execute(q).all():
                 base = {
                     "client": c.code,
                     "session": sess.label,
                     "session_date": sess.held_at.isoformat(sep=" "),
                     "recording": rec.id,
                     "video": rec.video_name,
-                    "protocol": rec.protocol,
-                    "measure": r.measure,
-                    "side": r.side,
-                    "direction": r.direction,
-                    "label": r.label,
-                    "estimate": r.estimate,
-                    "status": r.status,
                 }
-                stats = {
-                    "value_deg": r.value_deg,
-                    "normal_deg": r.normal_deg,
-                    "percent_of_normal": r.percent_of_normal,
-                    "n_reps": float(len(reps)),
-                    "rep_mean_deg": mean,
-                    "rep_sd_deg": sd,
-                    "uncertainty_deg": r.uncertainty_deg,
-                }
-                for stat, value in stats.items():
-                    rows.append({**base, "statistic": stat, "value": _finite_or_none(value)})
+                for row in result_rows((rec.summary or {}).get("results") or {}):
+                    row["value"] = _as_number(row.get("value"))
+                    rows.append({**base, **row})
             return rows
 
     # -- housekeeping -----------------------------------------------------------------
@@ -706,6 +686,14 @@ class Store:
                 pass
         self.files.remove_stale_temporaries(max(older_than_s, 60.0))
         return n
+
+
+def _as_number(value: Any) -> float | None:
+    """A statistic's value as a float (booleans 1/0), None when missing or not finite."""
+    if value is None:
+        return None
+    x = float(value)
+    return x if math.isfinite(x) else None
 
 
 def _order(r: m.Result) -> int:
@@ -762,6 +750,7 @@ def _result_row(v: MeasureValue, recording_id: int) -> m.Result:
         side=v.side,
         direction=v.direction,
         label=v.label,
+        kind=v.kind,
         column=v.column,
         estimate=v.estimate,
         value_deg=_finite_or_none(v.value_deg),
@@ -772,6 +761,7 @@ def _result_row(v: MeasureValue, recording_id: int) -> m.Result:
         norm_source=v.norm_source,
         rep_peaks_deg=[float(x) for x in v.rep_peaks_deg],
         rep_times_s=[float(x) for x in v.rep_times_s],
+        spread_deg=_finite_or_none(v.spread_deg),
         status=v.status,
         reason=v.reason,
         flags=list(v.flags),

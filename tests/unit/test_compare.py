@@ -33,7 +33,7 @@ def mv(
     measure: str = "shoulder_abduction",
     side: str = "left",
     direction: str = "positive",
-    status: str = "ok",
+    status: str = "measured",
     estimate: str = "2d",
     protocol: str = "shoulder-abduction",
 ) -> MeasureValue:
@@ -48,7 +48,7 @@ def mv(
         normal_deg=180.0,
         percent_of_normal=None if value is None else 100 * value / 180,
         rep_peaks_deg=reps,
-        status=status if value is not None else "not measured",
+        status=status if value is not None else "not_measurable",
     )
 
 
@@ -118,7 +118,7 @@ def test_a_value_missing_from_one_session_is_missing_never_zero() -> None:
     changes = {c.side: c for c in compare_values(b, a, MDC)}
     assert changes["left"].verdict == "missing" and changes["left"].after_deg is None
     assert changes["left"].change_deg is None and changes["left"].change_pct is None
-    assert "not measured after" in changes["left"].basis
+    assert "not measurable after" in changes["left"].basis
     assert changes["right"].verdict == "missing" and "not recorded after" in changes["right"].basis
     # Only in the after session: missing before.
     (c,) = compare_values([], [mv(80.0, (80.0, 81.0))], MDC)
@@ -134,7 +134,7 @@ def test_a_direction_not_performed_is_missing_not_zero() -> None:
         "positive",
         "abduction",
         value_deg=None,
-        status="not performed",
+        status="not_performed",
         reason="not made",
     )
     (c,) = compare_values([b], [a], MDC)
@@ -227,7 +227,7 @@ def values(draw: st.DrawFn) -> list[MeasureValue]:
                     estimate=draw(st.sampled_from(["2d", "3d"])),
                     value_deg=v,
                     rep_peaks_deg=tuple(draw(peaks)),
-                    status=draw(st.sampled_from(["ok", "ok", "not performed"])),
+                    status=draw(st.sampled_from(["measured", "measured", "not_performed"])),
                 )
             )
     return out
@@ -259,3 +259,31 @@ def test_compare_never_crashes_and_gives_a_number_where_one_is_due(
             assert x is None or math.isfinite(x)
     for row in progress([before, after], MDC):
         assert len(row.values_deg) == 2 and len(row.verdicts) == 2
+
+
+def test_posture_noise_is_the_spread_over_the_still_periods() -> None:
+    def posture(value: float, spread: float) -> MeasureValue:
+        return MeasureValue(
+            "posture-front",
+            "shoulder_tilt",
+            "",
+            "value",
+            "tilt",
+            kind="posture",
+            value_deg=value,
+            spread_deg=spread,
+        )
+
+    (c,) = compare_values([posture(4.0, 0.5)], [posture(0.5, 0.5)], MDC)
+    assert c.verdict == "real" and c.change_deg == pytest.approx(-3.5)
+    assert c.change_pct is None  # a percent change of a tilt means nothing
+    assert c.noise_mdc_deg == pytest.approx(noise_mdc_deg(0.5))
+    (c,) = compare_values([posture(4.0, 2.0)], [posture(1.0, 2.0)], MDC)
+    assert c.verdict == "within noise"
+
+
+def test_sides_measured_with_different_estimates_are_not_compared_for_asymmetry() -> None:
+    b = [mv(100.0, side="left"), mv(120.0, side="right", estimate="3d")]
+    (row,) = compare_asymmetry(b, b)
+    assert row.before_si_pct is None and row.before_diff_deg is None
+    assert row.before_right_deg == 120.0  # the values themselves are still shown
