@@ -23,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rom.errors import InputError
+from rom.errors import InputError, StoreError
 
 if TYPE_CHECKING:
     from rom.metrics.compare import Change
@@ -378,7 +378,14 @@ def _report(args: argparse.Namespace) -> int:
             key_frames=not args.no_key_frames,
         )
         write_report(data, out)
-        st.add_report(args.code, out)
+        try:
+            st.add_report(args.code, out)
+        except StoreError as e:  # e.g. a read-only database: the report itself is fine
+            print(
+                f"warning: the report was written but not recorded ({e}); "
+                "rom client delete will not remove it",
+                file=sys.stderr,
+            )
     if not args.quiet:
         print(
             f"report for {args.code} ({data.before.label} -> {data.after.label}) written to {out}"

@@ -46,9 +46,12 @@ __all__ = [
     "record_from_analysis",
 ]
 
-#: Files beside the database that no row refers to are removed after this long (a save
-#: writes its files a moment before its transaction commits).
+#: Files beside the database that no row refers to (left by a failed or killed save) are
+#: removed by :meth:`Store.sweep_files` once this old, seconds.
 ORPHAN_AGE_S = 3600.0
+#: Arbitrary constant key of the PostgreSQL advisory lock held while adding or removing
+#: files beside the database.
+_PG_FILES_LOCK = 7_242_115_002
 
 
 def _utcnow() -> datetime:
@@ -373,8 +376,17 @@ class Store:
             c = self._client(s, code)
             recs = [r for sess in c.sessions for r in sess.recordings]
             n_sessions, n_recordings = len(c.sessions), len(recs)
+            owned: list[tuple[str, str, str | None]] = []
+            for r in recs:
+                owned.append(("series", r.series_sha256, None))
+                owned += [("frames", k.image_sha256, None) for k in r.key_frames]
+                if r.video_stored:
+                    owned.append(("videos", r.video_sha256, r.video_ext))
             s.delete(c)
-        return DeleteOutcome(n_sessions, n_recordings, self.sweep_files(0.0), removed_reports)
+        # Once the rows are gone, the files no other client's rows refer to.
+        removed = self._remove_unreferenced(owned)
+        self.sweep_files()
+        return DeleteOutcome(n_sessions, n_recordings, removed, removed_reports)
 
     # -- sessions ---------------------------------------------------------------------
     @staticmethod
@@ -477,27 +489,23 @@ class Store:
         existing = self.find_recording(code, label, record.video_sha256, record.settings_sha256)
         if existing is not None:
             return SaveOutcome(existing, False)
+        series = series_to_parquet(record.angles)
         written: list[tuple[str, str, str | None]] = []
         try:
-            with translate_errors(self.name):
-                sha, new = self.files.put_bytes("series", series_to_parquet(record.angles))
-                if new:
-                    written.append(("series", sha, None))
-                frames = []
-                for kf in record.key_frames:
-                    fsha, new = self.files.put_bytes("frames", kf.jpeg)
-                    if new:
-                        written.append(("frames", fsha, None))
-                    frames.append((kf, fsha))
-                ext = ""
-                if store_video and record.video_path is not None:
-                    ext = record.video_path.suffix.lower()[:16]
-                    _, new = self.files.put_file("videos", record.video_path, ext)
-                    if new:
-                        written.append(("videos", record.video_sha256, ext))
-            with self._writing() as s:
+            with self._files_locked() as s:
                 sess = self._session(s, self._client(s, code), label)
-                rec = _recording_row(record, sess.id, sha, store_video and bool(ext), ext)
+                again = s.scalar(
+                    sa.select(m.Recording.id).where(
+                        m.Recording.session_id == sess.id,
+                        m.Recording.video_sha256 == record.video_sha256,
+                        m.Recording.settings_sha256 == record.settings_sha256,
+                    )
+                )
+                if again is not None:  # another process saved it meanwhile
+                    return SaveOutcome(again, False)
+                with translate_errors(self.name):
+                    sha, ext, frames = self._put_files(record, series, store_video, written)
+                rec = _recording_row(record, sess.id, sha, bool(ext), ext)
                 s.add(rec)
                 s.flush()
                 for v in record.values:
@@ -515,17 +523,36 @@ class Store:
                     )
                 s.flush()
                 rec_id = rec.id
-        except exc.IntegrityError:
-            # Another process saved the same video with the same settings meanwhile.
-            self._remove_unreferenced(written)
-            again = self.find_recording(code, label, record.video_sha256, record.settings_sha256)
-            if again is None:
-                raise
-            return SaveOutcome(again, False)
         except BaseException:
             self._remove_unreferenced(written)
             raise
         return SaveOutcome(rec_id, True)
+
+    def _put_files(
+        self,
+        record: AnalysisRecord,
+        series: bytes,
+        store_video: bool,
+        written: list[tuple[str, str, str | None]],
+    ) -> tuple[str, str, list[tuple[KeyFrameImage, str]]]:
+        """Write a recording's files (under the files lock); ``written`` collects the new
+        ones. Returns the series hash, the stored video's suffix ("" if none), the frames."""
+        sha, new = self.files.put_bytes("series", series)
+        if new:
+            written.append(("series", sha, None))
+        frames = []
+        for kf in record.key_frames:
+            fsha, new = self.files.put_bytes("frames", kf.jpeg)
+            if new:
+                written.append(("frames", fsha, None))
+            frames.append((kf, fsha))
+        ext = ""
+        if store_video and record.video_path is not None:
+            ext = record.video_path.suffix.lower()[:16] or ".video"
+            _, new = self.files.put_file("videos", record.video_path, ext)
+            if new:
+                written.append(("videos", record.video_sha256, ext))
+        return sha, ext, frames
 
     def recordings(self, code: str, label: str | None = None) -> list[RecordingInfo]:
         """The client's recordings (of one session), oldest session first."""
@@ -645,44 +672,57 @@ class Store:
             return rows
 
     # -- housekeeping -----------------------------------------------------------------
-    def _referenced(self) -> set[tuple[str, str]]:
-        with self._reading() as s:
-            refs = {("series", x) for x in s.scalars(sa.select(m.Recording.series_sha256))}
-            refs |= {("frames", x) for x in s.scalars(sa.select(m.KeyFrame.image_sha256))}
-            refs |= {
-                ("videos", x)
-                for x in s.scalars(
-                    sa.select(m.Recording.video_sha256).where(m.Recording.video_stored)
-                )
-            }
-            return refs
+    @contextmanager
+    def _files_locked(self) -> Iterator[orm.Session]:
+        """A write transaction that also holds the files lock: adding files with their
+        rows, and removing files no row refers to, never interleave between processes
+        (SQLite's write lock, or a PostgreSQL advisory lock)."""
+        with self._writing() as s:
+            if s.get_bind().dialect.name == "postgresql":
+                s.execute(sa.text(f"SELECT pg_advisory_xact_lock({_PG_FILES_LOCK})"))
+            yield s
 
-    def _remove_unreferenced(self, written: list[tuple[str, str, str | None]]) -> None:
-        if not written:
-            return
+    @staticmethod
+    def _referenced(s: orm.Session) -> set[tuple[str, str]]:
+        refs = {("series", x) for x in s.scalars(sa.select(m.Recording.series_sha256))}
+        refs |= {("frames", x) for x in s.scalars(sa.select(m.KeyFrame.image_sha256))}
+        refs |= {
+            ("videos", x)
+            for x in s.scalars(sa.select(m.Recording.video_sha256).where(m.Recording.video_stored))
+        }
+        return refs
+
+    def _remove_unreferenced(self, files: Sequence[tuple[str, str, str | None]]) -> int:
+        """Remove those of ``files`` (kind, sha256, suffix) that no row refers to."""
+        if not files:
+            return 0
+        n = 0
         try:
-            refs = self._referenced()
+            with self._files_locked() as s:
+                refs = self._referenced(s)
+                for kind, sha, suffix in files:
+                    if (kind, sha) not in refs:
+                        n += self.files.remove(kind, sha, suffix)
         except StoreError:
-            return  # the database cannot be read: an orphan file is harmless, sweep later
-        for kind, sha, suffix in written:
-            if (kind, sha) not in refs:
-                self.files.remove(kind, sha, suffix)
+            pass  # the database cannot be used now: an orphan file is harmless, swept later
+        return n
 
     def sweep_files(self, older_than_s: float = ORPHAN_AGE_S) -> int:
-        """Remove files beside the database that no row refers to (older than
-        ``older_than_s``, so that a save in progress elsewhere keeps its files)."""
-        refs = self._referenced()
+        """Remove files beside the database that no row refers to, older than
+        ``older_than_s`` (left by a save that failed or was killed)."""
         now = time.time()
         n = 0
-        for kind, sha, path in list(self.files.all_files()):
-            if (kind, sha) in refs:
-                continue
-            try:
-                if now - path.stat().st_mtime >= older_than_s:
-                    path.unlink()
-                    n += 1
-            except FileNotFoundError:
-                pass
+        with self._files_locked() as s:
+            refs = self._referenced(s)
+            for kind, sha, path in list(self.files.all_files()):
+                if (kind, sha) in refs:
+                    continue
+                try:
+                    if now - path.stat().st_mtime >= older_than_s:
+                        path.unlink()
+                        n += 1
+                except FileNotFoundError:
+                    pass
         self.files.remove_stale_temporaries(max(older_than_s, 60.0))
         return n
 

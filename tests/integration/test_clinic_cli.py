@@ -80,16 +80,20 @@ def test_the_clinic_flow_from_the_command_line(
         if c["before_deg"] is not None and c["after_deg"] is not None:
             assert c["change_deg"] == pytest.approx(c["after_deg"] - c["before_deg"])
         assert c["verdict"] in ("real", "within noise", "not judged", "missing")
-    rows = list(csv.DictReader(io.StringIO(ok("compare", "C01", "--format", "csv"))))
-    assert len(rows) == len(doc["changes"]) and rows[0]["before"] == "pre"
+    # The same flow on both databases; the other output formats once (they read the same
+    # rows whatever the database), to keep the test's time down.
+    every_format = database_url.startswith("sqlite")
+    if every_format:
+        rows = list(csv.DictReader(io.StringIO(ok("compare", "C01", "--format", "csv"))))
+        assert len(rows) == len(doc["changes"]) and rows[0]["before"] == "pre"
+        progress = ok("compare", "C01", "--progress")
+        assert "pre" in progress and "post" in progress
     table = ok("compare", "C01", "--before", "pre", "--after", "post")
     assert (
         "measure(s) measured in both sessions changed by more than the measurement noise" in table
     )
     for key, v in stored_pre.items():
         assert f"{v:.1f}" in table
-    progress = ok("compare", "C01", "--progress")
-    assert "pre" in progress and "post" in progress
 
     # The report: PDF rendered by poppler holds the table, the plots, the key frames,
     # and exactly the stored numbers.
@@ -122,20 +126,24 @@ def test_the_clinic_flow_from_the_command_line(
     blue = (abs(first - (31, 111, 180)).sum(axis=2) < 60).sum()  # the "after" bars
     assert blue > 50, blue
     html = tmp_path / "report.html"
-    ok("report", "C01", "--out", str(html))
-    page = html.read_text()
-    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page and "<script>" not in page
+    if every_format:
+        ok("report", "C01", "--out", str(html))
+        page = html.read_text()
+        assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page and "<script>" not in page
 
-    # Tidy export in the three formats, the same rows.
-    for suffix in ("csv", "json", "parquet"):
-        ok("export", "C01", "--out", str(tmp_path / f"all.{suffix}"))
-    with open(tmp_path / "all.csv", newline="") as fh:
-        exported = list(csv.DictReader(fh))
+    # Tidy export (in the three formats once: the same rows).
+    ok("export", "C01", "--out", str(tmp_path / "all.json"))
     as_json = json.loads((tmp_path / "all.json").read_text())
-    import pyarrow.parquet as pq
+    if every_format:
+        for suffix in ("csv", "parquet"):
+            ok("export", "C01", "--out", str(tmp_path / f"all.{suffix}"))
+        with open(tmp_path / "all.csv", newline="") as fh:
+            exported = list(csv.DictReader(fh))
+        import pyarrow.parquet as pq
 
-    as_parquet = pq.read_table(tmp_path / "all.parquet").to_pylist()
-    assert len(exported) == len(as_json) == len(as_parquet) > 0
+        as_parquet = pq.read_table(tmp_path / "all.parquet").to_pylist()
+        assert len(exported) == len(as_json) == len(as_parquet) > 0
+        ok("export", "--all", "--out", str(tmp_path / "every.csv"))
     values = {
         (r["session"], r["measure"], r["side"], r["direction"]): r["value"]
         for r in as_json
@@ -143,14 +151,15 @@ def test_the_clinic_flow_from_the_command_line(
     }
     for (proto, measure, side, direction), v in stored_pre.items():
         assert values[("pre", measure, side or "none", direction)] == pytest.approx(v)
-    ok("export", "--all", "--out", str(tmp_path / "every.csv"))
 
     # Delete: the client's rows, time series, key frames and reports are all gone.
     with open_store() as st:
         files_root = st.files.root
     assert any(p.is_file() for p in files_root.rglob("*"))
     out = ok("client", "delete", "C01", "--yes")
-    assert "client C01 deleted: 2 session(s), 2 recording(s)" in out and "2 report(s)" in out
+    reports = 2 if every_format else 1
+    assert "client C01 deleted: 2 session(s), 2 recording(s)" in out
+    assert f"{reports} report(s)" in out
     assert not pdf.exists() and not html.exists()
     assert not [p for p in files_root.rglob("*") if p.is_file()]
     one_line_error(rom("session", "list", "C01"), 2, "no client 'C01'")
