@@ -3,7 +3,7 @@ clients-and-sessions commands (``rom client``, ``session``, ``compare``, ``repor
 ``export``; see :mod:`rom.clinic_cli`).
 
 Errors rom raises on purpose are printed as one line (``rom: error: ...``) with a
-non-zero exit code (2 bad input, 3 nobody found, 4 no model, 5 partial result, 6 database
+non-zero exit code (2 bad input, 3 nobody found, 4 no model, 5 partial result, 7 database
 unusable: locked, read-only, damaged, newer, or the disk full).
 """
 

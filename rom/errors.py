@@ -43,7 +43,7 @@ class StoreError(RomError):
     read-only, damaged, written by a newer rom, unreachable, or the disk is full. Nothing
     already stored is lost; the message says what to do."""
 
-    exit_code = 6
+    exit_code = 7
 
 
 class RomWarning(UserWarning):

@@ -129,7 +129,7 @@ def test_a_locked_database_waits_then_says_so(sqlite_db: Path) -> None:
         started = time.perf_counter()
         p = rom("client", "add", "C02", env={"ROM_DB_BUSY_TIMEOUT_S": "1.5"})
         waited = time.perf_counter() - started
-        one_line_error(p, 6, "locked by another program", "waited 1.5 s")
+        one_line_error(p, 7, "locked by another program", "waited 1.5 s")
         assert waited >= 1.5
         assert rom("client", "list").returncode == 0  # readers are not blocked (WAL)
     finally:
@@ -172,7 +172,7 @@ def _read_only_rom(folder: Path, *args: str) -> subprocess.CompletedProcess:
 
 def test_a_read_only_database_is_one_clear_line_and_stays_intact(sqlite_db: Path) -> None:
     before = sqlite_db.read_bytes()
-    one_line_error(_read_only_rom(sqlite_db.parent, "client", "add", "C02"), 6, "read-only")
+    one_line_error(_read_only_rom(sqlite_db.parent, "client", "add", "C02"), 7, "read-only")
     listed = _read_only_rom(sqlite_db.parent, "client", "list")  # reading still works
     assert listed.returncode == 0 and "C01" in listed.stdout, listed.stderr
     export = _read_only_rom(
@@ -190,8 +190,8 @@ def test_a_damaged_database_is_refused_untouched(
     db.write_bytes(b"this is not SQLite " * 300)
     monkeypatch.setenv("ROM_DATABASE_URL", str(db))
     before = db.read_bytes()
-    one_line_error(rom("client", "list"), 6, "not a rom database or is damaged", "untouched")
-    one_line_error(rom("client", "add", "C01"), 6, "damaged")
+    one_line_error(rom("client", "list"), 7, "not a rom database or is damaged", "untouched")
+    one_line_error(rom("client", "add", "C01"), 7, "damaged")
     assert db.read_bytes() == before
 
 
@@ -200,7 +200,7 @@ def test_a_database_from_a_newer_rom_is_refused(sqlite_db: Path) -> None:
     with engine.begin() as conn:
         conn.execute(sa.text("UPDATE alembic_version SET version_num = '0999'"))
     engine.dispose()
-    one_line_error(rom("client", "list"), 6, "newer version of rom", "upgrade rom")
+    one_line_error(rom("client", "list"), 7, "newer version of rom", "upgrade rom")
     engine = sa.create_engine(f"sqlite:///{sqlite_db}")
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT notes FROM clients")).scalar() == "kept"
