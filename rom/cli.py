@@ -1,8 +1,11 @@
-"""The ``rom`` command: ``rom analyze``, ``rom protocols``, ``rom models``.
+"""The ``rom`` command: ``rom analyze``, ``rom protocols``, ``rom models``, and the
+clients-and-sessions commands (``rom client``, ``session``, ``compare``, ``report``,
+``export``; see :mod:`rom.clinic_cli`).
 
 Errors rom raises on purpose are printed as one line (``rom: error: ...``) with a
 non-zero exit code (2 bad input, 3 nobody found, 4 no model, 5 partial result, 6 outputs
-cannot be written).
+cannot be written, 7 database unusable: locked, read-only, damaged, newer, or the disk
+full).
 """
 
 from __future__ import annotations
@@ -11,12 +14,17 @@ import argparse
 import io
 import os
 import sys
+import tempfile
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rom import __version__
 from rom.errors import InputError, PartialResultError, RomError, RomWarning
+
+if TYPE_CHECKING:
+    from rom.pipeline import AnalysisConfig
 
 
 def _silence_native_logs() -> None:
@@ -145,10 +153,28 @@ def _add_analyze(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         default=30.0,
         help="frame rate of an image folder (videos use their own timestamps)",
     )
+    store = p.add_argument_group("storing the analysis for a client (see rom client, rom session)")
+    store.add_argument("--client", default=None, help="client code to store the analysis under")
+    store.add_argument("--session", default=None, help="the client's session label, e.g. pre")
+    store.add_argument(
+        "--store-video",
+        action="store_true",
+        help="also keep a copy of the video in the database folder",
+    )
+    store.add_argument(
+        "--show-faces",
+        action="store_true",
+        help="keep faces unblurred in the stored key frames (blurred by default)",
+    )
     p.set_defaults(func=_cmd_analyze)
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
+    storing = args.client is not None or args.session is not None
+    if storing:  # before loading the pipeline or spending minutes analysing
+        from rom.clinic_cli import check_destination
+
+        check_destination(args.client, args.session)
     from rom.metrics.filtering import FilterSettings
     from rom.pipeline import AnalysisConfig, AnalysisResult, analyze_video
     from rom.pose.extract import ExtractSettings
@@ -186,20 +212,64 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         fps_for_images=args.fps,
     )
     video = args.video
-    out = args.out or Path("rom-output") / (Path(str(video)).stem or "camera")
-    progress = _progress_factory(not args.quiet)
-    try:
-        result = analyze_video(video, out, config, progress=progress)
-    except PartialResultError as exc:
-        progress.close()
-        if isinstance(exc.result, AnalysisResult):
-            _print_result(exc.result.summary, exc.result.files, quiet=args.quiet)
-        print(f"rom: incomplete: {exc}", file=sys.stderr)
-        return exc.exit_code
-    finally:
-        progress.close()
-    _print_result(result.summary, result.files, quiet=args.quiet)
+    if storing and args.out is None:
+        from rom.clinic_cli import already_stored
+        from rom.pose.models import resolve_model
+
+        model = resolve_model(config.model_variant, config.model_path)
+        done = already_stored(video, args.client, args.session, config.as_dict(), model.sha256)
+        if done is not None:
+            if not args.quiet:
+                print(
+                    f"already stored as recording {done} in client {args.client}, session "
+                    f"{args.session} (same video, same settings): nothing to do"
+                )
+            return 0
+    with tempfile.TemporaryDirectory(prefix="rom-") as scratch:
+        # Stored analyses need no output folder unless one is asked for.
+        out = args.out or (
+            Path(scratch) if storing else Path("rom-output") / (Path(str(video)).stem or "camera")
+        )
+        progress = _progress_factory(not args.quiet)
+        try:
+            result = analyze_video(video, out, config, progress=progress)
+        except PartialResultError as exc:
+            progress.close()
+            if isinstance(exc.result, AnalysisResult):
+                _print_result(exc.result.summary, _shown(exc.result.files, args), quiet=args.quiet)
+                if storing:
+                    _store(video, exc.result, args, config)
+            print(f"rom: incomplete: {exc}", file=sys.stderr)
+            return exc.exit_code
+        finally:
+            progress.close()
+        _print_result(result.summary, _shown(result.files, args), quiet=args.quiet)
+        if storing:
+            _store(video, result, args, config)
     return 0
+
+
+def _shown(files: dict[str, Path], args: argparse.Namespace) -> dict[str, Path]:
+    """Output files to list: none when they went to a scratch folder."""
+    return files if args.out is not None or args.client is None else {}
+
+
+def _store(video: str, result: object, args: argparse.Namespace, config: AnalysisConfig) -> None:
+    from rom.clinic_cli import store_analysis
+    from rom.pose.models import resolve_model
+
+    model = resolve_model(config.model_variant, config.model_path)
+
+    store_analysis(
+        video,
+        result,
+        args.client,
+        args.session,
+        store_video=args.store_video,
+        show_faces=args.show_faces,
+        quiet=args.quiet,
+        model_path=model.path,
+    )
 
 
 def _print_result(summary: dict, files: dict[str, Path], *, quiet: bool) -> None:
@@ -229,10 +299,11 @@ def _print_result(summary: dict, files: dict[str, Path], *, quiet: bool) -> None
     for w in res.get("warnings", []):
         if not any(w.split(": ", 1)[-1] in line for line in lines):  # not said above
             print(f"warning: {w}")
-    print(
-        f"outputs in {next(iter(files.values())).parent}: "
-        + ", ".join(p.name for p in files.values())
-    )
+    if files:  # none to list when the analysis is only stored (rom analyze --client)
+        print(
+            f"outputs in {next(iter(files.values())).parent}: "
+            + ", ".join(p.name for p in files.values())
+        )
 
 
 def _cmd_protocols(args: argparse.Namespace) -> int:
@@ -286,6 +357,9 @@ def build_parser() -> argparse.ArgumentParser:
         "the package archives kept to build them offline.",
     )
     pm.set_defaults(func=_cmd_models, verbose=False)
+    from rom.clinic_cli import add_parsers
+
+    add_parsers(sub)
     return parser
 
 
