@@ -23,6 +23,7 @@ from rom.metrics.protocols import Protocol, get_protocol
 from rom.metrics.series import AngleSeries
 from rom.outputs import write_angles_csv, write_json
 from rom.pose.extract import ExtractSettings, extract_poses
+from rom.pose.landmarker import LandmarkerPair
 from rom.pose.models import resolve_model
 from rom.pose.sources import open_source
 from rom.sequence import PoseSequence, save
@@ -84,8 +85,13 @@ def analyze_video(
     config: AnalysisConfig = AnalysisConfig(),
     *,
     progress: Progress = _no_progress,
+    landmarkers: LandmarkerPair | None = None,
 ) -> AnalysisResult:
     """Analyse one video into ``out_dir`` (created if needed); see README for the files.
+
+    ``landmarkers`` (from :func:`rom.pose.extract.open_landmarkers` with the same model
+    and ``config.extract``) are reused instead of loading the model for this clip; the
+    results are the same either way.
 
     Raises :class:`NoPersonError` when nobody is found (the pose file is still written)
     and :class:`PartialResultError` after writing every output when the person was lost
@@ -97,11 +103,15 @@ def analyze_video(
     _make_out_dir(out)
     files = {k: out / v for k, v in OUTPUT_FILES.items()}
     model = resolve_model(config.model_variant, config.model_path)
+    if landmarkers is not None and landmarkers.model_path.resolve() != model.path.resolve():
+        raise ValueError(
+            f"landmarkers hold {landmarkers.model_path}, the settings ask {model.path}"
+        )
     with open_source(video, fps=config.fps_for_images) as source:
         tick = progress("tracking", source.info.n_frames)
         seq = extract_poses(
             source,
-            model.path,
+            landmarkers if landmarkers is not None else model.path,
             settings=config.extract,
             on_frame=tick,
             model_meta={
