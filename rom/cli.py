@@ -16,7 +16,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from rom import __version__
-from rom.errors import InputError, PartialResultError, RomError, RomWarning
+from rom.errors import PartialResultError, RomError, RomWarning
+from rom.settings import add_setting_flags, given_settings, resolve_config
 
 
 def _silence_native_logs() -> None:
@@ -81,89 +82,14 @@ def _add_analyze(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         default=None,
         help="output folder (default: ./rom-output/<video name>)",
     )
-    p.add_argument(
-        "--protocol",
-        "-p",
-        default=None,
-        help="movement protocol, e.g. shoulder-abduction (see `rom protocols`)",
-    )
-    p.add_argument(
-        "--protocols-file",
-        type=Path,
-        default=None,
-        help="TOML file adding or overriding protocols and norms",
-    )
-    p.add_argument("--overlay", action="store_true", help="also write overlay.mp4 (H.264)")
-    p.add_argument(
-        "--person",
-        default=None,
-        help="who to analyse when several people are in view: an index counted "
-        "left to right from 0, or a pixel X,Y inside the person in the first frame "
-        "(default: the largest, most central person)",
-    )
-    p.add_argument(
-        "--model",
-        default="full",
-        help="pose model: lite, full, heavy, or a path to a .task file (default full; "
-        "env ROM_MODEL_PATH also works)",
-    )
-    p.add_argument("--no-3d", action="store_true", help="skip the 3D (world landmark) angles")
-    p.add_argument(
-        "--cutoff-hz",
-        type=float,
-        default=6.0,
-        help="low-pass filter cut-off in Hz (default 6; 0 turns the filter off)",
-    )
-    p.add_argument(
-        "--max-gap-s",
-        type=float,
-        default=0.25,
-        help="longest gap of missing frames to interpolate, in seconds (default 0.25)",
-    )
-    p.add_argument("--no-hampel", action="store_true", help="turn off outlier rejection")
-    p.add_argument(
-        "--fps",
-        type=float,
-        default=30.0,
-        help="frame rate of an image folder (videos use their own timestamps)",
-    )
+    add_setting_flags(p)
     p.set_defaults(func=_cmd_analyze)
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
-    from rom.metrics.filtering import FilterSettings
-    from rom.pipeline import AnalysisConfig, AnalysisResult, analyze_video
-    from rom.pose.extract import ExtractSettings
-    from rom.pose.tracking import PersonChoice
+    from rom.pipeline import AnalysisResult, analyze_video
 
-    try:
-        person = PersonChoice.parse(args.person)
-    except ValueError:
-        raise InputError(
-            f"--person {args.person!r} is neither an index (0, 1, ...) nor a pixel X,Y"
-        ) from None
-    model_path = None
-    variant = args.model
-    if args.model not in ("lite", "full", "heavy"):
-        model_path, variant = Path(args.model), "full"
-    if args.cutoff_hz < 0 or args.max_gap_s < 0:
-        raise InputError("--cutoff-hz and --max-gap-s must be 0 or more")
-    config = AnalysisConfig(
-        model_variant=variant,
-        model_path=model_path,
-        extract=ExtractSettings(person=person),
-        filter=FilterSettings(
-            hampel=not args.no_hampel,
-            max_gap_s=args.max_gap_s,
-            lowpass=args.cutoff_hz > 0,
-            cutoff_hz=args.cutoff_hz or 6.0,
-        ),
-        protocol=args.protocol,
-        protocols_file=args.protocols_file,
-        with_3d=not args.no_3d,
-        overlay=args.overlay,
-        fps_for_images=args.fps,
-    )
+    config = resolve_config(given_settings(args), args.config)
     video = args.video
     out = args.out or Path("rom-output") / (Path(str(video)).stem or "camera")
     try:
