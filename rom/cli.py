@@ -1,7 +1,8 @@
 """The ``rom`` command: ``rom analyze``, ``rom protocols``, ``rom models``.
 
 Errors rom raises on purpose are printed as one line (``rom: error: ...``) with a
-non-zero exit code (2 bad input, 3 nobody found, 4 no model, 5 partial result).
+non-zero exit code (2 bad input, 3 nobody found, 4 no model, 5 partial result,
+6 some clips of a batch failed).
 """
 
 from __future__ import annotations
@@ -103,6 +104,115 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+#: Exit code of `rom batch` when some clips failed (the others' results are written).
+EXIT_SOME_FAILED = 6
+
+
+def _add_batch(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "batch",
+        parents=[_COMMON],
+        help="analyse many clips (a folder or a manifest CSV) into one tidy table",
+        description="Analyse every video in INPUT (a folder, searched recursively, or a "
+        "manifest CSV with a 'path' column and optional protocol, side, subject, session, "
+        "label columns) into --out: results.parquet, results.csv, errors.csv, "
+        "settings.toml and clips/<id>/ (angles.parquet, summary.json, ...). Re-running "
+        "skips the clips already done and redoes those that failed or changed.",
+    )
+    p.add_argument("input", nargs="?", help="folder of videos or manifest CSV")
+    p.add_argument("--out", "-o", type=Path, default=None, help="output folder (required)")
+    p.add_argument(
+        "--workers",
+        "-j",
+        type=int,
+        default=None,
+        help="local worker processes (default: the number of cores)",
+    )
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run on a Dask cluster instead, e.g. tcp://host:8786 (needs rom[distributed])",
+    )
+    p.add_argument(
+        "--max-memory-mb",
+        type=float,
+        default=None,
+        help="a local worker using more memory than this is stopped and its clip recorded "
+        "as failed (default: 90%% of the memory, shared among the workers)",
+    )
+    p.add_argument(
+        "--summary",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="print the counts and each measure's distribution of a finished batch in DIR",
+    )
+    add_setting_flags(p)
+    p.set_defaults(func=_cmd_batch)
+
+
+def _cmd_batch(args: argparse.Namespace) -> int:
+    from rom.batch.report import summarize_batch
+    from rom.batch.run import run_batch
+    from rom.errors import InputError
+    from rom.settings import read_settings_file
+
+    if args.summary is not None:
+        print(summarize_batch(args.summary))
+        return 0
+    if args.input is None or args.out is None:
+        raise InputError("rom batch needs INPUT and --out DIR (or --summary DIR)")
+    batch_file = read_settings_file(args.config)[1] if args.config else {}
+    workers = args.workers if args.workers is not None else batch_file.get("workers")
+    if workers is not None and workers < 1:
+        raise InputError(f"--workers must be 1 or more, got {workers}")
+    config = resolve_config(given_settings(args), args.config)
+    bar = None
+
+    def start(n_todo: int, n_skipped: int) -> None:
+        nonlocal bar
+        if not args.quiet:
+            print(f"{n_skipped + n_todo} clips: {n_skipped} already done, {n_todo} to analyse")
+            from tqdm import tqdm
+
+            bar = tqdm(total=n_todo, unit="clip", file=sys.stderr, disable=None)
+        counts.update(done=0, failed=0)
+
+    counts = {"done": 0, "failed": 0}
+
+    def progress(outcome: object) -> None:
+        key = "failed" if getattr(outcome, "status", "") == "failed" else "done"
+        counts[key] += 1
+        if bar is not None:
+            bar.set_postfix(done=counts["done"], failed=counts["failed"], refresh=False)
+            bar.update(1)
+
+    try:
+        report = run_batch(
+            args.input,
+            args.out,
+            config,
+            workers=workers,
+            scheduler=args.scheduler or batch_file.get("scheduler"),
+            max_memory_mb=args.max_memory_mb or batch_file.get("max_memory_mb"),
+            on_start=start,
+            on_progress=progress,
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+    if not args.quiet:
+        print(
+            f"analysed {report.n_done + report.n_partial + report.n_failed} clips now "
+            f"({report.n_partial} with a warning), {report.n_skipped} done before; "
+            f"{report.n_failed} failed (see errors.csv)"
+        )
+        for name in ("results_parquet", "results_csv", "errors_csv", "settings"):
+            print(f"  {report.files[name]}")
+    return 0 if report.ok else EXIT_SOME_FAILED
+
+
 def _print_result(summary: dict, files: dict[str, Path], *, quiet: bool) -> None:
     if quiet:
         return
@@ -168,6 +278,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"rom {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_analyze(sub)
+    _add_batch(sub)
     pp = sub.add_parser(
         "protocols", parents=[_COMMON], help="list the movement protocols and how to film them"
     )

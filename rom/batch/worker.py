@@ -1,0 +1,148 @@
+"""One clip analysed in a worker (a local process or a Dask worker): the same
+:func:`rom.pipeline.analyze_video` as ``rom analyze``, with the model loaded once per worker.
+
+:func:`analyze_clip` never raises for a bad clip: every failure comes back as a
+:class:`ClipOutcome` with a one-line reason. The result files travel back as bytes, so a
+cluster's workers need to read the clips but not to share the output folder.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rom.errors import NoPersonError, PartialResultError, RomError
+
+#: The files a clip's result keeps, as ``analyze_video`` names them (plus the Parquet
+#: angle series made here).
+KEPT_FILES = ("summary.json", "pose.npz", "angles.mot", "angles.parquet")
+
+
+@dataclass(frozen=True)
+class ClipTask:
+    """What a worker needs: the clip's key, its file and the analysis settings (with the
+    model as an explicit file, resolved once by the caller)."""
+
+    key: str
+    path: str
+    config: Any  # rom.pipeline.AnalysisConfig
+
+
+@dataclass(frozen=True)
+class ClipOutcome:
+    """A clip's result: ``status`` is ``done``, ``partial`` (a result with a warning: the
+    person left, the video is truncated) or ``failed`` (``reason`` says why, one line)."""
+
+    key: str
+    path: str
+    status: str
+    reason: str = ""
+    files: dict[str, bytes] = field(default_factory=dict)
+    processing_s: float = 0.0
+    worker: str = ""
+
+
+_local = threading.local()  # this worker thread's loaded landmarkers (one model at a time)
+
+
+def limit_threads() -> None:
+    """One thread each for OpenCV and the BLAS libraries, so that N workers on N cores do
+    not each start a thread per core. (MediaPipe's CPU inference runs on one thread; the
+    decoder runs on one thread ahead of it, see :mod:`rom.pose.sources`.)"""
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
+    import cv2
+
+    cv2.setNumThreads(1)
+
+
+def _landmarkers(config: Any) -> Any:
+    """This thread's landmarkers for ``config``'s model, loaded on first use."""
+    from rom.pose.extract import open_landmarkers
+
+    want = (str(config.model_path), config.extract)
+    held = getattr(_local, "held", None)
+    if held is not None and held[0] == want:
+        return held[1]
+    if held is not None:
+        held[1].close()
+        _local.held = None
+    pair = open_landmarkers(config.model_path, config.extract)
+    _local.held = (want, pair)
+    return pair
+
+
+def release_landmarkers() -> None:
+    """Close this thread's landmarkers (a worker that stops)."""
+    held = getattr(_local, "held", None)
+    if held is not None:
+        held[1].close()
+        _local.held = None
+
+
+def angles_parquet(angles: Any) -> bytes:
+    """An angle series as Parquet: ``frame``, ``time_s``, then one float column per angle
+    (degrees, null where not measured)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    columns: dict[str, Any] = {
+        "frame": np.arange(len(angles.time_s), dtype=np.int32),
+        "time_s": np.asarray(angles.time_s, float),
+    }
+    for i, name in enumerate(angles.names):
+        col = np.asarray(angles.values_deg[:, i], float)
+        columns[name] = pa.array(col, mask=~np.isfinite(col))
+    buf = io.BytesIO()
+    pq.write_table(pa.table(columns), buf, compression="zstd")
+    return buf.getvalue()
+
+
+def analyze_clip(task: ClipTask) -> ClipOutcome:
+    """Analyse ``task``'s clip; a failure is an outcome, never an exception."""
+    from rom.pipeline import analyze_video
+
+    started = time.perf_counter()
+    worker = f"{os.uname().nodename}:{os.getpid()}"
+
+    def failed(reason: str) -> ClipOutcome:
+        reason = " ".join(reason.split())
+        return ClipOutcome(
+            task.key, task.path, "failed", reason, {}, time.perf_counter() - started, worker
+        )
+
+    config = task.config
+    with tempfile.TemporaryDirectory(prefix="rom-clip-") as tmp:
+        status, reason = "done", ""
+        result: Any
+        try:
+            pair = _landmarkers(config)
+            result = analyze_video(task.path, tmp, config, landmarkers=pair)
+        except PartialResultError as exc:
+            result, status, reason = exc.result, "partial", str(exc).split("; outputs")[0]
+        except NoPersonError as exc:
+            return failed(str(exc))
+        except RomError as exc:
+            return failed(str(exc))
+        except MemoryError:
+            return failed("ran out of memory analysing it")
+        except Exception as exc:  # noqa: BLE001 - one clip must never stop the batch
+            return failed(f"internal error: {type(exc).__name__}: {exc}")
+        files = {
+            name: Path(tmp, name).read_bytes()
+            for name in KEPT_FILES
+            if name != "angles.parquet" and Path(tmp, name).is_file()
+        }
+        files["angles.parquet"] = angles_parquet(result.angles)
+        if config.overlay and Path(tmp, "overlay.mp4").is_file():
+            files["overlay.mp4"] = Path(tmp, "overlay.mp4").read_bytes()
+    return ClipOutcome(
+        task.key, task.path, status, reason, files, time.perf_counter() - started, worker
+    )
