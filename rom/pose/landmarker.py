@@ -129,10 +129,15 @@ class LandmarkerPair:
     """The two landmarkers one extraction uses, loaded once and reusable across clips.
 
     ``search`` (up to ``num_poses`` people, whole frames) chooses the person and rescues
-    the track; ``single`` (one pose, a region around the person) tracks them. ``single``
-    loads on another thread while ``search`` starts working; :meth:`single` waits for it.
+    the track; it is restarted for each clip (:meth:`Landmarker.restart`). ``single``
+    (one pose, a region around the person) tracks them; it keeps state that a blank
+    frame does not clear (seen: a reused one accepts different frames of a later clip),
+    so each clip that used it gets a new one, loaded on another thread while ``search``
+    works on the next clip's first frames. :meth:`single` waits for it. Either way a clip
+    gives the same landmarks as with newly loaded landmarkers.
+
     Close the pair (or use ``with``) when done; :func:`rom.pose.extract.extract_poses`
-    restarts both at the start of each clip.
+    calls :meth:`restart` at the start of each clip.
 
     Raises :class:`ModelError` when MediaPipe cannot load the model.
     """
@@ -146,22 +151,26 @@ class LandmarkerPair:
         min_tracking_confidence: float,
     ) -> None:
         self.model_path = Path(model_path)
+        self._confidences = (min_detection_confidence, min_tracking_confidence)
         self.search = Landmarker(
             model_path,
             num_poses=num_poses,
             min_detection_confidence=min_detection_confidence,
             min_tracking_confidence=min_tracking_confidence,
         )
-        loader = ThreadPoolExecutor(max_workers=1)
-        self._single: Future[Landmarker] = loader.submit(
+        self._loader = ThreadPoolExecutor(max_workers=1)
+        self._single = self._load_single()
+        self._single_used = False
+
+    def _load_single(self) -> Future[Landmarker]:
+        det, trk = self._confidences
+        return self._loader.submit(
             Landmarker,
-            model_path,
+            self.model_path,
             num_poses=1,
-            min_detection_confidence=min_detection_confidence,
-            min_tracking_confidence=min_tracking_confidence,
+            min_detection_confidence=det,
+            min_tracking_confidence=trk,
         )
-        loader.shutdown(wait=False)
-        self._single_restarted = False
 
     @property
     def options(self) -> tuple[int, float, float]:
@@ -169,22 +178,28 @@ class LandmarkerPair:
         return self.search.options
 
     def single(self) -> Landmarker:
-        """The single-pose landmarker (waits for it to load; restarted for this clip)."""
+        """The single-pose landmarker of this clip (waits for it to load)."""
         single = self._single.result()
-        if not self._single_restarted:
+        if not self._single_used:
             single.restart()
-            self._single_restarted = True
+            self._single_used = True
         return single
 
     def restart(self) -> None:
-        """Start a new clip (``single`` restarts when first asked for, once loaded)."""
+        """Start a new clip: ``search`` restarted, a used ``single`` replaced."""
         self.search.restart()
-        self._single_restarted = False
+        if self._single_used:
+            old = self._single
+            self._single = self._load_single()
+            self._single_used = False
+            with contextlib.suppress(Exception):  # a failed load was reported by single()
+                old.result().close()
 
     def close(self) -> None:
         self.search.close()
-        with contextlib.suppress(Exception):  # a failed load was reported by single()
+        with contextlib.suppress(Exception):
             self._single.result().close()
+        self._loader.shutdown(wait=True)
 
     def __enter__(self) -> Self:
         return self
