@@ -24,7 +24,7 @@ from rom.metrics.series import AngleSeries
 from rom.outputs import write_angles_csv, write_json
 from rom.pose.extract import ExtractSettings, extract_poses
 from rom.pose.landmarker import LandmarkerPair
-from rom.pose.models import resolve_model
+from rom.pose.models import ModelInfo, resolve_model
 from rom.pose.sources import open_source
 from rom.sequence import PoseSequence, save
 from rom.summary import build_summary, tracking_report
@@ -86,12 +86,15 @@ def analyze_video(
     *,
     progress: Progress = _no_progress,
     landmarkers: LandmarkerPair | None = None,
+    model: ModelInfo | None = None,
 ) -> AnalysisResult:
     """Analyse one video into ``out_dir`` (created if needed); see README for the files.
 
     ``landmarkers`` (from :func:`rom.pose.extract.open_landmarkers` with the same model
     and ``config.extract``) are reused instead of loading the model for this clip; the
-    results are the same either way.
+    results are the same either way. ``model``: the model ``config`` names, already
+    resolved (:func:`rom.pose.models.resolve_model`), so that many clips do not each check
+    and hash the model file.
 
     Raises :class:`NoPersonError` when nobody is found (the pose file is still written)
     and :class:`PartialResultError` after writing every output when the person was lost
@@ -102,7 +105,8 @@ def analyze_video(
     out = Path(out_dir)
     _make_out_dir(out)
     files = {k: out / v for k, v in OUTPUT_FILES.items()}
-    model = resolve_model(config.model_variant, config.model_path)
+    if model is None:
+        model = resolve_model(config.model_variant, config.model_path)
     if landmarkers is not None and landmarkers.model_path.resolve() != model.path.resolve():
         raise ValueError(
             f"landmarkers hold {landmarkers.model_path}, the settings ask {model.path}"

@@ -62,27 +62,27 @@ def limit_threads() -> None:
     cv2.setNumThreads(1)
 
 
-def _landmarkers(config: Any) -> Any:
-    """This thread's landmarkers for ``config``'s model, loaded on first use."""
+def _landmarkers(config: Any) -> tuple[Any, Any]:
+    """This thread's (model info, landmarkers) for ``config``'s model, loaded on first use."""
     from rom.pose.extract import open_landmarkers
+    from rom.pose.models import resolve_model
 
     want = (str(config.model_path), config.extract)
     held = getattr(_local, "held", None)
     if held is not None and held[0] == want:
-        return held[1]
-    if held is not None:
-        held[1].close()
-        _local.held = None
-    pair = open_landmarkers(config.model_path, config.extract)
-    _local.held = (want, pair)
-    return pair
+        return held[1], held[2]
+    release_landmarkers()
+    model = resolve_model(config.model_variant, config.model_path)
+    pair = open_landmarkers(model.path, config.extract)
+    _local.held = (want, model, pair)
+    return model, pair
 
 
 def release_landmarkers() -> None:
     """Close this thread's landmarkers (a worker that stops)."""
     held = getattr(_local, "held", None)
     if held is not None:
-        held[1].close()
+        held[2].close()
         _local.held = None
 
 
@@ -123,8 +123,8 @@ def analyze_clip(task: ClipTask) -> ClipOutcome:
         status, reason = "done", ""
         result: Any
         try:
-            pair = _landmarkers(config)
-            result = analyze_video(task.path, tmp, config, landmarkers=pair)
+            model, pair = _landmarkers(config)
+            result = analyze_video(task.path, tmp, config, landmarkers=pair, model=model)
         except PartialResultError as exc:
             result, status, reason = exc.result, "partial", str(exc).split("; outputs")[0]
         except NoPersonError as exc:
