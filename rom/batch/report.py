@@ -36,7 +36,7 @@ def summarize_batch(out_dir: str | Path) -> str:
     if errors_path.is_file():
         with open(errors_path, newline="", encoding="utf-8") as fh:
             errors = list(csv.DictReader(fh))
-    status = {r["clip_id"]: r["status"] for r in table}
+    status = {r["clip_id"]: r["clip_status"] for r in table}
     n_done = sum(s == "done" for s in status.values())
     n_partial = sum(s == "partial" for s in status.values())
     n_failed = len({e["clip_id"] for e in errors})
@@ -47,16 +47,18 @@ def summarize_batch(out_dir: str | Path) -> str:
     groups: dict[tuple[str, str, str], list[float]] = defaultdict(list)
     for r in table:
         if r["statistic"] == headline and r["value"] is not None:
-            groups[(r["measure"], r["direction"] or "", r["side"] or "")].append(r["value"])
+            groups[(r["measure"], r["label"] or r["direction"] or "", r["side"] or "")].append(
+                r["value"]
+            )
     if groups:
         lines.append(
-            f"{'measure':40s} {'direction':>14s} {'side':>5s} {'n':>4s} {'mean':>7s} "
+            f"{'measure':28s} {'direction':>30s} {'side':>5s} {'n':>4s} {'mean':>7s} "
             f"{'sd':>6s} {'min':>7s} {'median':>7s} {'max':>7s}  ({headline})"
         )
     for (measure, direction, side), v in sorted(groups.items()):
         sd = statistics.stdev(v) if len(v) >= 2 else float("nan")
         lines.append(
-            f"{measure:40s} {direction:>14s} {side:>5s} {len(v):4d} {statistics.mean(v):7.1f} "
+            f"{measure:28s} {direction[:30]:>30s} {side:>5s} {len(v):4d} {statistics.mean(v):7.1f} "
             f"{sd:6.1f} {min(v):7.1f} {statistics.median(v):7.1f} {max(v):7.1f}"
         )
     for e in errors:

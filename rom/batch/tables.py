@@ -1,8 +1,9 @@
 """The batch's tidy tables, built from the per-clip results in the store.
 
 ``results.parquet`` and ``results.csv``: one row per clip, measure, direction, side and
-statistic (:mod:`rom.batch.rows`), after the manifest's own columns, with the clip's
-status and warning and its provenance (:data:`PROVENANCE_COLUMNS`) on every row.
+statistic (:mod:`rom.batch.rows`), after the manifest's own columns (one named like a
+result column is written ``clip_<name>``), with the clip's id, status (``done`` or
+``partial``) and warning, and its provenance (:data:`PROVENANCE_COLUMNS`) on every row.
 ``errors.csv``: one row per clip that failed, with its one-line reason.
 """
 
@@ -19,7 +20,7 @@ from rom.batch.manifest import ClipEntry
 from rom.batch.rows import ROW_COLUMNS, tidy_rows
 from rom.batch.store import ResultStore
 
-CLIP_COLUMNS = ("clip_id", "status", "warning", "angles_file")
+CLIP_COLUMNS = ("clip_id", "clip_status", "clip_warning", "angles_file")
 PROVENANCE_COLUMNS = (
     "rom_version",
     "model_variant",
@@ -70,8 +71,8 @@ def build_tables(
             cache[key] = tidy_rows(store.summary(key))
         clip = {
             "clip_id": key,
-            "status": record["status"],
-            "warning": record.get("reason", ""),
+            "clip_status": record["status"],
+            "clip_warning": record.get("reason", ""),
             "angles_file": f"clips/{key}/angles.parquet",
         }
         prov = {c: record.get(c, "") for c in PROVENANCE_COLUMNS}
@@ -113,7 +114,7 @@ def write_tables(
     arrays = {}
     for c in result_columns:
         values = [r.get(c) for r in rows]
-        kind = pa.float64() if c == "value" else pa.string()
+        kind = {"value": pa.float64(), "rep": pa.int64()}.get(c, pa.string())
         if kind == pa.string():
             values = [None if v is None else str(v) for v in values]
         arrays[c] = pa.array(values, type=kind)
