@@ -18,9 +18,6 @@ def tidy_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
     statistic (``within_normal``) is 1.0 or 0.0."""
     rows = result_rows(summary.get("results") or {})
     for r in rows:
-        v = r.get("value")
-        if isinstance(v, bool):
-            r["value"] = float(v)
-        elif v is not None:
-            r["value"] = float(v)
+        if r.get("value") is not None:
+            r["value"] = float(r["value"])  # bool included
     return rows
