@@ -2,7 +2,7 @@
 
 Errors rom raises on purpose are printed as one line (``rom: error: ...``) with a
 non-zero exit code (2 bad input, 3 nobody found, 4 no model, 5 partial result,
-6 some clips of a batch failed).
+7 some clips of a batch failed).
 """
 
 from __future__ import annotations
@@ -120,7 +120,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 
 
 #: Exit code of `rom batch` when some clips failed (the others' results are written).
-EXIT_SOME_FAILED = 6
+EXIT_SOME_FAILED = 7
 
 
 def _add_batch(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -133,9 +133,9 @@ def read_errors(out: Path) -> list[dict]:
 
 
 @pytest.mark.slow
-def test_batch_lists_failures_with_reasons_and_exits_6(local_run, clips) -> None:
+def test_batch_lists_failures_with_reasons_and_exits_7(local_run, clips) -> None:
     proc, out = local_run
-    assert proc.returncode == 6, proc.stderr
+    assert proc.returncode == 7, proc.stderr
     assert "Traceback" not in proc.stderr
     errors = {Path(e["path"]).name: e for e in read_errors(out)}
     assert set(errors) == {"nobody.mp4", "corrupt.mp4"}
@@ -298,7 +298,7 @@ def test_sigkill_loses_no_finished_clip_and_the_rerun_redoes_only_the_rest(
         timeout=900,
         check=False,
     )
-    assert again.returncode == 6, again.stderr  # nobody.mp4 fails
+    assert again.returncode == 7, again.stderr  # nobody.mp4 fails (exit 7)
     done_before = len(kept)
     assert f"4 clips: {done_before} already done, {4 - done_before} to analyse" in again.stdout
     for p, (mtime, data) in kept.items():
