@@ -1,8 +1,11 @@
-"""The ``rom`` command: ``rom analyze``, ``rom protocols``, ``rom models``.
+"""The ``rom`` command: ``rom analyze``, ``rom protocols``, ``rom models``, and the
+clients-and-sessions commands (``rom client``, ``session``, ``compare``, ``report``,
+``export``; see :mod:`rom.clinic_cli`).
 
 Errors rom raises on purpose are printed as one line (``rom: error: ...``) with a
-non-zero exit code (2 bad input, 3 nobody found, 4 no model, 5 partial result,
-7 some clips of a batch failed).
+non-zero exit code (2 bad input, 3 nobody found, 4 no model, 5 partial result, 6 database
+unusable: locked, read-only, damaged, newer, or the disk full; 7 some clips of a batch
+failed).
 """
 
 from __future__ import annotations
@@ -11,13 +14,18 @@ import argparse
 import io
 import os
 import sys
+import tempfile
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rom import __version__
 from rom.errors import PartialResultError, RomError, RomWarning
 from rom.settings import add_setting_flags, given_settings, resolve_config
+
+if TYPE_CHECKING:
+    from rom.pipeline import AnalysisConfig
 
 
 def _silence_native_logs() -> None:
@@ -95,6 +103,19 @@ def _add_analyze(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         help="output folder (default: ./rom-output/<video name>)",
     )
     add_setting_flags(p)
+    store = p.add_argument_group("storing the analysis for a client (see rom client, rom session)")
+    store.add_argument("--client", default=None, help="client code to store the analysis under")
+    store.add_argument("--session", default=None, help="the client's session label, e.g. pre")
+    store.add_argument(
+        "--store-video",
+        action="store_true",
+        help="also keep a copy of the video in the database folder",
+    )
+    store.add_argument(
+        "--show-faces",
+        action="store_true",
+        help="keep faces unblurred in the stored key frames (blurred by default)",
+    )
     p.set_defaults(func=_cmd_analyze)
 
 
@@ -103,20 +124,69 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 
     config = resolve_config(given_settings(args), args.config)
     video = args.video
-    out = args.out or Path("rom-output") / (Path(str(video)).stem or "camera")
-    progress = _progress_factory(not args.quiet)
-    try:
-        result = analyze_video(video, out, config, progress=progress)
-    except PartialResultError as exc:
-        progress.close()
-        if isinstance(exc.result, AnalysisResult):
-            _print_result(exc.result.summary, exc.result.files, quiet=args.quiet)
-        print(f"rom: incomplete: {exc}", file=sys.stderr)
-        return exc.exit_code
-    finally:
-        progress.close()
-    _print_result(result.summary, result.files, quiet=args.quiet)
+    storing = args.client is not None or args.session is not None
+    if storing:
+        from rom.clinic_cli import check_destination
+
+        check_destination(args.client, args.session)  # before spending minutes analysing
+        if args.out is None:
+            from rom.clinic_cli import already_stored
+            from rom.pose.models import resolve_model
+
+            model = resolve_model(config.model_variant, config.model_path)
+            done = already_stored(video, args.client, args.session, config.as_dict(), model.sha256)
+            if done is not None:
+                if not args.quiet:
+                    print(
+                        f"already stored as recording {done} in client {args.client}, session "
+                        f"{args.session} (same video, same settings): nothing to do"
+                    )
+                return 0
+    with tempfile.TemporaryDirectory(prefix="rom-") as scratch:
+        # Stored analyses need no output folder unless one is asked for.
+        out = args.out or (
+            Path(scratch) if storing else Path("rom-output") / (Path(str(video)).stem or "camera")
+        )
+        progress = _progress_factory(not args.quiet)
+        try:
+            result = analyze_video(video, out, config, progress=progress)
+        except PartialResultError as exc:
+            progress.close()
+            if isinstance(exc.result, AnalysisResult):
+                _print_result(exc.result.summary, _shown(exc.result.files, args), quiet=args.quiet)
+                if storing:
+                    _store(video, exc.result, args, config)
+            print(f"rom: incomplete: {exc}", file=sys.stderr)
+            return exc.exit_code
+        finally:
+            progress.close()
+        _print_result(result.summary, _shown(result.files, args), quiet=args.quiet)
+        if storing:
+            _store(video, result, args, config)
     return 0
+
+
+def _shown(files: dict[str, Path], args: argparse.Namespace) -> dict[str, Path]:
+    """Output files to list: none when they went to a scratch folder."""
+    return files if args.out is not None or args.client is None else {}
+
+
+def _store(video: str, result: object, args: argparse.Namespace, config: AnalysisConfig) -> None:
+    from rom.clinic_cli import store_analysis
+    from rom.pose.models import resolve_model
+
+    model = resolve_model(config.model_variant, config.model_path)
+
+    store_analysis(
+        video,
+        result,
+        args.client,
+        args.session,
+        store_video=args.store_video,
+        show_faces=args.show_faces,
+        quiet=args.quiet,
+        model_path=model.path,
+    )
 
 
 #: Exit code of `rom batch` when some clips failed (the others' results are written).
@@ -312,6 +382,9 @@ def build_parser() -> argparse.ArgumentParser:
         "the package archives kept to build them offline.",
     )
     pm.set_defaults(func=_cmd_models, verbose=False)
+    from rom.clinic_cli import add_parsers
+
+    add_parsers(sub)
     return parser
 
 

@@ -74,6 +74,11 @@ def _clean(obj: Any) -> Any:
     return obj
 
 
+def json_safe(obj: Any) -> Any:
+    """A JSON-safe copy of ``obj``: NaN/inf become None, NumPy values plain Python ones."""
+    return _clean(obj)
+
+
 def _scalar(v: Any) -> bool:
     return v is None or isinstance(v, (str, int, float, bool))
 

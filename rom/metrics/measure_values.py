@@ -1,0 +1,226 @@
+"""One clinical value per measure, side and direction: what is stored, compared and reported.
+
+A :class:`MeasureValue` is one number a therapist reads ("left shoulder abduction: 154
+deg, normal 180"), with the repetition peaks it came from (which give the noise of the
+recording), its normal value and its quality. :func:`measure_values` reads them from the
+``results`` block of ``summary.json`` (:func:`rom.metrics.results.compute_results`,
+documented in ``docs/results.md``); storage (:mod:`rom.store`), comparison
+(:mod:`rom.metrics.compare`) and the report read nothing else.
+
+Conventions (those of ``results``): ``value_deg`` is, for range of motion, the **magnitude
+in the direction named** (extension 45 means 45 deg of extension), so a larger value is
+always more range, and ``rep_peaks_deg`` use the same sign; for posture it is the signed
+median over the still period. ``None`` means no value (``status`` says why), never zero.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from rom.metrics.series import AngleSeries
+
+__all__ = ["MeasureValue", "display_name", "measure_key", "measure_values", "values_by_key"]
+
+#: Status of a value (those of ``results``): a number is reported only when "measured".
+STATUSES = ("measured", "not_measurable", "not_performed", "not_seen")
+
+
+@dataclass(frozen=True)
+class MeasureValue:
+    """One value of one measure in one recording (see the module docstring).
+
+    protocol : protocol name, "" when the clip was analysed without one
+    measure : catalogue angle name without side or unit, e.g. ``shoulder_abduction``
+    side : ``left`` / ``right``, or "" for axial measures (neck, trunk, posture)
+    direction : ``positive`` / ``negative`` (end of range) or ``value`` (posture)
+    label : the direction's clinical word (``abduction``, ``rotation to the left``)
+    kind : ``rom`` (range of motion) or ``posture``
+    column : the ``angles.csv`` column the value was read from
+    estimate : ``2d`` or ``3d`` (which estimate the value is), "" when none
+    value_deg : the value, degrees; None unless ``status`` is "measured"
+    uncertainty_deg : standard uncertainty (one SD) of ``value_deg``, degrees
+    value_time_s : time of the peak in the clip, seconds
+    normal_deg, percent_of_normal, norm_source : the norm
+    rep_peaks_deg, rep_times_s : the repetition peaks (same sign as ``value_deg``) and,
+        when known, their times (s)
+    spread_deg : posture: the SD over the still period, degrees
+    status : one of :data:`STATUSES`; reason : why there is no value
+    flags, warnings : quality flags (short names) and sentences for the user
+    """
+
+    protocol: str
+    measure: str
+    side: str
+    direction: str
+    label: str
+    kind: str = "rom"
+    column: str = ""
+    estimate: str = "2d"
+    value_deg: float | None = None
+    uncertainty_deg: float | None = None
+    value_time_s: float | None = None
+    normal_deg: float | None = None
+    percent_of_normal: float | None = None
+    norm_source: str = ""
+    rep_peaks_deg: tuple[float, ...] = ()
+    rep_times_s: tuple[float, ...] = ()
+    spread_deg: float | None = None
+    status: str = "measured"
+    reason: str = ""
+    flags: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        return measure_key(self.protocol, self.measure, self.side, self.direction)
+
+    @property
+    def base_measure(self) -> str:
+        """The catalogue angle name, e.g. ``shoulder_abduction``."""
+        return self.measure.removesuffix("_3d")
+
+    @property
+    def reported(self) -> bool:
+        """True when there is a number to show (measured, finite)."""
+        return self.status == "measured" and _finite(self.value_deg)
+
+
+def measure_key(
+    protocol: str, measure: str, side: str, direction: str
+) -> tuple[str, str, str, str]:
+    """The identity of a value across sessions: (protocol, measure, side, direction)."""
+    return (protocol or "", measure, side or "", direction)
+
+
+def _finite(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _num(x: Any) -> float | None:
+    return float(x) if _finite(x) else None
+
+
+def rep_times(
+    values_deg: np.ndarray, time_s: np.ndarray, peaks_deg: Sequence[float], sign: float
+) -> tuple[float, ...]:
+    """The times of repetition peaks, found in the angle trace they came from.
+
+    ``peaks_deg`` are magnitudes in the direction ``sign`` (+1 / -1), in time order, as
+    rounded in ``results``; each is matched, in order, to the local extremum of
+    ``sign x values_deg`` closest in value after the previous one. Returns () when the
+    trace has fewer extrema than peaks.
+    """
+    x = sign * np.asarray(values_deg, dtype=float)
+    t = np.asarray(time_s, dtype=float)
+    ok = np.isfinite(x)
+    if len(peaks_deg) == 0 or ok.sum() < 3:
+        return ()
+    prev = np.r_[-np.inf, x[:-1]]
+    nxt = np.r_[x[1:], -np.inf]
+    extrema = np.flatnonzero(
+        ok & (x >= np.nan_to_num(prev, nan=-np.inf)) & (x >= np.nan_to_num(nxt, nan=-np.inf))
+    )
+    out: list[float] = []
+    start = 0
+    for p in peaks_deg:
+        cands = extrema[extrema >= start]
+        if len(cands) == 0:
+            return ()
+        # The first extremum within 1 deg of the rounded peak, else the closest in value.
+        close = cands[np.abs(x[cands] - p) <= 1.0]
+        i = int(close[0]) if len(close) else int(cands[np.argmin(np.abs(x[cands] - p))])
+        out.append(float(t[i]))
+        start = i + 1
+    return tuple(out)
+
+
+def _one(
+    protocol: str,
+    m: Mapping[str, Any],
+    side_key: str,
+    r: Mapping[str, Any],
+    angles: AngleSeries | None,
+) -> MeasureValue:
+    status = str(r.get("status") or "not_measurable")
+    value = _num(r.get("value_deg")) if status == "measured" else None
+    peaks = tuple(float(p) for p in r.get("rep_peaks_deg") or () if _finite(p))
+    column = str(r.get("column") or "")
+    times: tuple[float, ...] = ()
+    if angles is not None and column in angles and peaks and m.get("kind", "rom") == "rom":
+        sign = -1.0 if m["direction"] == "negative" else 1.0
+        times = rep_times(angles[column], angles.time_s, peaks, sign)
+    return MeasureValue(
+        protocol=protocol,
+        measure=str(m["measure"]),
+        side="" if side_key == "none" else side_key,
+        direction=str(m["direction"]),
+        label=str(m.get("label") or m["direction"]),
+        kind=str(m.get("kind") or "rom"),
+        column=column,
+        estimate=str(r.get("estimate") or ""),
+        value_deg=value,
+        uncertainty_deg=_num(r.get("uncertainty_deg")) if value is not None else None,
+        value_time_s=_num(r.get("peak_time_s")),
+        normal_deg=_num(r.get("normal_deg")),
+        percent_of_normal=_num(r.get("percent_of_normal")) if value is not None else None,
+        norm_source=str(m.get("norm_source") or ""),
+        rep_peaks_deg=peaks,
+        rep_times_s=times,
+        spread_deg=_num(r.get("spread_deg")),
+        status=status,
+        reason=str(r.get("reason") or ""),
+        flags=tuple(str(f) for f in r.get("flags") or ()),
+        warnings=tuple(str(w) for w in r.get("warnings") or ()),
+    )
+
+
+def measure_values(
+    summary: Mapping[str, Any], angles: AngleSeries | None = None
+) -> list[MeasureValue]:
+    """The clinical values of one analysis: one per measure, direction and side of the
+    ``results`` block of ``summary`` (a ``summary.json`` document), in its order.
+
+    ``angles`` (the analysis's angle series) lets the repetitions' times be found.
+    Raises ``ValueError`` when ``summary`` has no ``results`` block.
+    """
+    results = summary.get("results")
+    if not isinstance(results, Mapping) or "measures" not in results:
+        raise ValueError(
+            "this summary has no 'results' block (written by an older rom): analyse the clip again"
+        )
+    protocol = str(results.get("protocol") or "")
+    return [
+        _one(protocol, m, side_key, r, angles)
+        for m in results["measures"]
+        for side_key, r in m["sides"].items()
+    ]
+
+
+def values_by_key(
+    values: Iterable[MeasureValue],
+) -> dict[tuple[str, str, str, str], MeasureValue]:
+    """Index values by :attr:`MeasureValue.key` (the last one wins on a duplicate key)."""
+    return {v.key: v for v in values}
+
+
+def display_name(measure: str, side: str = "") -> str:
+    """A measure as a therapist reads it: ``shoulder_abduction_3d``, ``left`` ->
+    "Shoulder abduction, left (3D)".
+
+    Examples
+    --------
+    >>> display_name("neck_rotation")
+    'Neck rotation'
+    >>> display_name("shoulder_abduction_3d", "left")
+    'Shoulder abduction, left (3D)'
+    """
+    is_3d = measure.endswith("_3d")
+    text = measure.removesuffix("_3d").replace("_", " ").capitalize()
+    if side:
+        text += f", {side}"
+    return text + (" (3D)" if is_3d else "")
