@@ -227,6 +227,13 @@ def _add_batch(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "as failed (default: 90%% of the memory, shared among the workers)",
     )
     p.add_argument(
+        "--database",
+        action="store_true",
+        help="also store each clip whose manifest names a client (column client or "
+        "subject) and a session in the clients/sessions database (ROM_DATABASE_URL or "
+        "the default file; needs rom[store])",
+    )
+    p.add_argument(
         "--summary",
         type=Path,
         default=None,
@@ -281,6 +288,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
             workers=workers,
             scheduler=args.scheduler or batch_file.get("scheduler"),
             max_memory_mb=args.max_memory_mb or batch_file.get("max_memory_mb"),
+            database=args.database,
             on_start=start,
             on_progress=progress,
         )
@@ -295,6 +303,14 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         )
         for name in ("results_parquet", "results_csv", "errors_csv", "settings"):
             print(f"  {report.files[name]}")
+    if report.stored is not None:
+        st = report.stored
+        print(
+            f"database: {st.stored} clips stored, {st.existing} already there, "
+            f"{st.skipped} without client and session or result, {len(st.failed)} failed"
+        )
+        for path, reason in st.failed:
+            print(f"rom: database: {path}: {reason}", file=sys.stderr)
     return 0 if report.ok else EXIT_SOME_FAILED
 
 

@@ -1,10 +1,12 @@
 """``rom batch --database``: each finished clip whose manifest row names a client
-(``subject``) and a session (``session``) is stored in the clients/sessions database
+(``client`` or ``subject``) and a session (``session``) is stored in the clients/sessions database
 (:mod:`rom.store`), as ``rom analyze --client --session`` would store it.
 
 Clients and sessions the database does not hold yet are added (a researcher's manifest
 is the list of them). A clip already stored in that session with the same settings is
-recognised, not duplicated. Storing never changes the batch's own results: a database
+recognised, not duplicated. Key frames (for the report's pictures) are not extracted
+here: they need the video read again, which ``rom analyze --client`` does. Storing
+never changes the batch's own results: a database
 failure is reported per clip and leaves the result files as they are.
 """
 
@@ -40,9 +42,13 @@ def _angles(path: Path) -> Any:
 
     table = pq.read_table(path)
     names = tuple(c for c in table.column_names if c not in ("frame", "time_s"))
-    values = np.column_stack(
-        [table.column(n).to_numpy(zero_copy_only=False).astype(float) for n in names]
-    ) if names else np.empty((table.num_rows, 0))
+    values = (
+        np.column_stack(
+            [table.column(n).to_numpy(zero_copy_only=False).astype(float) for n in names]
+        )
+        if names
+        else np.empty((table.num_rows, 0))
+    )
     return AngleSeries(table.column("time_s").to_numpy().astype(float), names, values)
 
 
@@ -76,13 +82,12 @@ def store_batch(
         from rom.store import open_store, record_from_analysis
     except ImportError as exc:
         raise InputError(
-            f"--database needs the clients/sessions database ({exc}); "
-            "pip install 'rom[store]'"
+            f"--database needs the clients/sessions database ({exc}); pip install 'rom[store]'"
         ) from None
     report = StoreReport()
     with open_store(url) as store:
         for entry, key in zip(entries, keys):
-            code = (entry.columns.get("subject") or "").strip()
+            code = (entry.columns.get("client") or entry.columns.get("subject") or "").strip()
             label = (entry.columns.get("session") or "").strip()
             record = results.record(key)
             if not code or not label or record is None:

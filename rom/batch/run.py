@@ -34,10 +34,11 @@ class BatchReport:
     n_partial: int
     n_failed: int
     files: dict[str, Path]
+    stored: Any = None  # rom.batch.database.StoreReport with --database
 
     @property
     def ok(self) -> bool:
-        return self.n_failed == 0
+        return self.n_failed == 0 and not (self.stored and self.stored.failed)
 
 
 #: ``on_progress(outcome)`` after each clip; ``on_start(n_todo, n_skipped)`` once.
@@ -108,10 +109,14 @@ def run_batch(
     workers: int | None = None,
     scheduler: str | None = None,
     max_memory_mb: float | None = None,
+    database: bool = False,
     on_start: Callable[[int, int], None] | None = None,
     on_progress: Progress | None = None,
 ) -> BatchReport:
     """Analyse every clip of ``input_spec`` into ``out_dir``; see :mod:`rom.batch`.
+
+    ``database``: also store each finished clip whose manifest row names a client and a
+    session (:mod:`rom.batch.database`).
 
     Raises
     ------
@@ -147,8 +152,19 @@ def run_batch(
     files = write_tables(out, rows, errors, rcols, ecols)
     files["settings"] = out / "settings.toml"
     n_failed = len({e["clip_id"] for e in errors})
+    stored = None
+    if database:
+        from rom.batch.database import store_batch
+
+        stored = store_batch(entries, keys, store)
     return BatchReport(
-        len(tasks), len(tasks) - len(todo), counts["done"], counts["partial"], n_failed, files
+        len(tasks),
+        len(tasks) - len(todo),
+        counts["done"],
+        counts["partial"],
+        n_failed,
+        files,
+        stored,
     )
 
 

@@ -313,3 +313,36 @@ def test_sigkill_loses_no_finished_clip_and_the_rerun_redoes_only_the_rest(
         cmd, env=env, cwd=ROOT, capture_output=True, text=True, timeout=900, check=False
     )
     assert "4 clips: 2 already done, 2 to analyse" in third.stdout, third.stdout
+
+
+@pytest.mark.slow
+def test_database_stores_each_clip_naming_a_client_and_session_once(
+    local_run, manifest, shared_model, tmp_path
+) -> None:
+    """`--database` on a finished batch (nothing analysed again) stores every clip with a
+    result under its manifest's client (subject) and session, in a real SQLite file;
+    running it again stores nothing twice."""
+    from rom.store import open_store
+
+    _, out = local_run
+    url = f"sqlite:///{tmp_path / 'rom.db'}"
+    env_url = os.environ.get("ROM_DATABASE_URL")
+    os.environ["ROM_DATABASE_URL"] = url
+    try:
+        first = run_rom("batch", str(manifest), "--out", str(out), "--database", model=shared_model)
+        again = run_rom("batch", str(manifest), "--out", str(out), "--database", model=shared_model)
+    finally:
+        if env_url is None:
+            del os.environ["ROM_DATABASE_URL"]
+        else:
+            os.environ["ROM_DATABASE_URL"] = env_url
+    assert "6 clips: 4 already done, 2 to analyse" in first.stdout, first.stdout + first.stderr
+    assert "database: 5 clips stored, 0 already there, 2 without" in first.stdout, first.stderr
+    assert "database: 0 clips stored, 5 already there" in again.stdout, again.stderr
+    rows = read_rows(out)
+    with open_store(url) as store:
+        for name in ("outdoor", "lab", "leaves", "copy", "truncated"):
+            recs = store.recordings(f"s-{name}", "pre")
+            assert len(recs) == 1
+            mine = {r["content_sha256"] for r in rows if r["subject"] == f"s-{name}"}
+            assert {recs[0].video_sha256} == mine
