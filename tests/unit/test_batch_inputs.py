@@ -217,3 +217,20 @@ def _empty(tmp_path: Path) -> Path:
     d = tmp_path / "empty"
     d.mkdir()
     return d
+
+
+def test_the_pipeline_never_imports_the_batch_package_or_dask() -> None:
+    """rom.batch is an edge package: nothing below it knows it exists."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, rom.cli, rom.pipeline, rom.settings, rom.pose.extract, rom.summary\n"
+        "bad = sorted(m for m in sys.modules if m.startswith(('rom.batch', 'dask', "
+        "'distributed')))\n"
+        "print(bad)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert out.stdout.strip() == "[]", out.stdout
