@@ -72,7 +72,11 @@ def plan(
     model = resolve_model(config.model_variant, config.model_path)
     from importlib.metadata import version
 
-    base = replace(config, model_path=model.path)
+    # A model named by its variant is found by each worker itself (its cache, or a
+    # download or build), so that a cluster's workers need not see this machine's cache;
+    # a file the user named is passed on as is. Workers check the hash either way.
+    named = model.origin in ("explicit", "env")
+    base = replace(config, model_path=model.path if named else None)
     hashes = ContentHashes(out_dir / ".cache" / "content-sha256.json")
     keys: list[str] = []
     tasks: dict[str, ClipTask] = {}
@@ -87,7 +91,7 @@ def plan(
         key = clip_key(c_hash, s_hash)
         keys.append(key)
         if key not in tasks:
-            tasks[key] = ClipTask(key, str(entry.path), clip_config)
+            tasks[key] = ClipTask(key, str(entry.path), clip_config, model.sha256)
             meta[key] = {
                 "content_sha256": c_hash,
                 "settings_hash": s_hash,

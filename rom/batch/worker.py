@@ -26,12 +26,13 @@ KEPT_FILES = ("summary.json", "pose.npz", "angles.mot", "angles.parquet")
 
 @dataclass(frozen=True)
 class ClipTask:
-    """What a worker needs: the clip's key, its file and the analysis settings (with the
-    model as an explicit file, resolved once by the caller)."""
+    """What a worker needs: the clip's key, its file, the analysis settings and the
+    sha256 the model must have (the one the batch's provenance records)."""
 
     key: str
     path: str
     config: Any  # rom.pipeline.AnalysisConfig
+    model_sha256: str = ""
 
 
 @dataclass(frozen=True)
@@ -62,17 +63,27 @@ def limit_threads() -> None:
     cv2.setNumThreads(1)
 
 
-def _landmarkers(config: Any) -> tuple[Any, Any]:
-    """This thread's (model info, landmarkers) for ``config``'s model, loaded on first use."""
+def _landmarkers(config: Any, sha256: str) -> tuple[Any, Any]:
+    """This thread's (model info, landmarkers) for ``config``'s model, loaded on first use.
+
+    Raises ModelError when this worker's model is not the one (``sha256``) the batch
+    records in its provenance."""
+    from rom.errors import ModelError
     from rom.pose.extract import open_landmarkers
     from rom.pose.models import resolve_model
 
-    want = (str(config.model_path), config.extract)
+    want = (config.model_variant, str(config.model_path), config.extract, sha256)
     held = getattr(_local, "held", None)
     if held is not None and held[0] == want:
         return held[1], held[2]
     release_landmarkers()
     model = resolve_model(config.model_variant, config.model_path)
+    if sha256 and model.sha256 != sha256:
+        raise ModelError(
+            f"this worker's {model.variant} model {model.path} (sha256 {model.sha256[:12]}) "
+            f"is not the batch's (sha256 {sha256[:12]}); give every worker the same model "
+            "file with --model PATH or ROM_MODEL_PATH"
+        )
     pair = open_landmarkers(model.path, config.extract)
     _local.held = (want, model, pair)
     return model, pair
@@ -123,7 +134,7 @@ def analyze_clip(task: ClipTask) -> ClipOutcome:
         status, reason = "done", ""
         result: Any
         try:
-            model, pair = _landmarkers(config)
+            model, pair = _landmarkers(config, task.model_sha256)
             result = analyze_video(task.path, tmp, config, landmarkers=pair, model=model)
         except PartialResultError as exc:
             result, status, reason = exc.result, "partial", str(exc).split("; outputs")[0]
