@@ -299,7 +299,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         print(
             f"analysed {report.n_done + report.n_partial + report.n_failed} clips now "
             f"({report.n_partial} with a warning), {report.n_skipped} done before; "
-            f"{report.n_failed} failed (see errors.csv)"
+            f"{report.n_failed} failed" + (" (see errors.csv)" if report.n_failed else "")
         )
         for name in ("results_parquet", "results_csv", "errors_csv", "settings"):
             print(f"  {report.files[name]}")
