@@ -13,18 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from rom.batch.worker import ClipOutcome, ClipTask, analyze_clip
+from rom.batch.worker import ClipOutcome, ClipTask, analyze_clip, setup_worker
 from rom.errors import InputError
 
 
-def _dask_setup() -> None:
-    from rom.batch.worker import limit_threads
-
-    limit_threads()
-
-
 def _run(task: ClipTask) -> ClipOutcome:
-    _dask_setup()
+    setup_worker()
     return analyze_clip(task)
 
 

@@ -34,9 +34,23 @@ class _Worker:
     started_s: float = 0.0
 
 
-def _serve(conn: Connection, fn: Callable[[Any], Any], setup: Callable[[], None] | None) -> None:
+def _serve(
+    conn: Connection,
+    fn: Callable[[Any], Any],
+    setup: Callable[[], None] | None,
+    teardown: Callable[[], None] | None,
+) -> None:
     """A worker's loop: run ``fn`` on each task received, send its result back; stop on
-    ``None`` or when the parent is gone."""
+    ``None`` or when the parent is gone (then ``teardown()``: multiprocessing's children
+    skip ``atexit``)."""
+    try:
+        _loop(conn, fn, setup)
+    finally:
+        if teardown is not None:
+            teardown()
+
+
+def _loop(conn: Connection, fn: Callable[[Any], Any], setup: Callable[[], None] | None) -> None:
     # Ctrl-C in the terminal goes to the whole process group: the parent decides.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if setup is not None:
@@ -77,7 +91,7 @@ class LocalPool:
     """``workers`` processes running ``fn(task)``; see the module docstring.
 
     ``setup()`` runs once in each worker before its first task (thread limits; the model
-    is loaded by ``fn`` on first use and kept). ``on_failure(task, reason)`` makes the
+    is loaded by ``fn`` on first use and kept), ``teardown()`` when it stops. ``on_failure(task, reason)`` makes the
     result reported for a task whose worker died or raised.
     """
 
@@ -87,12 +101,13 @@ class LocalPool:
         *,
         workers: int,
         setup: Callable[[], None] | None = None,
+        teardown: Callable[[], None] | None = None,
         on_failure: Callable[[Any, str], Any],
         max_memory_mb: float | None = None,
     ) -> None:
         if workers < 1:
             raise ValueError(f"workers must be 1 or more, got {workers}")
-        self.fn, self.setup, self.on_failure = fn, setup, on_failure
+        self.fn, self.setup, self.teardown, self.on_failure = fn, setup, teardown, on_failure
         self.n_workers = workers
         self.max_memory_mb = max_memory_mb
         self._ctx = mp.get_context("spawn")
@@ -101,7 +116,10 @@ class LocalPool:
     def _start(self) -> _Worker:
         parent, child = self._ctx.Pipe()
         proc = self._ctx.Process(
-            target=_serve, args=(child, self.fn, self.setup), daemon=True, name="rom-worker"
+            target=_serve,
+            args=(child, self.fn, self.setup, self.teardown),
+            daemon=True,
+            name="rom-worker",
         )
         proc.start()
         child.close()

@@ -18,7 +18,13 @@ from rom import __version__
 from rom.batch.manifest import ClipEntry, read_input
 from rom.batch.store import ContentHashes, ResultStore, clip_key
 from rom.batch.tables import build_tables, write_tables
-from rom.batch.worker import ClipOutcome, ClipTask, analyze_clip, limit_threads
+from rom.batch.worker import (
+    ClipOutcome,
+    ClipTask,
+    analyze_clip,
+    release_landmarkers,
+    setup_worker,
+)
 from rom.errors import InputError
 from rom.settings import config_to_toml, settings_hash
 
@@ -187,7 +193,8 @@ def _outcomes(
     pool = LocalPool(
         analyze_clip,
         workers=n,
-        setup=limit_threads,
+        setup=setup_worker,
+        teardown=release_landmarkers,
         on_failure=_failure,
         max_memory_mb=max_memory_mb or default_max_memory_mb(n),
     )

@@ -63,6 +63,22 @@ def limit_threads() -> None:
     cv2.setNumThreads(1)
 
 
+_set_up = False
+
+
+def setup_worker() -> None:
+    """Once per worker process: thread limits, and the model closed at exit (MediaPipe
+    complains when its landmarker is left to the interpreter's shutdown)."""
+    global _set_up
+    if _set_up:
+        return
+    import atexit
+
+    limit_threads()
+    atexit.register(release_landmarkers)
+    _set_up = True
+
+
 def _landmarkers(config: Any, sha256: str) -> tuple[Any, Any]:
     """This thread's (model info, landmarkers) for ``config``'s model, loaded on first use.
 
