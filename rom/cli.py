@@ -339,7 +339,8 @@ def _print_result(summary: dict, files: dict[str, Path], *, quiet: bool) -> None
     for line in lines:
         print(line)
     for w in res.get("warnings", []):
-        print(f"warning: {w}")
+        if not any(w.split(": ", 1)[-1] in line for line in lines):  # not said above
+            print(f"warning: {w}")
     print(
         f"outputs in {next(iter(files.values())).parent}: "
         + ", ".join(p.name for p in files.values())

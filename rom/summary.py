@@ -158,8 +158,9 @@ def _round(value: float, key: str) -> float:
 def round_floats(obj: Any, key: str = "") -> Any:
     """A copy with every float rounded to what it measures: degrees (and deg/s, %) to 0.1,
     seconds and fractions to 0.001, anything else to 4 significant digits; NaN stays."""
-    if isinstance(obj, dict):
-        return {k: round_floats(v, str(k)) for k, v in obj.items()}
+    if isinstance(obj, dict):  # a dict of fractions (per landmark) keeps its unit
+        unit = key if key.endswith(("fraction", "_deg", "_s", "_pct")) else ""
+        return {k: round_floats(v, unit or str(k)) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
         return [round_floats(v, key) for v in obj]
     if isinstance(obj, (bool, np.bool_)):
@@ -250,10 +251,13 @@ def build_summary(
             )
         )
     warnings = _clip_warnings(view, protocol, landmarks)
-    for m in results["measures"]:  # a posture without a still period is no posture
-        for r in m["sides"].values():
+    for m in results["measures"]:
+        for side, r in m["sides"].items():
             if "no_still_period" in r["flags"] and r["reason"] not in warnings:
-                warnings.append(r["reason"])
+                warnings.append(r["reason"])  # a posture without a still period is no posture
+            if "peak_not_seen" in r["flags"]:  # a body part out of frame at the peak only
+                who = f"{side} " if side != "none" else ""
+                warnings.append(f"{who}{m['title'].lower()}: {r['reason']}")
     if tracking.get("problem"):
         warnings.append(tracking["problem"])
     results["warnings"] = list(warnings)

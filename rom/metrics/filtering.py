@@ -16,6 +16,7 @@ here wraps them back into +-180 degrees.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from dataclasses import dataclass
 from typing import Literal
@@ -348,13 +349,25 @@ def _replace_outliers(
 # --- outliers at the edges of gaps -------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=16)
+def _pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
+    return np.triu_indices(n, k=1)
+
+
+def _median(a: np.ndarray) -> float:
+    """Median of a small 1-D array (np.median's overhead dominates at this size)."""
+    s = np.sort(a)
+    n = s.size
+    return float(0.5 * (s[(n - 1) // 2] + s[n // 2]))
+
+
 def _robust_line(tt: np.ndarray, xx: np.ndarray, t0: float) -> tuple[float, float]:
     """Theil-Sen line through (tt, xx) evaluated at ``t0``, and the robust SD of its residuals."""
-    i, j = np.triu_indices(tt.size, k=1)
-    slope = float(np.median((xx[j] - xx[i]) / (tt[j] - tt[i]))) if i.size else 0.0
-    icpt = float(np.median(xx - slope * tt))
+    i, j = _pairs(tt.size)
+    slope = _median((xx[j] - xx[i]) / (tt[j] - tt[i])) if i.size else 0.0
+    icpt = _median(xx - slope * tt)
     resid = xx - (slope * tt + icpt)
-    return slope * t0 + icpt, float(_MAD_TO_SD * np.median(np.abs(resid - np.median(resid))))
+    return slope * t0 + icpt, _MAD_TO_SD * _median(np.abs(resid - _median(resid)))
 
 
 def gap_edge_outlier_mask(
@@ -362,11 +375,11 @@ def gap_edge_outlier_mask(
     time_s: np.ndarray,
     *,
     hampel_window_s: float = 0.5,
-    context_s: float = 0.25,
+    context_s: float = 0.2,
     island_s: float = 0.1,
     neighbour_s: float = 1.0,
     n_sigmas: float = 3.0,
-    min_deviation_deg: float = 10.0,
+    min_deviation_deg: float = 15.0,
 ) -> np.ndarray:
     """Boolean mask of samples next to missing data that disagree with their neighbourhood.
 
@@ -382,7 +395,9 @@ def gap_edge_outlier_mask(
       ``context_s`` seconds of accepted samples just inside them, one frame ahead of that
       line. A sample is an outlier when it lies further from the line than ``n_sigmas``
       robust SDs of the line's residuals and at least ``min_deviation_deg``; an outlier
-      is left out of the next samples' context.
+      is left out of the next samples' context. (A line through 0.2 s predicts the next
+      frame of a smooth 1 s, 75-degree raise, 235 deg/s at its fastest, within 8 degrees
+      at 30 fps: real movement stays well inside the 15-degree floor.)
     * **islands**: a run of at most ``island_s`` seconds with no Hampel context is
       compared with the interpolation between the nearest samples of longer runs before
       and after it (or the one side present) within ``neighbour_s`` seconds; each sample
@@ -422,7 +437,8 @@ def gap_edge_outlier_mask(
     isl = max(1, round(island_s / dt))
 
     def deviates(i: int, ctx: list[int], col: np.ndarray) -> bool:
-        pred, sd = _robust_line(t[ctx], col[ctx], t[i])
+        idx = np.asarray(ctx)
+        pred, sd = _robust_line(t[idx], col[idx], t[i])
         return bool(abs(col[i] - pred) > max(n_sigmas * sd, min_deviation_deg))
 
     for c in range(x2.shape[1]):
@@ -564,7 +580,7 @@ class FilterSettings:
         Hampel threshold in robust SDs.
     gap_edges : bool
         Remove samples next to gaps that disagree with their neighbourhood
-        (:func:`gap_edge_outlier_mask`, same threshold in SDs, at least 10 degrees).
+        (:func:`gap_edge_outlier_mask`, same threshold in SDs, at least 15 degrees).
     interpolate : bool
         Bridge short NaN gaps by linear interpolation.
     max_gap_s : float

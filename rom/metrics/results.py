@@ -51,7 +51,12 @@ from rom.metrics.asymmetry import DIRECTIONAL_ANGLES, symmetry_index
 from rom.metrics.humeral import Excursion, LimbElevation, excursions, restrict_to_movement
 from rom.metrics.posture import still_period
 from rom.metrics.protocols import Norm, Protocol
-from rom.metrics.rom_summary import short_label, summarize_angle, summarize_angles
+from rom.metrics.rom_summary import (
+    align_bilateral_repetitions,
+    short_label,
+    summarize_angle,
+    summarize_angles,
+)
 from rom.metrics.series import AngleSeries
 from rom.metrics.support import (
     MAX_2D_OBLIQUENESS_DEG,
@@ -368,7 +373,101 @@ def _view_reason(measure: str, side: str, obliq: float, view: ViewEstimate) -> s
     )
 
 
+def _words(names: Sequence[str]) -> str:
+    """Landmark names in words: ``left_eye, right_eye`` -> ``left eye and right eye``."""
+    words = [n.replace("_", " ") for n in names]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _no_value(
+    measure: str,
+    side: str,
+    obliq: float,
+    angles: AngleSeries,
+    support: Mapping[str, AngleSupport],
+    view: ViewEstimate,
+) -> tuple[str, str]:
+    """Why a measure has no value on a side, in words, and its flag: never measured, the
+    view does not support it, or it was measured only with a body part out of the image."""
+    key = _key(measure, side)
+    sup = support[key]
+    cols = [c for c in _columns(measure, side) if c and c in angles]
+    has = np.zeros(len(angles.time_s), dtype=bool)
+    view_ok = np.zeros_like(has)
+    for c in cols:
+        est = "3d" if c.endswith("_3d_deg") else "2d"
+        finite = np.isfinite(angles[c])
+        has |= finite
+        view_ok |= finite & estimate_valid(key, est, sup.obliqueness_deg)
+    if not has.any():
+        names = " and ".join(n.replace("_", " ") for n in catalogue.ANGLES[key].landmarks[:3])
+        return (
+            f"not measured in any frame: keep the {names} in view, unhidden and well lit",
+            "too_few_frames",
+        )
+    if not view_ok.any():
+        return _view_reason(measure, side, obliq, view), "view_not_supported"
+    out = sup.outside[view_ok].mean(axis=0) if sup.outside is not None else np.zeros(0)
+    gone = [n for n, f in zip(sup.landmarks, out) if f > 0.5]
+    what = _words(gone) if gone else "a body part it needs"
+    return (
+        (
+            f"the {what} lay outside the image (or at its edge) whenever it was measured; move "
+            "the camera back or re-frame with room around the client"
+        ),
+        "not_in_image",
+    )
+
+
 # --- one side of a range-of-motion measure ------------------------------------------------
+
+
+#: A side's 3D shoulder movement in its plane: its summary, the values a peak may come
+#: from, and the same without the image-edge rule.
+_InPlane = tuple[dict[str, Any], np.ndarray, np.ndarray]
+
+
+def _shoulder_in_plane(
+    measure: str,
+    side: str,
+    direction: str,
+    angles: AngleSeries,
+    support: Mapping[str, AngleSupport],
+    limbs: Mapping[str, Mapping[str, LimbElevation]],
+    expected: Mapping[str, Mapping[str, float]],
+) -> _InPlane | None:
+    """The 3D value of a shoulder flexion, extension or abduction: the ISB elevation of the
+    raises made in that movement's plane (frames supported by the view)."""
+    movement = _PLANE_MOVEMENTS.get((measure, direction))
+    elev_col = f"shoulder_elevation_{side}_3d_deg"
+    if (
+        not movement
+        or movement[0] != "shoulder"
+        or "shoulder" not in limbs
+        or elev_col not in angles
+    ):
+        return None
+    t = angles.time_s
+    limb = limbs["shoulder"][side]
+    raises = excursions(angles[elev_col], limb.plane_of_elevation_deg, t)
+    key = _key(measure, side)
+    sup = support[key]
+    view_ok = estimate_valid(key, "3d", sup.obliqueness_deg)
+    values_all = np.where(
+        view_ok, restrict_to_movement(angles[elev_col], raises, movement[1]), np.nan
+    )
+    values = np.where(sup.seen, values_all, np.nan)
+    adef = catalogue.ANGLES[key]
+    label = short_label(adef.positive if direction == "positive" else str(adef.negative))
+    normal = expected.get(_columns(measure, side)[1] or "", {}).get(direction)
+    summary = summarize_angle(
+        values,
+        t,
+        positive_label=label,
+        column=elev_col,
+        expected_deg={"positive": normal} if normal else None,
+    )
+    return summary, values, values_all
 
 
 def _moved_in(raises: list[Excursion]) -> Excursion | None:
@@ -399,6 +498,7 @@ def _rom_side(
     view: ViewEstimate,
     expected: Mapping[str, Mapping[str, float]],
     settings: ResultSettings,
+    in_planes: Mapping[str, _InPlane] | None = None,
 ) -> dict[str, Any]:
     key = _key(plan.measure, side)
     c2, c3 = _columns(plan.measure, side)
@@ -422,8 +522,9 @@ def _rom_side(
     limb_word = "arm" if movement and movement[0] == "shoulder" else "leg"
 
     if estimate is None or col is None:
-        out["reason"] = _view_reason(plan.measure, side, obliq_hint, view)
-        out["flags"].append("view_not_supported")
+        reason, flag = _no_value(plan.measure, side, obliq_hint, angles, support, view)
+        out["reason"] = reason
+        out["flags"].append(flag)
         moved = _moved_in(raises)
         if moved is not None:
             out["plane_of_elevation_deg"] = round(moved.plane_of_elevation_deg, 1)
@@ -435,22 +536,14 @@ def _rom_side(
         return out
 
     # the values a peak may come from (seen) and the same without the image-edge rule
-    if movement and movement[0] == "shoulder" and estimate == "3d" and raises:
-        elev_col = f"shoulder_elevation_{side}_3d_deg"
-        out["column"] = elev_col
-        in_plane = restrict_to_movement(angles[elev_col], raises, movement[1])
-        view_ok = estimate_valid(key, "3d", sup.obliqueness_deg)
-        values_all = np.where(view_ok, in_plane, np.nan)
-        values = np.where(sup.seen, values_all, np.nan)
-        summary = summarize_angle(
-            values,
-            t,
-            positive_label=label,
-            column=elev_col,
-            expected_deg={"positive": expected.get(col, {}).get(direction, 0.0) or 0.0}
-            if expected.get(col, {}).get(direction)
-            else None,
+    in_plane = (in_planes or {}).get(side)
+    if in_plane is None and movement and movement[0] == "shoulder" and estimate == "3d":
+        in_plane = _shoulder_in_plane(
+            plan.measure, side, direction, angles, support, limbs, expected
         )
+    if in_plane is not None:
+        summary, values, values_all = in_plane
+        out["column"] = summary["column"]
         d = summary["directions"]["positive"]
         value_sign = 1.0
     else:
@@ -494,9 +587,10 @@ def _rom_side(
             not_seen_at = i_all
 
     if n_valid < settings.min_valid_frames and not_seen_at is None:
-        if n_valid == 0 and np.isfinite(angles[col]).any():
-            out["reason"] = _view_reason(plan.measure, side, obliq_hint, view)
-            out["flags"].append("view_not_supported")
+        if n_valid == 0:
+            reason, flag = _no_value(plan.measure, side, obliq_hint, angles, support, view)
+            out["reason"] = reason
+            out["flags"].append(flag)
         else:
             out["reason"] = (
                 f"measured in only {n_valid} frames: keep the "
@@ -508,10 +602,11 @@ def _rom_side(
 
     if not_seen_at is not None:
         gone = sup.outside_at(not_seen_at) or ["a landmark"]
+        gone_words = _words(gone)
         out["status"] = "not_seen"
         out["at_least_deg"] = round(value, 1) if value is not None and value > 0 else None
         out["reason"] = (
-            f"the {label} peak was not seen: the {', '.join(g.replace('_', ' ') for g in gone)} "
+            f"the {label} peak was not seen: the {gone_words} "
             f"left the image (or reached its edge) at {t[not_seen_at]:.2f} s; move the camera "
             "back or re-frame so the whole movement stays in view"
         )
@@ -672,13 +767,21 @@ def _posture_measures(
         side = _empty_side(col if est else None, est, norm)
         side["still_s"] = round(period[2], 2) if period else 0.0
         if est is None or col is None:
-            side["reason"] = _view_reason(plan.measure, SIDE_NONE, obliq[plan.measure], view)
-            side["flags"].append("view_not_supported")
+            reason, flag = _no_value(
+                plan.measure, SIDE_NONE, obliq[plan.measure], angles, support, view
+            )
+            side["reason"] = reason
+            side["flags"].append(flag)
         elif not long_enough:
             longest = period[2] if period else 0.0
+            still = (
+                f"the client was still for at most {longest:.1f} s"
+                if longest >= 0.1
+                else "the client did not keep still at any time"
+            )
             side["reason"] = (
-                f"no still period of {still_needed:g} s: the client was still for at most "
-                f"{longest:.1f} s of a {duration:.1f} s clip; stand still for 10 s"
+                f"no still period of {still_needed:g} s: {still} in the {duration:.1f} s "
+                "clip; stand still for 10 s"
             )
             side["flags"].append("no_still_period")
         else:
@@ -847,6 +950,18 @@ def compute_results(
             plan, angles, supported, support, settings.peak_window_s
         )
         for direction, norm in plan.directions:
+            in_planes: dict[str, _InPlane] = {}
+            for side in plan.sides:
+                if estimates[side] == "3d":
+                    got = _shoulder_in_plane(
+                        plan.measure, side, direction, angles, support, limbs, expected
+                    )
+                    if got is not None:
+                        in_planes[side] = got
+            if set(in_planes) == {"left", "right"}:  # both arms together: same repetitions
+                (sl, vl, al), (sr, vr, ar) = in_planes["left"], in_planes["right"]
+                sl, sr = align_bilateral_repetitions(sl, sr, vl, vr, angles.time_s)
+                in_planes = {"left": (sl, vl, al), "right": (sr, vr, ar)}
             adef = next(a for a in catalogue.ANGLES.values() if a.name == plan.measure)
             text = adef.positive if direction == "positive" else str(adef.negative)
             sides = {
@@ -865,6 +980,7 @@ def compute_results(
                     view=view,
                     expected=expected,
                     settings=settings,
+                    in_planes=in_planes,
                 )
                 for side in plan.sides
             }
@@ -1094,7 +1210,7 @@ def result_lines(results: Mapping[str, Any], *, all_measures: bool = False) -> l
     >>> result_lines({"protocol": None, "measures": []})
     []
     """
-    lines = []
+    named: list[tuple[str, str]] = []
     for group in _line_groups(results.get("measures", [])):
         first = group[0]
         entries = [(m, s, r) for m in group for s, r in m["sides"].items()]
@@ -1128,7 +1244,7 @@ def result_lines(results: Mapping[str, Any], *, all_measures: bool = False) -> l
             else:
                 who = ""
             parts.append(_side_text(who, r, m["measure"], m["kind"]))
-        text = f"  {name:<26s} " + (entries_text or ", ".join(parts))
+        text = entries_text or ", ".join(parts)
         a = next((m.get("asymmetry") for m in group if m.get("asymmetry")), None)
         if a and a.get("status") == "measured":
             text += f"; right-left {a['difference_deg']:+.0f} deg"
@@ -1148,5 +1264,8 @@ def result_lines(results: Mapping[str, Any], *, all_measures: bool = False) -> l
         ]
         if reasons:  # one reason: the sides' are alike, differing only in their numbers
             text += ": " + reasons[0]
-        lines.append(text)
-    return lines
+        if named and named[-1][1] == text and ("not measurable" in text or "not performed" in text):
+            named[-1] = (f"{named[-1][0]}, {name[0].lower()}{name[1:]}", text)  # same reason
+        else:
+            named.append((name, text))
+    return [f"  {name:<26s} {text}" for name, text in named]

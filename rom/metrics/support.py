@@ -19,8 +19,11 @@ obliqueness (degrees)
     is the running median over ``smooth_s`` (0.5 s).
 seen
     False when a landmark the angle needs lies outside the image or within
-    ``edge_margin`` of its border (MediaPipe still guesses it there, with a high
-    visibility score, from the body around it).
+    ``edge_margin_fraction`` (2 %) of the image's smaller side from its border: MediaPipe
+    still guesses it there, with a high visibility score, from the body around it. For
+    the shoulder and hip angles the limb's distal joint (wrist, ankle) counts too: with
+    the forearm out of the image, the elbow near the edge is misplaced (seen on a clip
+    cropped at the top: 167 deg of abduction where the whole frame read 153).
 
 A 2D estimate is valid where the obliqueness is at most :data:`MAX_2D_OBLIQUENESS_DEG`
 (30: the limit ``check_view`` already warns at; at 30 deg the synthetic skeleton's 2D
@@ -62,7 +65,7 @@ __all__ = [
 MAX_2D_OBLIQUENESS_DEG = 30.0
 MAX_3D_OBLIQUENESS_DEG = 60.0
 #: Fraction of the image's smaller side counted as its edge.
-EDGE_MARGIN_FRACTION = 0.01
+EDGE_MARGIN_FRACTION = 0.02
 
 _LINE_OF_SIGHT = np.array([0.0, 0.0, 1.0])
 #: Below this joint angle (degrees) a limb counts as straight (no plane between segments).
@@ -84,7 +87,8 @@ class AngleSupport:
     visibility : ndarray, shape (frames,)
         The lowest visibility of those landmarks (NaN where none was found).
     landmarks : tuple of str
-        The landmarks the angle needs (catalogue ``landmarks``).
+        The landmarks that must be inside the image (catalogue ``landmarks``, plus the
+        wrist or ankle for shoulder and hip angles).
     outside : ndarray of bool, shape (frames, len(landmarks))
         Which of them lies outside the image (or at its edge), frame by frame.
     """
@@ -220,6 +224,16 @@ def _running_median(x: np.ndarray, time_s: np.ndarray, window_s: float) -> np.nd
     return out
 
 
+def _seen_landmarks(adef: catalogue.AngleDef) -> tuple[str, ...]:
+    """The landmarks that must be inside the image for an angle's value to be seen."""
+    names = list(adef.landmarks)
+    if adef.side and adef.name.startswith("shoulder_"):
+        names.append(f"{adef.side}_wrist")
+    if adef.side and adef.name.startswith("hip_"):
+        names.append(f"{adef.side}_ankle")
+    return tuple(dict.fromkeys(names))
+
+
 def compute_support(
     seq: PoseSequence,
     *,
@@ -275,7 +289,8 @@ def compute_support(
         )  # NaN compares False: a missing landmark is not "outside"
     out = {}
     for key, adef in catalogue.ANGLES.items():
-        idx = [LANDMARK_INDEX[n] for n in adef.landmarks]
+        names = _seen_landmarks(adef)
+        idx = [LANDMARK_INDEX[n] for n in names]
         with np.errstate(invalid="ignore"):
             lowest = np.where(np.isfinite(vis[:, idx]), vis[:, idx], np.inf).min(axis=1)
         out[key] = AngleSupport(
@@ -283,7 +298,7 @@ def compute_support(
             obliqueness_deg=_running_median(_obliqueness(adef, world, frames), t, smooth_s),
             seen=np.asarray(~outside[:, idx].any(axis=1), dtype=bool),
             visibility=np.where(np.isfinite(lowest), lowest, np.nan),
-            landmarks=tuple(adef.landmarks),
+            landmarks=names,
             outside=outside[:, idx],
         )
     return out

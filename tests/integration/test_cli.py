@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -64,7 +65,14 @@ def test_analyze_sample_clip_writes_every_output(sample_result) -> None:
     # MediaPipe's own log lines never reach the user's terminal.
     assert not any(n in proc.stderr for n in MEDIAPIPE_NOISE), proc.stderr
     assert "Exception ignored" not in proc.stderr
-    for name in ("angles.csv", "angles.mot", "summary.json", "pose.npz", "overlay.mp4"):
+    for name in (
+        "angles.csv",
+        "angles.mot",
+        "summary.json",
+        "results.csv",
+        "pose.npz",
+        "overlay.mp4",
+    ):
         assert (out / name).is_file(), name
 
     with open(out / "angles.csv", newline="") as fh:
@@ -234,3 +242,43 @@ def test_unusable_model_path(tmp_path: Path) -> None:
     bad.write_bytes(b"not a model")
     proc = run_rom("analyze", str(SAMPLE), "--out", str(tmp_path / "o"), "--model", str(bad))
     assert_one_line_error(proc, 4, "model")
+
+
+def test_a_failed_run_leaves_no_empty_output_folder(tmp_path: Path) -> None:
+    f = tmp_path / "notes.mp4"
+    f.write_text("hello\n" * 100)
+    out = tmp_path / "new" / "o"
+    assert_one_line_error(run_rom("analyze", str(f), "--out", str(out)), 2, "cannot open")
+    assert not out.exists()
+    kept = tmp_path / "mine"  # a folder the user made stays, even empty
+    kept.mkdir()
+    run_rom("analyze", str(f), "--out", str(kept))
+    assert kept.is_dir()
+
+
+def test_help_of_protocols_and_models_says_what_their_options_do() -> None:
+    proc = run_rom("protocols", "--help")
+    assert proc.returncode == 0
+    assert "MediaPipe" not in proc.stdout and "progress bar" not in proc.stdout
+    assert "instructions" in proc.stdout
+    help_of = proc.stdout.split("--protocols-file", 1)[1]
+    assert "TOML" in help_of  # the option has a help text
+    proc = run_rom("models", "--help")
+    assert proc.returncode == 0
+    assert "MediaPipe" not in proc.stdout and "--quiet" not in proc.stdout
+
+
+def test_every_option_the_docs_name_exists() -> None:
+    """protocols.toml named `rom --protocols my.toml`, an option that never existed."""
+    from rom.cli import build_parser
+
+    parser = build_parser()
+    known = {"--help", "--version"}
+    for action in parser._subparsers._group_actions[0].choices.values():  # type: ignore[union-attr]
+        for a in action._actions:
+            known.update(o for o in a.option_strings if o.startswith("--"))
+    docs = [ROOT / "README.md", ROOT / "rom" / "metrics" / "protocols.toml"]
+    docs += sorted((ROOT / "docs").glob("*.md"))
+    for doc in docs:
+        named = set(re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*", doc.read_text()))
+        assert named <= known, f"{doc.name} names unknown options {sorted(named - known)}"

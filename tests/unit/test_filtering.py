@@ -310,3 +310,69 @@ def test_unsigned_angles_never_filter_below_zero() -> None:
     out = bound_unsigned(filtered)
     assert np.nanmin(out["elbow_flexion_left_deg"]) == 0.0
     assert np.nanmin(out["shoulder_flexion_left_deg"]) < -10.0
+
+
+# --- samples at the edges of gaps (issue 8) ----------------------------------------------
+
+
+def _edge_case(n: int = 90, gap: slice = slice(45, 58)) -> tuple[np.ndarray, np.ndarray]:
+    t = np.arange(n) / 30
+    x = 40 + 20 * np.sin(2 * np.pi * t / 3)
+    x[gap] = np.nan
+    return x, t
+
+
+def test_a_bad_sample_before_a_long_gap_is_removed_but_not_its_neighbours() -> None:
+    from rom.metrics.filtering import gap_edge_outlier_mask
+
+    x, t = _edge_case()
+    x[44] = 2.4  # the frame before the person is lost
+    assert np.flatnonzero(gap_edge_outlier_mask(x, t)).tolist() == [44]
+    x[58] = 95.0  # and the first frame after they are found again
+    assert np.flatnonzero(gap_edge_outlier_mask(x, t)).tolist() == [44, 58]
+
+
+def test_a_fast_real_movement_into_a_gap_is_kept() -> None:
+    from rom.metrics.filtering import gap_edge_outlier_mask
+
+    t = np.arange(90) / 30
+    x = 75 * np.sin(np.pi * t) ** 2  # 1 s raises of 75 deg: up to 235 deg/s
+    for start in range(10, 60, 7):
+        y = x.copy()
+        y[start : start + 12] = np.nan
+        assert not gap_edge_outlier_mask(y, t).any(), start
+
+
+def test_the_ends_of_the_clip_and_short_gaps_are_left_to_hampel() -> None:
+    from rom.metrics.filtering import gap_edge_outlier_mask
+
+    x, t = _edge_case(gap=slice(45, 47))  # 2 frames: Hampel sees across it
+    x[44] = 2.4
+    x[-1] = -50.0  # the last frame of the clip
+    assert not gap_edge_outlier_mask(x, t).any()
+
+
+def test_an_isolated_detection_is_judged_by_the_runs_around_it() -> None:
+    from rom.metrics.filtering import gap_edge_outlier_mask
+
+    t = np.arange(60) / 30
+    x = np.full(60, np.nan)
+    x[20:60] = 10.0
+    x[3], x[12] = 70.0, 12.0  # islands: one far from what follows, one close to it
+    assert np.flatnonzero(gap_edge_outlier_mask(x, t)).tolist() == [3]
+    lonely = np.full(60, np.nan)
+    lonely[3] = 70.0
+    assert not gap_edge_outlier_mask(lonely, t).any()  # nothing to compare with
+
+
+def test_the_filter_reports_what_it_removed() -> None:
+    from rom.metrics.filtering import filter_angles_with_report
+
+    x, t = _edge_case()
+    x[44] = 2.4
+    a = AngleSeries(t, ("neck_rotation_deg",), x[:, None])
+    clean, report = filter_angles_with_report(a)
+    r = report["neck_rotation_deg"]
+    assert r.gap_edge_times_s == pytest.approx((t[44],))
+    assert "removed as landmark errors" in r.notes()[0]
+    assert np.nanmin(clean["neck_rotation_deg"]) > 15

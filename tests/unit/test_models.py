@@ -501,3 +501,21 @@ def test_quiet_native_stderr_restores_fd2_after_an_error(
         raise RuntimeError("boom")
     os.write(2, b"still here\n")
     assert capfd.readouterr().err == "still here\n"
+
+
+def test_the_table_lists_the_package_archives_kept_in_the_cache(tmp_path: Path) -> None:
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    (wheels / "mediapipe-0.10.21-cp311-cp311-manylinux_2_28_x86_64.whl").write_bytes(
+        b"x" * 2_000_000
+    )
+    (wheels / ".partial.tmp").write_bytes(b"x")  # an unfinished download is not listed
+    lines = format_models_table(cache_dir=tmp_path).splitlines()
+    assert lines[1] == "no models cached yet (the first analysis downloads or builds one)"
+    assert lines[2].startswith("packages kept to build models offline")
+    assert lines[3].split() == [
+        "2.0",
+        "MB",
+        str(wheels / "mediapipe-0.10.21-cp311-cp311-manylinux_2_28_x86_64.whl"),
+    ]
+    assert len(lines) == 4

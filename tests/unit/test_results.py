@@ -264,16 +264,20 @@ def test_a_bad_frame_before_a_gap_does_not_become_the_peak() -> None:
 # --- item 7: repetitions ------------------------------------------------------------------
 
 
-def test_both_arms_raised_together_count_the_same_repetitions() -> None:
+@pytest.mark.parametrize(("yaw", "estimate"), [(0.0, "2d"), (45.0, "3d")])
+def test_both_arms_raised_together_count_the_same_repetitions(yaw: float, estimate: str) -> None:
     left = raises(150, n_reps=3)
     right = left.copy()
     # the right arm's last raise is lost from view at its top (a gap), the left is seen
-    seq = make_sequence(camera=FAR, shoulder_abduction_left=left, shoulder_abduction_right=right)
+    seq = make_sequence(
+        yaw_deg=yaw, camera=FAR, shoulder_abduction_left=left, shoulder_abduction_right=right
+    )
     vis = seq.visibility.copy()
     top = slice(int((1 + 5) * FPS) - 3, int((1 + 5) * FPS) + 3)  # the third raise's top
     vis[top, LANDMARK_INDEX["right_elbow"]] = 0.1
     seq = seq.with_arrays(visibility=vis)
     m = measure(analyse(seq, "shoulder-abduction"), "shoulder_abduction")
+    assert m["sides"]["left"]["estimate"] == m["sides"]["right"]["estimate"] == estimate
     assert m["sides"]["left"]["n_reps"] == m["sides"]["right"]["n_reps"] == 3
     assert m["sides"]["left"]["bilateral"] == "together"
 
@@ -305,6 +309,27 @@ def test_posture_is_the_still_value_against_the_norm_band() -> None:
     assert pelvis["within_normal"] is True
     line = next(x for x in result_lines(doc["results"]) if "Shoulder tilt" in x)
     assert "right shoulder lower than the left" in line and "outside normal" in line
+
+
+def test_posture_with_the_head_cut_off_says_so() -> None:
+    seq = make_sequence(camera=FAR, n_frames=int(6 * FPS))
+    top = float(np.nanmax(seq.image_xyz[:, LANDMARK_INDEX["left_shoulder"], 1])) - 60
+    img = seq.image_xyz.copy()
+    img[..., 1] -= top  # the frame's top edge runs just above the shoulders
+    cut = PoseSequence(
+        image_xyz=img,
+        world_xyz=seq.world_xyz,
+        visibility=seq.visibility,
+        presence=seq.presence,
+        time_s=seq.time_s,
+        image_size_px=(seq.image_size_px[0], int(seq.image_size_px[1] - top)),
+        source=seq.source,
+    )
+    doc = analyse(cut, "posture-front")
+    head = measure(doc, "head_tilt", "value")["sides"]["none"]
+    assert head["status"] == "not_measurable" and "not_in_image" in head["flags"]
+    assert "left eye" in head["reason"] and "outside the image" in head["reason"]
+    assert measure(doc, "shoulder_tilt", "value")["sides"]["none"]["status"] == "measured"
 
 
 def test_posture_of_a_moving_client_is_not_measurable_with_a_warning() -> None:

@@ -299,3 +299,18 @@ def test_a_one_frame_glitch_does_not_set_the_peak() -> None:
     assert s["peak_deg"] == pytest.approx(clean, abs=0.01)
     # Without the hold the glitch would have been the peak.
     assert summarize(glitch, t, peak_hold_s=0.0)["directions"]["positive"]["peak_deg"] > 100
+
+
+def test_one_arm_after_the_other_keeps_separate_repetitions() -> None:
+    from rom.metrics.rom_summary import align_bilateral_repetitions
+
+    t = np.arange(0, 9, 1 / 30)
+    raise_ = lambda t0: 120 * np.exp(-(((t - t0) / 0.35) ** 2))
+    left = raise_(2) + raise_(6)
+    right = raise_(4) + raise_(8)
+    sl = summarize_angle(left, t, positive_label="abduction", negative_label=None)
+    sr = summarize_angle(right, t, positive_label="abduction", negative_label=None)
+    a, b = align_bilateral_repetitions(sl, sr, left, right, t)
+    assert a == sl and b == sr  # nothing matched: unchanged
+    together = align_bilateral_repetitions(sl, sl, left, left, t)
+    assert together[0]["directions"]["positive"]["bilateral"] == "together"
