@@ -120,28 +120,28 @@ def _add_analyze(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
+    storing = args.client is not None or args.session is not None
+    if storing:  # before loading the pipeline or spending minutes analysing
+        from rom.clinic_cli import check_destination
+
+        check_destination(args.client, args.session)
     from rom.pipeline import AnalysisResult, analyze_video
 
     config = resolve_config(given_settings(args), args.config)
     video = args.video
-    storing = args.client is not None or args.session is not None
-    if storing:
-        from rom.clinic_cli import check_destination
+    if storing and args.out is None:
+        from rom.clinic_cli import already_stored
+        from rom.pose.models import resolve_model
 
-        check_destination(args.client, args.session)  # before spending minutes analysing
-        if args.out is None:
-            from rom.clinic_cli import already_stored
-            from rom.pose.models import resolve_model
-
-            model = resolve_model(config.model_variant, config.model_path)
-            done = already_stored(video, args.client, args.session, config.as_dict(), model.sha256)
-            if done is not None:
-                if not args.quiet:
-                    print(
-                        f"already stored as recording {done} in client {args.client}, session "
-                        f"{args.session} (same video, same settings): nothing to do"
-                    )
-                return 0
+        model = resolve_model(config.model_variant, config.model_path)
+        done = already_stored(video, args.client, args.session, config.as_dict(), model.sha256)
+        if done is not None:
+            if not args.quiet:
+                print(
+                    f"already stored as recording {done} in client {args.client}, session "
+                    f"{args.session} (same video, same settings): nothing to do"
+                )
+            return 0
     with tempfile.TemporaryDirectory(prefix="rom-") as scratch:
         # Stored analyses need no output folder unless one is asked for.
         out = args.out or (
@@ -341,10 +341,11 @@ def _print_result(summary: dict, files: dict[str, Path], *, quiet: bool) -> None
     for w in res.get("warnings", []):
         if not any(w.split(": ", 1)[-1] in line for line in lines):  # not said above
             print(f"warning: {w}")
-    print(
-        f"outputs in {next(iter(files.values())).parent}: "
-        + ", ".join(p.name for p in files.values())
-    )
+    if files:  # none to list when the analysis is only stored (rom analyze --client)
+        print(
+            f"outputs in {next(iter(files.values())).parent}: "
+            + ", ".join(p.name for p in files.values())
+        )
 
 
 def _cmd_protocols(args: argparse.Namespace) -> int:

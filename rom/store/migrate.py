@@ -12,24 +12,29 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util.exc import CommandError
 
 from rom.errors import StoreError
 from rom.store.engine import Database, translate_errors
 
-__all__ = ["ensure_schema", "head_revision", "revision_of"]
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+__all__ = ["HEAD_REVISION", "ensure_schema", "head_revision", "revision_of"]
+
+#: The newest migration in ``migrations/versions`` (a test checks it): a database already
+#: at this revision is used without loading Alembic at all (faster start).
+HEAD_REVISION = "0002"
 
 #: Arbitrary constant key of the PostgreSQL advisory lock taken while migrating.
 _PG_LOCK_KEY = 7_242_115_001
 
 
 def _config() -> Config:
+    from alembic.config import Config
+
     where = Path(str(resources.files("rom.store") / "migrations"))
     cfg = Config()
     cfg.set_main_option("script_location", str(where))
@@ -37,14 +42,18 @@ def _config() -> Config:
 
 
 def head_revision() -> str:
-    """The newest schema revision this rom knows."""
+    """The newest schema revision this rom knows, from the migration scripts."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(_config()).get_current_head()
     assert head is not None
     return head
 
 
 def _current(conn: sa.Connection) -> str | None:
-    return MigrationContext.configure(conn).get_current_revision()
+    if not sa.inspect(conn).has_table("alembic_version"):
+        return None
+    return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def revision_of(db: Database) -> str | None:
@@ -54,6 +63,9 @@ def revision_of(db: Database) -> str | None:
 
 
 def _check_known(db: Database, current: str | None, conn: sa.Connection) -> None:
+    from alembic.script import ScriptDirectory
+    from alembic.util.exc import CommandError
+
     script = ScriptDirectory.from_config(_config())
     if current is None:
         tables = set(sa.inspect(conn).get_table_names())
@@ -80,12 +92,14 @@ def ensure_schema(db: Database) -> str:
     Raises :class:`~rom.errors.StoreError` for a database from a newer rom, a database
     that is not rom's, or one that cannot be read or written (locked, read-only, damaged).
     """
-    head = head_revision()
     with db.read() as conn:
         current = _current(conn)
-        if current == head:
-            return head
+        if current == HEAD_REVISION:
+            return HEAD_REVISION
         _check_known(db, current, conn)
+    from alembic import command
+
+    head = head_revision()
     with db.write() as conn:
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_LOCK_KEY})")

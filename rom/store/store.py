@@ -9,6 +9,7 @@ data: it goes through bound parameters, never into SQL text.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -219,30 +220,28 @@ class DeleteOutcome:
     reports_removed: int
 
 
+#: MeasureValue fields held as JSON lists in the ``results`` table.
+_LIST_FIELDS = ("rep_peaks_deg", "rep_times_s", "flags", "warnings")
+#: The ``results`` columns named as the MeasureValue fields (all but ``protocol``, which
+#: is the recording's).
+_RESULT_FIELDS = tuple(f.name for f in dataclasses.fields(MeasureValue) if f.name != "protocol")
+
+
 def _value_from_row(r: m.Result, protocol: str) -> MeasureValue:
-    return MeasureValue(
-        protocol=protocol,
-        measure=r.measure,
-        side=r.side,
-        direction=r.direction,
-        label=r.label,
-        kind=r.kind,
-        column=r.column,
-        estimate=r.estimate,
-        value_deg=r.value_deg,
-        uncertainty_deg=r.uncertainty_deg,
-        value_time_s=r.value_time_s,
-        normal_deg=r.normal_deg,
-        percent_of_normal=r.percent_of_normal,
-        norm_source=r.norm_source,
-        rep_peaks_deg=tuple(float(x) for x in r.rep_peaks_deg or ()),
-        rep_times_s=tuple(float(x) for x in r.rep_times_s or ()),
-        spread_deg=r.spread_deg,
-        status=r.status,
-        reason=r.reason,
-        flags=tuple(r.flags or ()),
-        warnings=tuple(r.warnings or ()),
-    )
+    kw: dict[str, Any] = {name: getattr(r, name) for name in _RESULT_FIELDS}
+    for name in _LIST_FIELDS:
+        kw[name] = tuple(kw[name] or ())
+    return MeasureValue(protocol=protocol, **kw)
+
+
+def _result_row(v: MeasureValue, recording_id: int) -> m.Result:
+    kw: dict[str, Any] = {name: getattr(v, name) for name in _RESULT_FIELDS}
+    for name, value in kw.items():
+        if name in _LIST_FIELDS:
+            kw[name] = [float(x) if isinstance(x, float) else x for x in value]
+        elif isinstance(value, float):
+            kw[name] = _finite_or_none(value)
+    return m.Result(recording_id=recording_id, **kw)
 
 
 def _finite_or_none(x: float | None) -> float | None:
@@ -740,32 +739,6 @@ def _recording_row(
         series_sha256=series_sha,
         summary=s,
         created_utc=_utcnow(),
-    )
-
-
-def _result_row(v: MeasureValue, recording_id: int) -> m.Result:
-    return m.Result(
-        recording_id=recording_id,
-        measure=v.measure,
-        side=v.side,
-        direction=v.direction,
-        label=v.label,
-        kind=v.kind,
-        column=v.column,
-        estimate=v.estimate,
-        value_deg=_finite_or_none(v.value_deg),
-        uncertainty_deg=_finite_or_none(v.uncertainty_deg),
-        value_time_s=_finite_or_none(v.value_time_s),
-        normal_deg=_finite_or_none(v.normal_deg),
-        percent_of_normal=_finite_or_none(v.percent_of_normal),
-        norm_source=v.norm_source,
-        rep_peaks_deg=[float(x) for x in v.rep_peaks_deg],
-        rep_times_s=[float(x) for x in v.rep_times_s],
-        spread_deg=_finite_or_none(v.spread_deg),
-        status=v.status,
-        reason=v.reason,
-        flags=list(v.flags),
-        warnings=list(v.warnings),
     )
 
 

@@ -18,11 +18,11 @@ from alembic.runtime.migration import MigrationContext
 from rom.errors import InputError, StoreError
 from rom.metrics.compare import compare_values, load_mdc
 from rom.metrics.measure_values import measure_values
-from rom.store import open_store, record_from_analysis
+from rom.store import Store, open_store, record_from_analysis
 from rom.store import store as store_module
 from rom.store.engine import connect
 from rom.store.files import FileStore
-from rom.store.migrate import _config, head_revision
+from rom.store.migrate import HEAD_REVISION, _config, head_revision
 from rom.store.models import Base
 from tests.integration.conftest import Analysed
 
@@ -36,6 +36,15 @@ INJECTION = "'; DROP TABLE clients; --"
 def _record(a: Analysed, **kw):  # type: ignore[no-untyped-def]
     r = a.result
     return record_from_analysis(r.summary, r.angles, a.video, **kw)  # type: ignore[attr-defined]
+
+
+def _pre_saved(st: Store, pre: Analysed) -> set[Path]:
+    """Client C01 with sessions pre (the pre clip saved) and post; the files stored."""
+    st.add_client("C01")
+    st.add_session("C01", "pre")
+    st.add_session("C01", "post")
+    st.save_analysis(_record(pre), "C01", "pre")
+    return set(_files(st.files.root))
 
 
 def _count(url: str, table: str) -> int:
@@ -125,30 +134,31 @@ def test_an_analysis_is_saved_once_compared_exported_and_deleted_without_trace(
             assert c.before_deg == (b.value_deg if b.reported else None)
 
         # Tidy export: one row per client, session, recording, measure, side, direction
-        # and statistic; missing values stay missing.
+        # and statistic (and repetition); missing values stay missing.
         rows = st.export_rows("C01")
-        keys = [
-            (
-                r["client"],
-                r["session"],
-                r["recording"],
-                r["protocol"],
-                r["measure"],
-                r["side"],
-                r["direction"],
-                r["statistic"],
-            )
-            for r in rows
-        ]
+        fields = (
+            "client",
+            "session",
+            "recording",
+            "protocol",
+            "measure",
+            "side",
+            "direction",
+            "statistic",
+            "rep",
+        )
+        keys = [tuple(r[f] for f in fields) for r in rows]
         assert len(keys) == len(set(keys))
         values = {
             (r["session"], r["measure"], r["side"], r["direction"]): r["value"]
             for r in rows
-            if r["statistic"] == "value_deg"
+            if r["statistic"] == "value"
         }
         for v in stored:
-            assert values[("pre", v.measure, v.side, v.direction)] == pytest.approx(v.value_deg)
+            side = v.side or "none"
+            assert values[("pre", v.measure, side, v.direction)] == pytest.approx(v.value_deg)
         assert all(r["value"] is None or math.isfinite(r["value"]) for r in rows)
+        assert {r["session"] for r in rows} == {"pre", "post"}
 
         # A report file the client owns, then delete the client: nothing remains.
         report = tmp_path / "report.html"
@@ -182,11 +192,7 @@ def test_a_failed_save_keeps_nothing_of_it_and_loses_nothing_before(
 ) -> None:
     pre, post = analysed_pair
     with open_store() as st:
-        st.add_client("C01")
-        st.add_session("C01", "pre")
-        st.add_session("C01", "post")
-        st.save_analysis(_record(pre), "C01", "pre")
-        before_files = set(_files(st.files.root))
+        before_files = _pre_saved(st, pre)
 
         def fail(*a: object, **k: object) -> object:
             raise RuntimeError("power cut")
@@ -207,11 +213,7 @@ def test_disk_full_while_writing_files_is_one_clear_error(
 ) -> None:
     pre, post = analysed_pair
     with open_store() as st:
-        st.add_client("C01")
-        st.add_session("C01", "pre")
-        st.add_session("C01", "post")
-        st.save_analysis(_record(pre), "C01", "pre")
-        before_files = set(_files(st.files.root))
+        before_files = _pre_saved(st, pre)
         real_write = FileStore._write
 
         def full(self: FileStore, dest: Path, write: object) -> None:
@@ -237,11 +239,7 @@ def test_sqlite_disk_full_inside_the_database_loses_nothing(
     monkeypatch.setenv("ROM_DATA_DIR", str(tmp_path / "files"))
     url = f"sqlite:///{tmp_path / 'rom.sqlite3'}"
     with open_store(url) as st:
-        st.add_client("C01")
-        st.add_session("C01", "pre")
-        st.add_session("C01", "post")
-        st.save_analysis(_record(pre), "C01", "pre")
-        before_files = set(_files(st.files.root))
+        before_files = _pre_saved(st, pre)
         st.db.engine.dispose()
 
         @sa.event.listens_for(st.db.engine, "connect")
@@ -279,7 +277,7 @@ def test_an_older_database_is_upgraded_and_keeps_its_data(database_url: str) -> 
             {"c": "OLD1", "n": NASTY, "t": "2024-01-01 00:00:00"},
         )
     db.dispose()
-    assert head_revision() != "0001"
+    assert head_revision() == HEAD_REVISION != "0001"
     with open_store() as st:
         (c,) = st.list_clients()
         assert (c.code, c.notes) == ("OLD1", NASTY)

@@ -19,31 +19,10 @@ import sqlalchemy as sa
 
 from rom.outputs import write_angles_csv, write_json
 from rom.store import open_store
-from tests.integration.conftest import ROOT, Analysed
+from tests.clirun import ROOT, one_line_error, rom
+from tests.integration.conftest import Analysed
 
 pytestmark = pytest.mark.slow
-
-
-def rom(*args: str, env: dict[str, str] | None = None, **kw: object) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "rom.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, **(env or {})},
-        timeout=300,
-        check=False,
-        **kw,  # type: ignore[arg-type]
-    )
-
-
-def one_line_error(p: subprocess.CompletedProcess, code: int, *words: str) -> str:
-    assert p.returncode == code, (p.returncode, p.stdout, p.stderr)
-    lines = [ln for ln in p.stderr.splitlines() if ln.strip()]
-    assert len(lines) == 1 and lines[0].startswith("rom: error: "), p.stderr
-    for w in words:
-        assert w in lines[0], lines[0]
-    return lines[0]
 
 
 # --- several writers at once ------------------------------------------------------------

@@ -287,3 +287,17 @@ def test_sides_measured_with_different_estimates_are_not_compared_for_asymmetry(
     (row,) = compare_asymmetry(b, b)
     assert row.before_si_pct is None and row.before_diff_deg is None
     assert row.before_right_deg == 120.0  # the values themselves are still shown
+
+
+def test_the_comparison_is_pure_it_loads_no_database_report_or_video_library() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, rom.metrics.compare, rom.metrics.measure_values\n"
+        "heavy = ('sqlalchemy', 'alembic', 'jinja2', 'weasyprint', 'matplotlib', 'cv2',"
+        " 'mediapipe', 'av', 'pyarrow', 'rom.store', 'rom.report')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m in heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
