@@ -19,6 +19,7 @@ from rom.settings import (
     config_settings,
     config_to_toml,
     effective_settings,
+    given_settings,
     parse_settings,
     read_settings_file,
     resolve_config,
@@ -234,3 +235,20 @@ def test_the_pipeline_never_imports_the_batch_package_or_dask() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )
     assert out.stdout.strip() == "[]", out.stdout
+
+
+@pytest.mark.parametrize("command", ["analyze", "batch"])
+def test_rom_analyze_and_batch_read_the_same_flags_and_config_file(tmp_path, command) -> None:
+    """One settings resolution for both commands: the file's values, flags winning."""
+    from rom.cli import build_parser
+
+    f = tmp_path / "s.toml"
+    f.write_text('cutoff_hz = 4.0\nwith_3d = false\nprotocol = "cervical-rotation"\n')
+    args = build_parser().parse_args(
+        [command, "in.mp4", "--out", str(tmp_path), "--config", str(f), "--cutoff-hz", "3"]
+    )
+    config = resolve_config(given_settings(args), args.config)
+    assert config.filter.cutoff_hz == 3.0
+    assert config.with_3d is False
+    assert config.protocol == "cervical-rotation"
+    assert config.filter.hampel is True  # the default
