@@ -23,7 +23,10 @@ SHARED = ROOT.parent / "shared"
 DEFAULT_CLIPS = [
     ROOT / "sample_videos" / "arm_raises_front_1768x994_30fps.mp4",
     SHARED / "clips" / "outdoor_two_people_arm_raises_1768x994_30fps.mp4",
-    *(SHARED / "clips" / f"lab_two_people_balance_portrait_60fps_cam0{i}.mp4" for i in (1, 2, 3, 4)),
+    *(
+        SHARED / "clips" / f"lab_two_people_balance_portrait_60fps_cam0{i}.mp4"
+        for i in (1, 2, 3, 4)
+    ),
 ]
 DEFAULT_MODEL = SHARED / "models" / "pose_landmarker_full.task"
 
@@ -58,7 +61,10 @@ def main() -> int:
         folder.mkdir()
         for i, clip in enumerate(args.clips):
             (folder / f"{i:02d}_{clip.name}").symlink_to(clip.resolve())
-        runs = [("1 worker", {"workers": 1}), (f"{args.workers} workers", {"workers": args.workers})]
+        runs = [
+            ("1 worker", {"workers": 1}),
+            (f"{args.workers} workers", {"workers": args.workers}),
+        ]
         if not args.no_cluster:
             runs.append((f"LocalCluster {args.workers} workers", {"cluster": args.workers}))
         results = {}
