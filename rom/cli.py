@@ -5,7 +5,7 @@ clients-and-sessions commands (``rom client``, ``session``, ``compare``, ``repor
 Errors rom raises on purpose are printed as one line (``rom: error: ...``) with a
 non-zero exit code (2 bad input, 3 nobody found, 4 no model, 5 partial result, 6 outputs
 cannot be written, 7 database unusable: locked, read-only, damaged, newer, or the disk
-full).
+full; 8 some clips of a batch failed).
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rom import __version__
-from rom.errors import InputError, PartialResultError, RomError, RomWarning
+from rom.errors import PartialResultError, RomError, RomWarning
+from rom.settings import add_setting_flags, given_settings, resolve_config
 
 if TYPE_CHECKING:
     from rom.pipeline import AnalysisConfig
@@ -101,58 +102,7 @@ def _add_analyze(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         default=None,
         help="output folder (default: ./rom-output/<video name>)",
     )
-    p.add_argument(
-        "--protocol",
-        "-p",
-        default=None,
-        help="movement protocol, e.g. shoulder-abduction (see `rom protocols`)",
-    )
-    p.add_argument(
-        "--protocols-file",
-        type=Path,
-        default=None,
-        help="TOML file adding or overriding protocols and norms",
-    )
-    p.add_argument("--overlay", action="store_true", help="also write overlay.mp4 (H.264)")
-    p.add_argument(
-        "--no-blur-faces",
-        action="store_true",
-        help="do not blur the client's face in the overlay video (blurred by default)",
-    )
-    p.add_argument(
-        "--person",
-        default=None,
-        help="who to analyse when several people are in view: an index counted "
-        "left to right from 0, or a pixel X,Y inside the person in the first frame "
-        "(default: the largest, most central person)",
-    )
-    p.add_argument(
-        "--model",
-        default="full",
-        help="pose model: lite, full, heavy, or a path to a .task file (default full, the "
-        "most consistent between left and right sides; heavy is slightly more accurate "
-        "and about half as fast; env ROM_MODEL_PATH also works)",
-    )
-    p.add_argument("--no-3d", action="store_true", help="skip the 3D (world landmark) angles")
-    p.add_argument(
-        "--cutoff-hz",
-        type=float,
-        default=6.0,
-        help="low-pass filter cut-off in Hz (default 6; 0 turns the filter off)",
-    )
-    p.add_argument(
-        "--max-gap-s",
-        type=float,
-        default=0.25,
-        help="longest gap of missing frames to interpolate, in seconds (default 0.25)",
-    )
-    p.add_argument("--no-hampel", action="store_true", help="turn off outlier rejection")
-    p.add_argument(
-        "--fps",
-        type=float,
-        default=30.0,
-        help="frame rate of an image folder (videos use their own timestamps)",
-    )
+    add_setting_flags(p)
     store = p.add_argument_group("storing the analysis for a client (see rom client, rom session)")
     store.add_argument("--client", default=None, help="client code to store the analysis under")
     store.add_argument("--session", default=None, help="the client's session label, e.g. pre")
@@ -175,42 +125,9 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         from rom.clinic_cli import check_destination
 
         check_destination(args.client, args.session)
-    from rom.metrics.filtering import FilterSettings
-    from rom.pipeline import AnalysisConfig, AnalysisResult, analyze_video
-    from rom.pose.extract import ExtractSettings
-    from rom.pose.tracking import PersonChoice
+    from rom.pipeline import AnalysisResult, analyze_video
 
-    try:
-        person = PersonChoice.parse(args.person)
-    except ValueError:
-        raise InputError(
-            f"--person {args.person!r} is neither an index (0, 1, ...) nor a pixel X,Y"
-        ) from None
-    model_path = None
-    variant = args.model
-    if args.model not in ("lite", "full", "heavy"):
-        model_path, variant = Path(args.model), "full"
-    if not (args.cutoff_hz >= 0 and args.max_gap_s >= 0):  # also refuses NaN
-        raise InputError("--cutoff-hz and --max-gap-s must be 0 or more")
-    if not (0 < args.fps < math.inf):
-        raise InputError(f"--fps must be a frame rate above 0, got {args.fps}")
-    config = AnalysisConfig(
-        model_variant=variant,
-        model_path=model_path,
-        extract=ExtractSettings(person=person),
-        filter=FilterSettings(
-            hampel=not args.no_hampel,
-            max_gap_s=args.max_gap_s,
-            lowpass=args.cutoff_hz > 0,
-            cutoff_hz=args.cutoff_hz or 6.0,
-        ),
-        protocol=args.protocol,
-        protocols_file=args.protocols_file,
-        with_3d=not args.no_3d,
-        overlay=args.overlay,
-        blur_faces=not args.no_blur_faces,
-        fps_for_images=args.fps,
-    )
+    config = resolve_config(given_settings(args), args.config)
     video = args.video
     if storing and args.out is None:
         from rom.clinic_cli import already_stored
@@ -270,6 +187,131 @@ def _store(video: str, result: object, args: argparse.Namespace, config: Analysi
         quiet=args.quiet,
         model_path=model.path,
     )
+
+
+#: Exit code of `rom batch` when some clips failed (the others' results are written).
+EXIT_SOME_FAILED = 8
+
+
+def _add_batch(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "batch",
+        parents=[_COMMON],
+        help="analyse many clips (a folder or a manifest CSV) into one tidy table",
+        description="Analyse every video in INPUT (a folder, searched recursively, or a "
+        "manifest CSV with a 'path' column and optional protocol, side, subject, session, "
+        "label columns) into --out: results.parquet, results.csv, errors.csv, "
+        "settings.toml and clips/<id>/ (angles.parquet, summary.json, ...). Re-running "
+        "skips the clips already done and redoes those that failed or changed.",
+    )
+    p.add_argument("input", nargs="?", help="folder of videos or manifest CSV")
+    p.add_argument("--out", "-o", type=Path, default=None, help="output folder (required)")
+    p.add_argument(
+        "--workers",
+        "-j",
+        type=int,
+        default=None,
+        help="local worker processes (default: the number of cores)",
+    )
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run on a Dask cluster instead, e.g. tcp://host:8786 (needs rom[distributed])",
+    )
+    p.add_argument(
+        "--max-memory-mb",
+        type=float,
+        default=None,
+        help="a local worker using more memory than this is stopped and its clip recorded "
+        "as failed (default: 90%% of the memory, shared among the workers)",
+    )
+    p.add_argument(
+        "--database",
+        action="store_true",
+        help="also store each clip whose manifest names a client (column client or "
+        "subject) and a session in the clients/sessions database (ROM_DATABASE_URL or "
+        "the default file; needs rom[store])",
+    )
+    p.add_argument(
+        "--summary",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="print the counts and each measure's distribution of a finished batch in DIR",
+    )
+    add_setting_flags(p)
+    p.set_defaults(func=_cmd_batch)
+
+
+def _cmd_batch(args: argparse.Namespace) -> int:
+    from rom.batch.report import summarize_batch
+    from rom.batch.run import run_batch
+    from rom.errors import InputError
+    from rom.settings import read_settings_file
+
+    if args.summary is not None:
+        print(summarize_batch(args.summary))
+        return 0
+    if args.input is None or args.out is None:
+        raise InputError("rom batch needs INPUT and --out DIR (or --summary DIR)")
+    batch_file = read_settings_file(args.config)[1] if args.config else {}
+    workers = args.workers if args.workers is not None else batch_file.get("workers")
+    if workers is not None and workers < 1:
+        raise InputError(f"--workers must be 1 or more, got {workers}")
+    config = resolve_config(given_settings(args), args.config)
+    bar = None
+
+    def start(n_todo: int, n_skipped: int) -> None:
+        nonlocal bar
+        if not args.quiet:
+            print(f"{n_skipped + n_todo} clips: {n_skipped} already done, {n_todo} to analyse")
+            from tqdm import tqdm
+
+            bar = tqdm(total=n_todo, unit="clip", file=sys.stderr, disable=None)
+        counts.update(done=0, failed=0)
+
+    counts = {"done": 0, "failed": 0}
+
+    def progress(outcome: object) -> None:
+        key = "failed" if getattr(outcome, "status", "") == "failed" else "done"
+        counts[key] += 1
+        if bar is not None:
+            bar.set_postfix(done=counts["done"], failed=counts["failed"], refresh=False)
+            bar.update(1)
+
+    try:
+        report = run_batch(
+            args.input,
+            args.out,
+            config,
+            workers=workers,
+            scheduler=args.scheduler or batch_file.get("scheduler"),
+            max_memory_mb=args.max_memory_mb or batch_file.get("max_memory_mb"),
+            database=args.database,
+            on_start=start,
+            on_progress=progress,
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+    if not args.quiet:
+        print(
+            f"analysed {report.n_done + report.n_partial + report.n_failed} clips now "
+            f"({report.n_partial} with a warning), {report.n_skipped} done before; "
+            f"{report.n_failed} failed" + (" (see errors.csv)" if report.n_failed else "")
+        )
+        for name in ("results_parquet", "results_csv", "errors_csv", "settings"):
+            print(f"  {report.files[name]}")
+    if report.stored is not None:
+        st = report.stored
+        print(
+            f"database: {st.stored} clips stored, {st.existing} already there, "
+            f"{st.skipped} without client and session or result, {len(st.failed)} failed"
+        )
+        for path, reason in st.failed:
+            print(f"rom: database: {path}: {reason}", file=sys.stderr)
+    return 0 if report.ok else EXIT_SOME_FAILED
 
 
 def _print_result(summary: dict, files: dict[str, Path], *, quiet: bool) -> None:
@@ -332,6 +374,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"rom {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_analyze(sub)
+    _add_batch(sub)
     pp = sub.add_parser(
         "protocols",
         help="list the movement protocols and how to film them",

@@ -35,7 +35,8 @@ from rom.metrics.series import AngleSeries
 from rom.metrics.vertical import Vertical, estimate_vertical
 from rom.outputs import write_angles_csv, write_json, write_rows_csv
 from rom.pose.extract import ExtractSettings, extract_poses
-from rom.pose.models import resolve_model
+from rom.pose.landmarker import LandmarkerPair
+from rom.pose.models import ModelInfo, resolve_model
 from rom.pose.sources import open_source
 from rom.sequence import PoseSequence, save
 from rom.summary import build_summary, tracking_report
@@ -103,8 +104,16 @@ def analyze_video(
     config: AnalysisConfig = AnalysisConfig(),
     *,
     progress: Progress = _no_progress,
+    landmarkers: LandmarkerPair | None = None,
+    model: ModelInfo | None = None,
 ) -> AnalysisResult:
     """Analyse one video into ``out_dir`` (created if needed); see README for the files.
+
+    ``landmarkers`` (from :func:`rom.pose.extract.open_landmarkers` with the same model
+    and ``config.extract``) are reused instead of loading the model for this clip; the
+    results are the same either way. ``model``: the model ``config`` names, already
+    resolved (:func:`rom.pose.models.resolve_model`), so that many clips do not each check
+    and hash the model file.
 
     Raises :class:`NoPersonError` when nobody is found (the pose file is still written)
     and :class:`PartialResultError` after writing every output when the person was lost
@@ -116,7 +125,7 @@ def analyze_video(
     created = _make_out_dir(out)
     remove_stale_temps(out)  # left by a run that was killed mid-write
     try:
-        return _analyze(video, out, config, protocol, progress, started)
+        return _analyze(video, out, config, protocol, progress, started, landmarkers, model)
     except BaseException:
         # A run that failed before writing anything leaves no empty folder behind.
         if created and out.is_dir() and not any(out.iterdir()):
@@ -131,18 +140,25 @@ def _analyze(
     protocol: Protocol | None,
     progress: Progress,
     started: float,
+    landmarkers: LandmarkerPair | None,
+    model: ModelInfo | None,
 ) -> AnalysisResult:
     files = {k: out / v for k, v in OUTPUT_FILES.items()}
     with open_source(video, fps=config.fps_for_images) as source:
         # The video is checked first: a bad path is reported before any model download.
-        # With progress shown, the first run says which model it downloads or builds.
-        model = resolve_model(
-            config.model_variant, config.model_path, progress=progress is not _no_progress
-        )
+        if model is None:
+            # With progress shown, the first run says which model it downloads or builds.
+            model = resolve_model(
+                config.model_variant, config.model_path, progress=progress is not _no_progress
+            )
+        if landmarkers is not None and landmarkers.model_path.resolve() != model.path.resolve():
+            raise ValueError(
+                f"landmarkers hold {landmarkers.model_path}, the settings ask {model.path}"
+            )
         tick = progress("tracking", source.info.n_frames)
         seq = extract_poses(
             source,
-            model.path,
+            landmarkers if landmarkers is not None else model.path,
             settings=config.extract,
             on_frame=tick,
             model_meta={

@@ -18,14 +18,13 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from rom.landmarks import N_LANDMARKS
-from rom.pose.landmarker import Landmarker, RawPose
+from rom.pose.landmarker import Landmarker, LandmarkerPair, RawPose
 from rom.pose.sources import Frame, FrameSource
 from rom.pose.tracking import (
     PersonChoice,
@@ -207,15 +206,34 @@ def resolve_start(
     return None
 
 
+def _options(settings: ExtractSettings) -> tuple[int, float, float]:
+    return SEARCH_POSES, settings.min_detection_confidence, settings.min_tracking_confidence
+
+
+def open_landmarkers(
+    model_path: str | Path, settings: ExtractSettings = ExtractSettings()
+) -> LandmarkerPair:
+    """The landmarkers :func:`extract_poses` needs, loaded once: pass them as ``model``
+    to analyse many clips without loading the model for each (close them when done)."""
+    n, det, trk = _options(settings)
+    return LandmarkerPair(
+        model_path, num_poses=n, min_detection_confidence=det, min_tracking_confidence=trk
+    )
+
+
 def extract_poses(
     source: FrameSource,
-    model_path: str | Path,
+    model: str | Path | LandmarkerPair,
     *,
     settings: ExtractSettings = ExtractSettings(),
     on_frame: Callable[[int], None] | None = None,
     model_meta: dict[str, object] | None = None,
 ) -> PoseSequence:
     """Track the analysed person through ``source``; one row per decoded frame.
+
+    ``model`` is a model file (loaded for this clip) or landmarkers from
+    :func:`open_landmarkers` (reused; restarted here, so results do not depend on the
+    clips they saw before).
 
     ``on_frame(i)`` is called after each frame (progress bars). If decoding fails part
     way, the frames decoded so far are returned and ``source.error`` says why.
@@ -240,23 +258,15 @@ def extract_poses(
     last_frame: Frame | None = None
     most_seen = 0  # most people seen at once while looking for the analysed person
 
+    own = not isinstance(model, LandmarkerPair)
+    pair = model if isinstance(model, LandmarkerPair) else open_landmarkers(model, settings)
+    if pair.options != _options(settings):
+        raise ValueError(
+            f"landmarkers opened with {pair.options}, settings ask {_options(settings)}"
+        )
+    pair.restart()
+    search = pair.search
     prefetch = _Prefetch(source, settings.queue_frames)
-    search = Landmarker(
-        model_path,
-        num_poses=SEARCH_POSES,
-        min_detection_confidence=settings.min_detection_confidence,
-        min_tracking_confidence=settings.min_tracking_confidence,
-    )
-    # The tracking landmarker loads on the second core while the search runs.
-    loader = ThreadPoolExecutor(max_workers=1)
-    single_future = loader.submit(
-        Landmarker,
-        model_path,
-        num_poses=1,
-        min_detection_confidence=settings.min_detection_confidence,
-        min_tracking_confidence=settings.min_tracking_confidence,
-    )
-    loader.shutdown(wait=False)
     single: Landmarker | None = None
 
     def start_track(frame: Frame, *, last_chance: bool = False) -> Track | None:
@@ -268,7 +278,7 @@ def extract_poses(
             return None
         if not last_chance and sum(c is not None for c in chosen) < min(2, len(chosen)):
             return None  # an isolated detection: wait for the person to be seen again
-        single = single_future.result()
+        single = pair.single()
         accepted[window_start:] = chosen
         last_i = max(i for i, c in enumerate(chosen) if c is not None)
         xyz, p = chosen[last_i]  # type: ignore[misc]
@@ -400,8 +410,8 @@ def extract_poses(
         pass  # live camera: Ctrl-C ends the recording, what was seen is kept
     finally:
         prefetch.close()
-        search.close()
-        (single or single_future.result()).close()
+        if own:
+            pair.close()
 
     for k in pending:  # the clip ended before a re-sighting was confirmed
         accepted[k] = None

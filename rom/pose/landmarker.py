@@ -7,6 +7,7 @@ pose from one frame to the next (the detector runs only when tracking is lost).
 from __future__ import annotations
 
 import contextlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
@@ -64,14 +65,29 @@ class Landmarker:
                 f"MediaPipe cannot load the pose model {model_path} ({reason}); delete it or "
                 "give another with --model / ROM_MODEL_PATH"
             ) from exc
+        self.options = (num_poses, min_detection_confidence, min_tracking_confidence)
         self._last_ms = -1
+        self._offset_ms = 0
+
+    def restart(self) -> None:
+        """Forget the previous clip: the next frame may start again at time 0.
+
+        MediaPipe's VIDEO mode keeps state between frames (the region it tracks, the
+        landmark smoothing). A blank frame clears it, and the clock moves on so that
+        timestamps keep increasing. Called at the start of every clip, so a landmarker
+        reused across clips gives the same landmarks as a newly loaded one.
+        """
+        blank = np.zeros((32, 32, 3), np.uint8)
+        self._offset_ms = 0
+        self.detect(blank, (self._last_ms + 1) / 1000.0)
+        self._offset_ms = self._last_ms + 1
 
     def detect(self, rgb: np.ndarray, time_s: float) -> list[RawPose]:
         """Poses in one C-contiguous RGB frame taken at ``time_s`` seconds."""
         import mediapipe as mp
 
         # MediaPipe wants strictly increasing integer milliseconds.
-        ms = max(round(time_s * 1000.0), self._last_ms + 1)
+        ms = max(self._offset_ms + round(time_s * 1000.0), self._last_ms + 1)
         self._last_ms = ms
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
         result = self._lm.detect_for_video(image, ms)
@@ -107,3 +123,86 @@ class Landmarker:
         # there is nobody left to report a failure to.
         with contextlib.suppress(Exception):
             self.close()
+
+
+class LandmarkerPair:
+    """The two landmarkers one extraction uses, loaded once and reusable across clips.
+
+    ``search`` (up to ``num_poses`` people, whole frames) chooses the person and rescues
+    the track; it is restarted for each clip (:meth:`Landmarker.restart`). ``single``
+    (one pose, a region around the person) tracks them; it keeps state that a blank
+    frame does not clear (seen: a reused one accepts different frames of a later clip),
+    so each clip that used it gets a new one, loaded on another thread while ``search``
+    works on the next clip's first frames. :meth:`single` waits for it. Either way a clip
+    gives the same landmarks as with newly loaded landmarkers.
+
+    Close the pair (or use ``with``) when done; :func:`rom.pose.extract.extract_poses`
+    calls :meth:`restart` at the start of each clip.
+
+    Raises :class:`ModelError` when MediaPipe cannot load the model.
+    """
+
+    def __init__(
+        self,
+        model_path: str | Path,
+        *,
+        num_poses: int,
+        min_detection_confidence: float,
+        min_tracking_confidence: float,
+    ) -> None:
+        self.model_path = Path(model_path)
+        self._confidences = (min_detection_confidence, min_tracking_confidence)
+        self.search = Landmarker(
+            model_path,
+            num_poses=num_poses,
+            min_detection_confidence=min_detection_confidence,
+            min_tracking_confidence=min_tracking_confidence,
+        )
+        self._loader = ThreadPoolExecutor(max_workers=1)
+        self._single = self._load_single()
+        self._single_used = False
+
+    def _load_single(self) -> Future[Landmarker]:
+        det, trk = self._confidences
+        return self._loader.submit(
+            Landmarker,
+            self.model_path,
+            num_poses=1,
+            min_detection_confidence=det,
+            min_tracking_confidence=trk,
+        )
+
+    @property
+    def options(self) -> tuple[int, float, float]:
+        """(num_poses, min_detection_confidence, min_tracking_confidence) of ``search``."""
+        return self.search.options
+
+    def single(self) -> Landmarker:
+        """The single-pose landmarker of this clip (waits for it to load)."""
+        single = self._single.result()
+        if not self._single_used:
+            single.restart()
+            self._single_used = True
+        return single
+
+    def restart(self) -> None:
+        """Start a new clip: ``search`` restarted, a used ``single`` replaced."""
+        self.search.restart()
+        if self._single_used:
+            old = self._single
+            self._single = self._load_single()
+            self._single_used = False
+            with contextlib.suppress(Exception):  # a failed load was reported by single()
+                old.result().close()
+
+    def close(self) -> None:
+        self.search.close()
+        with contextlib.suppress(Exception):
+            self._single.result().close()
+        self._loader.shutdown(wait=True)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,103 @@
+"""Throughput of `rom batch`: the same clips with 1 and 2 local workers and through a
+2-worker Dask LocalCluster, measured in one run.
+
+    python benchmarks/bench_batch.py [CLIP_OR_FOLDER ...] [--model PATH] [--workers 2]
+
+Default clips: the sample clip and the shared outdoor and four lab clips (1,000 frames).
+Each configuration analyses every clip from scratch into its own temporary folder (worker
+start-up and model loading included) and prints clips and frames per second and the
+speed-up over one worker. Target on a 2-core machine: 2 workers >= 1.6 x one worker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+DEFAULT_CLIPS = [
+    ROOT / "sample_videos" / "arm_raises_front_1768x994_30fps.mp4",
+    SHARED / "clips" / "outdoor_two_people_arm_raises_1768x994_30fps.mp4",
+    *(
+        SHARED / "clips" / f"lab_two_people_balance_portrait_60fps_cam0{i}.mp4"
+        for i in (1, 2, 3, 4)
+    ),
+]
+DEFAULT_MODEL = SHARED / "models" / "pose_landmarker_full.task"
+
+
+def _frames(report_dir: Path) -> int:
+    import json
+
+    n = 0
+    for f in (report_dir / "clips").glob("*/summary.json"):
+        n += json.loads(f.read_text())["tracking"]["n_frames"]
+    return n
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("clips", nargs="*", type=Path, default=DEFAULT_CLIPS)
+    ap.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--no-cluster", action="store_true", help="skip the LocalCluster run")
+    args = ap.parse_args()
+    os.environ["ROM_MODEL_PATH"] = str(args.model)
+    os.environ.setdefault("GLOG_minloglevel", "2")
+
+    from rom.batch.run import run_batch
+    from rom.settings import resolve_config
+
+    config = resolve_config({})
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "clips"
+        folder.mkdir()
+        for i, clip in enumerate(args.clips):
+            (folder / f"{i:02d}_{clip.name}").symlink_to(clip.resolve())
+        runs = [
+            ("1 worker", {"workers": 1}),
+            (f"{args.workers} workers", {"workers": args.workers}),
+        ]
+        if not args.no_cluster:
+            runs.append((f"LocalCluster {args.workers} workers", {"cluster": args.workers}))
+        results = {}
+        for name, opts in runs:
+            out = Path(tmp) / name.replace(" ", "_")
+            if "cluster" in opts:
+                from distributed import LocalCluster
+
+                with LocalCluster(
+                    n_workers=opts["cluster"],
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                ) as cluster:
+                    t0 = time.perf_counter()
+                    report = run_batch(folder, out, config, scheduler=cluster.scheduler_address)
+                    seconds = time.perf_counter() - t0
+            else:
+                t0 = time.perf_counter()
+                report = run_batch(folder, out, config, workers=opts["workers"])
+                seconds = time.perf_counter() - t0
+            n_clips = report.n_done + report.n_partial
+            frames = _frames(out)
+            results[name] = seconds
+            print(
+                f"{name:26s} {n_clips:3d} clips {frames:5d} frames {seconds:7.1f} s "
+                f"{n_clips / seconds:6.3f} clips/s {frames / seconds:6.1f} frames/s "
+                f"speed-up {results['1 worker'] / seconds:4.2f}",
+                flush=True,
+            )
+    print(f"load average at the end: {os.getloadavg()[0]:.2f} (1 min)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""Running a batch's clips on a ``dask.distributed`` cluster (the optional extra
+``rom[distributed]``): the same :func:`rom.batch.worker.analyze_clip` as the local pool.
+
+Each Dask worker thread keeps its own loaded landmarkers, so a worker started with
+``--nthreads 1`` (as the README shows) loads the model once. The workers must be able to
+read the clips' paths (a shared file system); results come back to this process, which
+writes them, so the output folder need not be shared. A clip whose worker dies is retried
+by Dask on another worker; after Dask gives up it is a failure with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from rom.batch.worker import ClipOutcome, ClipTask, analyze_clip, setup_worker
+from rom.errors import InputError
+
+
+def _run(task: ClipTask) -> ClipOutcome:
+    setup_worker()
+    return analyze_clip(task)
+
+
+def connect(address: str) -> Any:
+    """A ``distributed.Client`` for the scheduler at ``address``."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise InputError(
+            "--scheduler needs Dask: pip install 'rom[distributed]' (or dask[distributed])"
+        ) from None
+    try:
+        return Client(address, timeout="20s")
+    except (OSError, TimeoutError) as exc:
+        raise InputError(
+            f"cannot reach the Dask scheduler at {address} ({exc}); start it with "
+            "`dask scheduler` and give its address, e.g. tcp://host:8786"
+        ) from None
+
+
+def run_on_cluster(
+    address: str,
+    tasks: Iterable[ClipTask],
+    failed: Callable[[ClipTask, str], ClipOutcome],
+) -> Iterator[ClipOutcome]:
+    """Outcomes of ``tasks`` run on the cluster at ``address``, as they finish."""
+    from distributed import as_completed
+
+    client = connect(address)
+    try:
+        futures = {client.submit(_run, t, pure=False): t for t in tasks}
+        for future in as_completed(futures):
+            task = futures[future]
+            try:
+                yield future.result()
+            except Exception as exc:  # noqa: BLE001 - KilledWorker, lost worker, ...
+                text = " ".join(str(exc).split())[:200]
+                yield failed(task, f"the Dask worker failed ({type(exc).__name__}: {text})")
+            future.release()
+    finally:
+        client.close()

@@ -1,0 +1,160 @@
+"""The clips of a batch: a folder searched recursively for videos, or a manifest CSV.
+
+A manifest has a header row with at least a ``path`` column (relative paths are read from
+the manifest's folder) and optionally ``protocol``, ``side``, ``subject``, ``session``,
+``label`` and any other columns; every column is carried into the results. Commas,
+semicolons or tabs separate the fields (as spreadsheets export them); a UTF-8 byte-order
+mark is ignored.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rom.errors import InputError, read_user_text
+
+#: Video file suffixes a folder is searched for (lower case).
+VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".avi", ".webm", ".mkv"})
+#: Manifest columns rom reads; others are carried through untouched.
+KNOWN_COLUMNS = ("path", "protocol", "side", "subject", "session", "label")
+SIDES = ("left", "right", "both")
+
+
+@dataclass(frozen=True)
+class ClipEntry:
+    """One clip to analyse: its file, the manifest's protocol and side (None when not
+    given), and every manifest column as text (``columns``; ``path`` as written)."""
+
+    path: Path
+    protocol: str | None = None
+    side: str | None = None
+    columns: Mapping[str, str] = field(default_factory=dict)
+
+
+def read_input(spec: str | Path, *, known_protocols: set[str] | None = None) -> list[ClipEntry]:
+    """The clips of ``spec``: a folder (videos found recursively, sorted by path) or a
+    manifest CSV (rows in order).
+
+    ``known_protocols``: if given, a manifest protocol outside it is an error.
+
+    Raises
+    ------
+    InputError
+        No such path, no videos in the folder, a manifest without a ``path`` column, an
+        empty manifest, a row whose file does not exist, an unknown protocol or side.
+    """
+    path = Path(spec).expanduser()
+    if path.is_dir():
+        return read_folder(path)
+    if not path.exists():
+        raise InputError(f"no such folder or manifest: {path}; give a folder of videos or a CSV")
+    return read_manifest(path, known_protocols=known_protocols)
+
+
+def read_folder(folder: Path) -> list[ClipEntry]:
+    """Every video under ``folder`` (hidden files and folders skipped), sorted by path."""
+    clips = sorted(
+        p
+        for p in folder.rglob("*")
+        if p.suffix.lower() in VIDEO_SUFFIXES
+        and p.is_file()
+        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    )
+    if not clips:
+        raise InputError(
+            f"{folder} holds no videos ({', '.join(sorted(VIDEO_SUFFIXES))}); "
+            "give a folder of clips or a manifest CSV"
+        )
+    return [ClipEntry(p, columns={"path": str(p.relative_to(folder))}) for p in clips]
+
+
+def parse_manifest(
+    text: str,
+    *,
+    base_dir: Path,
+    name: str = "manifest",
+    known_protocols: set[str] | None = None,
+    check_files: bool = True,
+) -> list[ClipEntry]:
+    """The clips of a manifest's ``text`` (see the module docstring); errors as
+    :func:`read_input`, naming the manifest and the line."""
+    text = text.removeprefix("\ufeff")
+    first = text.split("\n", 1)[0]
+    delimiter = max(",;\t", key=first.count) if first else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        raise InputError(f"{name} is not a readable CSV ({exc}); save it as CSV") from None
+    header = [h.strip() for h in rows[0]] if rows else []
+    lowered = [h.lower() for h in header]
+    if "path" not in lowered:
+        shown = ", ".join(h for h in header if h) or "none"
+        raise InputError(
+            f"{name} has no 'path' column (columns: {shown}); add a header row naming "
+            "the video files' column 'path'"
+        )
+    if any(not h for h in header):
+        raise InputError(f"{name} has a column without a name in its header; name every column")
+    dupes = sorted({h for h in lowered if lowered.count(h) > 1})
+    if dupes:
+        raise InputError(f"{name} has the column {dupes[0]!r} twice; keep one")
+    names = [h.lower() if h.lower() in KNOWN_COLUMNS else h for h in header]
+    entries: list[ClipEntry] = []
+    missing: list[tuple[int, str]] = []
+    for line_no, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue  # blank line
+        if len(row) > len(names):
+            raise InputError(
+                f"{name} line {line_no} has {len(row)} fields, the header {len(names)}; "
+                "quote fields that contain the separator"
+            )
+        cols = {n: (row[i].strip() if i < len(row) else "") for i, n in enumerate(names)}
+        raw = cols["path"]
+        if not raw:
+            raise InputError(f"{name} line {line_no} has an empty path; give the video's file")
+        clip = Path(raw).expanduser()
+        clip = clip if clip.is_absolute() else base_dir / clip
+        if check_files and not clip.is_file():
+            missing.append((line_no, raw))
+            continue
+        protocol = cols.get("protocol") or None
+        if protocol and known_protocols is not None and protocol not in known_protocols:
+            raise InputError(
+                f"{name} line {line_no}: unknown protocol {protocol!r}; "
+                f"known: {', '.join(sorted(known_protocols))}"
+            )
+        side = (cols.get("side") or "").lower() or None
+        if side is not None and side not in SIDES:
+            raise InputError(
+                f"{name} line {line_no}: side {cols['side']!r} is not one of {', '.join(SIDES)}"
+            )
+        entries.append(ClipEntry(clip, protocol, side, cols))
+    if missing:
+        line_no, raw = missing[0]
+        more = f" (and {len(missing) - 1} more rows)" if len(missing) > 1 else ""
+        raise InputError(
+            f"{name} line {line_no}: no such file {raw!r}{more}; fix the path (relative paths "
+            f"are read from {base_dir})"
+        )
+    if not entries:
+        raise InputError(f"{name} lists no clips; add one row per video under the header")
+    return entries
+
+
+def read_manifest(path: Path, *, known_protocols: set[str] | None = None) -> list[ClipEntry]:
+    """The clips of the manifest CSV at ``path`` (see :func:`parse_manifest`)."""
+    if path.suffix.lower() in VIDEO_SUFFIXES:
+        raise InputError(
+            f"{path} is a video; rom batch takes a folder of videos or a manifest CSV "
+            "(rom analyze takes one video)"
+        )
+    text = read_user_text(path, "manifest")
+    return parse_manifest(
+        text, base_dir=path.parent, name=f"manifest {path}", known_protocols=known_protocols
+    )

@@ -1,0 +1,66 @@
+"""``rom batch --summary DIR``: the counts and each measure's distribution over the clips."""
+
+from __future__ import annotations
+
+import csv
+import statistics
+from collections import defaultdict
+from pathlib import Path
+
+from rom.errors import InputError
+
+#: The statistic whose distribution is printed (the first present).
+HEADLINE_STATISTICS = ("value", "peak_deg")
+
+
+def summarize_batch(out_dir: str | Path) -> str:
+    """The text ``rom batch --summary`` prints for the batch results in ``out_dir``.
+
+    Raises
+    ------
+    InputError
+        ``out_dir`` holds no ``results.parquet`` (not a batch folder, or never finished).
+    """
+    import pyarrow.parquet as pq
+
+    out = Path(out_dir)
+    path = out / "results.parquet"
+    if not path.is_file():
+        raise InputError(
+            f"{out} holds no results.parquet; give the --out folder of a `rom batch` run "
+            "(run it again to finish an interrupted batch)"
+        )
+    table = pq.read_table(path).to_pylist()
+    errors_path = out / "errors.csv"
+    errors = []
+    if errors_path.is_file():
+        with open(errors_path, newline="", encoding="utf-8") as fh:
+            errors = list(csv.DictReader(fh))
+    status = {r["clip_id"]: r["clip_status"] for r in table}
+    n_done = sum(s == "done" for s in status.values())
+    n_partial = sum(s == "partial" for s in status.values())
+    n_failed = len({e["clip_id"] for e in errors})
+    head = f"{out}: {len(status) + n_failed} clips: {n_done} done, "
+    lines = [head + f"{n_partial} with a warning, {n_failed} failed"]
+    stats = {r["statistic"] for r in table}
+    headline = next((s for s in HEADLINE_STATISTICS if s in stats), None)
+    groups: dict[tuple[str, str, str], list[float]] = defaultdict(list)
+    for r in table:
+        if r["statistic"] == headline and r["value"] is not None:
+            groups[(r["measure"], r["label"] or r["direction"] or "", r["side"] or "")].append(
+                r["value"]
+            )
+    if groups:
+        lines.append(
+            f"{'measure':28s} {'direction':>30s} {'side':>5s} {'n':>4s} {'mean':>7s} "
+            f"{'sd':>6s} {'min':>7s} {'median':>7s} {'max':>7s}  ({headline})"
+        )
+    for (measure, direction, side), v in sorted(groups.items()):
+        sd = statistics.stdev(v) if len(v) >= 2 else float("nan")
+        lines.append(
+            f"{measure:28s} {direction[:30]:>30s} {side:>5s} {len(v):4d} {statistics.mean(v):7.1f} "
+            f"{sd:6.1f} {min(v):7.1f} {statistics.median(v):7.1f} {max(v):7.1f}"
+        )
+    for e in errors:
+        lines.append(f"failed: {e.get('path', '')}: {e.get('reason', '')}")
+    return "\n".join(lines)

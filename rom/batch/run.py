@@ -1,0 +1,225 @@
+"""``rom batch``: the stages chained, one line each.
+
+read the clips -> resolve the model once -> key each clip (content hash + settings hash) ->
+skip what the store already holds -> analyse the rest (local pool or Dask) writing each
+result as it finishes -> build the tables -> write the effective settings.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from rom import __version__
+from rom.batch.manifest import ClipEntry, read_input
+from rom.batch.store import ContentHashes, ResultStore, clip_key
+from rom.batch.tables import build_tables, write_tables
+from rom.batch.worker import (
+    ClipOutcome,
+    ClipTask,
+    analyze_clip,
+    release_landmarkers,
+    setup_worker,
+)
+from rom.errors import InputError
+from rom.settings import config_to_toml, settings_hash
+
+
+@dataclass(frozen=True)
+class BatchReport:
+    """What a run did: clips in the input, already done before, analysed now (done,
+    partial, failed), and the files written."""
+
+    n_clips: int
+    n_skipped: int
+    n_done: int
+    n_partial: int
+    n_failed: int
+    files: dict[str, Path]
+    stored: Any = None  # rom.batch.database.StoreReport with --database
+
+    @property
+    def ok(self) -> bool:
+        return self.n_failed == 0 and not (self.stored and self.stored.failed)
+
+
+#: ``on_progress(outcome)`` after each clip; ``on_start(n_todo, n_skipped)`` once.
+Progress = Callable[[ClipOutcome], None]
+
+
+def default_workers() -> int:
+    """The cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def default_max_memory_mb(workers: int) -> float:
+    """Nine tenths of the physical memory, shared among the workers."""
+    total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 1e6
+    return 0.9 * total / max(workers, 1)
+
+
+def _failure(task: ClipTask, reason: str) -> ClipOutcome:
+    return ClipOutcome(task.key, task.path, "failed", " ".join(reason.split()))
+
+
+def plan(
+    entries: list[ClipEntry], config: Any, out_dir: Path
+) -> tuple[list[str], dict[str, ClipTask], dict[str, dict[str, Any]], Any]:
+    """(key of each entry, task of each distinct key, provenance of each key, model)."""
+    from rom.pose.models import resolve_model
+
+    model = resolve_model(config.model_variant, config.model_path)
+    from importlib.metadata import version
+
+    # A model named by its variant is found by each worker itself (its cache, or a
+    # download or build), so that a cluster's workers need not see this machine's cache;
+    # a file the user named is passed on as is. Workers check the hash either way.
+    named = model.origin in ("explicit", "env")
+    base = replace(config, model_path=model.path if named else None)
+    hashes = ContentHashes(out_dir / ".cache" / "content-sha256.json")
+    keys: list[str] = []
+    tasks: dict[str, ClipTask] = {}
+    meta: dict[str, dict[str, Any]] = {}
+    for entry in entries:
+        clip_config = replace(base, protocol=entry.protocol or base.protocol)
+        s_hash = settings_hash(clip_config, model_sha256=model.sha256, version=__version__)
+        try:
+            c_hash = hashes.sha256(entry.path)
+        except OSError as exc:
+            raise InputError(f"cannot read {entry.path} ({exc.strerror}); check the file") from None
+        key = clip_key(c_hash, s_hash)
+        keys.append(key)
+        if key not in tasks:
+            tasks[key] = ClipTask(key, str(entry.path), clip_config, model.sha256)
+            meta[key] = {
+                "content_sha256": c_hash,
+                "settings_hash": s_hash,
+                "rom_version": __version__,
+                "model_variant": model.variant,
+                "model_sha256": model.sha256,
+                "mediapipe_version": version("mediapipe"),
+                "protocol": clip_config.protocol,
+            }
+    hashes.save()
+    return keys, tasks, meta, model
+
+
+def run_batch(
+    input_spec: str | Path,
+    out_dir: str | Path,
+    config: Any,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    max_memory_mb: float | None = None,
+    database: bool = False,
+    on_start: Callable[[int, int], None] | None = None,
+    on_progress: Progress | None = None,
+) -> BatchReport:
+    """Analyse every clip of ``input_spec`` into ``out_dir``; see :mod:`rom.batch`.
+
+    ``database``: also store each finished clip whose manifest row names a client and a
+    session (:mod:`rom.batch.database`).
+
+    Raises
+    ------
+    InputError
+        Bad input (manifest, paths, output folder), before any clip is analysed.
+    """
+    from rom.metrics.protocols import get_protocol, load_protocols
+
+    if config.protocol:
+        get_protocol(config.protocol, config.protocols_file)  # unknown name: fails now
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out} is a file; give a folder for the batch's results")
+    entries = read_input(input_spec, known_protocols=set(load_protocols(config.protocols_file)))
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create {out} ({exc.strerror}); choose another --out") from None
+    store = ResultStore(out)
+    store.clean_temporary()
+    keys, tasks, meta, model = plan(entries, config, out)
+    _write_settings(out, config, model, meta)
+    todo = [t for k, t in tasks.items() if not store.is_done(k)]
+    if on_start is not None:
+        on_start(len(todo), len(tasks) - len(todo))
+    counts = {"done": 0, "partial": 0, "failed": 0}
+    for outcome in _outcomes(todo, workers, scheduler, max_memory_mb):
+        store.write(outcome, meta[outcome.key])
+        counts[outcome.status] += 1
+        if on_progress is not None:
+            on_progress(outcome)
+    rows, errors, rcols, ecols = build_tables(entries, keys, store)
+    files = write_tables(out, rows, errors, rcols, ecols)
+    files["settings"] = out / "settings.toml"
+    n_failed = len({e["clip_id"] for e in errors})
+    stored = None
+    if database:
+        from rom.batch.database import store_batch
+
+        stored = store_batch(entries, keys, store)
+    return BatchReport(
+        len(tasks),
+        len(tasks) - len(todo),
+        counts["done"],
+        counts["partial"],
+        n_failed,
+        files,
+        stored,
+    )
+
+
+def _outcomes(
+    todo: list[ClipTask], workers: int | None, scheduler: str | None, max_memory_mb: float | None
+) -> Iterator[ClipOutcome]:
+    if not todo:
+        return iter(())
+    if scheduler:
+        from rom.batch.cluster import run_on_cluster
+
+        return run_on_cluster(scheduler, todo, _failure)
+    from rom.batch.pool import LocalPool
+
+    n = min(workers or default_workers(), len(todo))
+    pool = LocalPool(
+        analyze_clip,
+        workers=n,
+        setup=setup_worker,
+        teardown=release_landmarkers,
+        on_failure=_failure,
+        max_memory_mb=max_memory_mb or default_max_memory_mb(n),
+    )
+    return pool.map_unordered(todo)
+
+
+def _write_settings(out: Path, config: Any, model: Any, meta: dict[str, dict[str, Any]]) -> None:
+    """``settings.toml`` (re-usable with --config) and ``settings.json`` (with provenance)."""
+    hashes = sorted({m["settings_hash"] for m in meta.values()})
+    header = {
+        "rom batch effective settings (re-run with --config this file)": "",
+        "rom_version": __version__,
+        "model": f"{model.variant} {model.path} sha256 {model.sha256}",
+        "settings_hash": ", ".join(hashes),
+    }
+    text = config_to_toml(config, header={k: v for k, v in header.items()})
+    tmp = out / ".settings.toml.tmp"
+    tmp.write_text(text)
+    os.replace(tmp, out / "settings.toml")
+    doc = {
+        "rom_version": __version__,
+        "model": {"variant": model.variant, "path": str(model.path), "sha256": model.sha256},
+        "settings_hashes": hashes,
+        "settings": json.loads(json.dumps(config.as_dict(), default=str)),
+    }
+    tmp = out / ".settings.json.tmp"
+    tmp.write_text(json.dumps(doc, indent=2))
+    os.replace(tmp, out / "settings.json")
