@@ -51,3 +51,33 @@ def marker_frames(n: int, h: int = 64, w: int = 96) -> list[np.ndarray]:
         img[:16, :16] = 255
         out.append(img)
     return out
+
+
+def transform_video(
+    src: Path, dst: Path, fn, *, max_frames: int | None = None, fps: float | None = None
+) -> Path:
+    """Re-encode ``src`` with ``fn(rgb) -> rgb`` applied to each frame (crop, resize,
+    darken), keeping the timestamps; ``fps`` (e.g. half the rate) drops frames.
+
+    libx264's output is not bit-identical across machines and library builds, so use it
+    only where a test compares analyses of the *same written file* (batch against
+    ``rom analyze``, whole against cut) or asserts what holds whatever the encoder;
+    tests of MediaPipe's invariance feed decoded frames through
+    :class:`rom.pose.sources.MemorySource` instead (``tests/metamorphic.py``).
+    """
+    frames, times = [], []
+    with av.open(str(src)) as c:
+        last = None
+        for i, f in enumerate(c.decode(video=0)):
+            if max_frames is not None and i >= max_frames:
+                break
+            t = float(f.time)
+            if fps is not None and last is not None and t - last < 1.0 / fps - 1e-3:
+                continue
+            last = t
+            frames.append(fn(np.ascontiguousarray(f.to_ndarray(format="rgb24"))))
+            times.append(t)
+    rate = round(fps) if fps else 30
+    h, w = frames[0].shape[:2]
+    frames = [f[: h // 2 * 2, : w // 2 * 2] for f in frames]
+    return write_video(dst, frames, times_s=[t - times[0] for t in times], fps=rate)
