@@ -3,6 +3,7 @@ nothing computed lost. Runs the real command in a subprocess, as a user would.""
 
 from __future__ import annotations
 
+import argparse
 import csv
 import json
 import os
@@ -272,11 +273,14 @@ def test_every_option_the_docs_name_exists() -> None:
     """protocols.toml named `rom --protocols my.toml`, an option that never existed."""
     from rom.cli import build_parser
 
-    parser = build_parser()
     known = {"--help", "--version"}
-    for action in parser._subparsers._group_actions[0].choices.values():  # type: ignore[union-attr]
-        for a in action._actions:
+    parsers = [build_parser()]
+    while parsers:  # every subcommand, nested ones too (rom client add --notes)
+        p = parsers.pop()
+        for a in p._actions:
             known.update(o for o in a.option_strings if o.startswith("--"))
+            if isinstance(a, argparse._SubParsersAction):
+                parsers += list(a.choices.values())
     docs = [ROOT / "README.md", ROOT / "rom" / "metrics" / "protocols.toml"]
     docs += sorted((ROOT / "docs").glob("*.md"))
     for doc in docs:
