@@ -2,9 +2,10 @@
 ``rom session``, ``rom analyze --client``, ``rom compare``, ``rom report`` and ``rom export``.
 
 Every write is one transaction; an analysis is saved only after it finished, all of it or
-nothing (files beside the database are written first, under their hash, and removed again
-if the transaction fails). Every text the user gives (codes, labels, notes, file names) is
-data: it goes through bound parameters, never into SQL text.
+nothing: its files beside the database (named by their hash) are written inside the same
+transaction, under a lock that removals of unreferenced files also take, and removed
+again if it fails. Every text the user gives (codes, labels, notes, file names) is data:
+it goes through bound parameters, never into SQL text.
 """
 
 from __future__ import annotations
@@ -100,7 +101,8 @@ class AnalysisRecord:
 
     @property
     def protocol(self) -> str:
-        return str((self.summary.get("protocol") or {}).get("name") or "")
+        """The protocol name as the results give it ("" without one)."""
+        return str((self.summary.get("results") or {}).get("protocol") or "")
 
 
 def settings_identity(summary: dict[str, Any]) -> str:

@@ -3,6 +3,7 @@ nothing computed lost. Runs the real command in a subprocess, as a user would.""
 
 from __future__ import annotations
 
+import argparse
 import csv
 import json
 import os
