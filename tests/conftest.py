@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+# Property tests check results, never timing: no per-example deadline (a timed assertion
+# that fails at random on a loaded 2-core machine).
 _DEFAULT = settings.get_profile("default")
 settings.register_profile(
     "ci", parent=_DEFAULT, derandomize=True, database=None, deadline=None, print_blob=True

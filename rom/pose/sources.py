@@ -22,6 +22,7 @@ from typing import Any, Self
 import numpy as np
 
 from rom.errors import InputError, VideoError
+from rom.pose.timestamps import Timeline
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
 
@@ -195,8 +196,6 @@ class VideoFileSource(FrameSource):
 
     def __iter__(self) -> Iterator[Frame]:
         import av
-
-        from rom.pose.timestamps import Timeline
 
         timeline = Timeline(self._interval_s)
         index = 0

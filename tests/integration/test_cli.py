@@ -292,8 +292,6 @@ def test_anamorphic_copy_is_measured_like_the_original(
     47 of 150 frames, view "left-side", 2D angles 10.7 deg off (median over angles)."""
     from fractions import Fraction
 
-    import av
-
     from tests.corpus import anamorphic
 
     _, ref_out = sample_result
@@ -313,9 +311,6 @@ def test_anamorphic_copy_is_measured_like_the_original(
     diffs = _median_2d_difference(out, ref_out)
     assert len(diffs) >= 15 and np.median(diffs) < 4.0, diffs
     assert load(out / "pose.npz").image_size_px == (1768, 994)
-    with av.open(str(out / "overlay.mp4")) as c:
-        st = c.streams.video[0]
-        assert (st.width, st.height) == (1768, 994)
 
 
 @pytest.mark.slow

@@ -143,3 +143,23 @@ def test_overlay_labels_are_words_and_the_size_is_kept(
     with av.open(str(out)) as c:
         s = c.streams.video[0]
         assert (s.codec_context.width, s.codec_context.height) == (1088, 1920)
+
+
+def test_anamorphic_source_is_drawn_at_its_shown_size(tmp_path: Path) -> None:
+    """Non-square pixels: the overlay is drawn on the frames as shown (square pixels),
+    where the landmarks are."""
+    from fractions import Fraction
+
+    from tests.corpus import anamorphic, encode
+
+    rng = np.random.default_rng(5)
+    frames = [(rng.integers(0, 255, (96, 128, 3), np.uint8), i / 30) for i in range(10)]
+    clip = anamorphic(encode(tmp_path / "o.mp4", frames), tmp_path / "a.mp4", sar=Fraction(2, 1))
+    t = np.arange(10) / 30
+    seq = PoseSequence.empty(10, (128, 96), t)
+    angles = AngleSeries(t, ("head_tilt_deg",), np.zeros((10, 1)))
+    out = write_overlay(clip, seq, angles, tmp_path / "overlay.mp4")
+    with av.open(str(out)) as c:
+        st = c.streams.video[0]
+        assert (st.width, st.height) == (128, 96)
+        assert sum(1 for _ in c.decode(st)) == 10
