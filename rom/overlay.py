@@ -88,7 +88,8 @@ def draw_frame(
     return img
 
 
-def _label(column: str) -> str:
+def angle_label(column: str) -> str:
+    """Short label of an angle column for drawing: ``shoulder abduction L 3D``."""
     name = column.removesuffix("_deg").replace("_3d", " 3D")
     for side, short in (("_left", " L"), ("_right", " R")):
         name = name.replace(side, short)
@@ -127,7 +128,7 @@ def write_overlay(
                 i = frame.index
                 if i >= seq.n_frames:
                     break
-                labels = [(_label(c), float(angles[c][i])) for c in shown]
+                labels = [(angle_label(c), float(angles[c][i])) for c in shown]
                 img = draw_frame(frame.rgb, seq.image_xyz[i, :, :2], labels)
                 if (ow, oh) != (img.shape[1], img.shape[0]):
                     img = cv2.resize(img, (ow, oh), interpolation=cv2.INTER_AREA)

@@ -64,7 +64,7 @@ def _view_summary(view: ViewEstimate) -> dict[str, Any]:
     return out
 
 
-def _filmed_side(protocol: Protocol, view: ViewEstimate) -> str | None:
+def filmed_side(protocol: Protocol, view: ViewEstimate) -> str | None:
     """In a side view only the side nearer the camera is seen well: check that one."""
     if protocol.sides and view.label in ("left-side", "right-side"):
         side = view.label.split("-")[0]
@@ -159,7 +159,7 @@ def build_summary(
         warnings += check_view(
             view,
             protocol.views,
-            protocol.required_landmarks(_filmed_side(protocol, view)),
+            protocol.required_landmarks(filmed_side(protocol, view)),
             protocol=protocol.name,
         )
     else:

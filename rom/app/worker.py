@@ -1,0 +1,91 @@
+"""What a dashboard analysis job does in its child process: analyse, then store.
+
+:func:`run_request` is the :class:`rom.app.jobs.JobManager`'s runner: the same
+:func:`rom.pipeline.analyze_video` as ``rom analyze``, then
+:func:`rom.app.data.save_analysis` (one transaction). A clip whose person leaves before
+the end is still stored, with the warning; any error the package raises on purpose is
+sent back as its one-line message.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from typing import Any
+
+from rom.app.jobs import AnalysisRequest
+
+#: Progress messages are sent at most this often (seconds).
+PROGRESS_EVERY_S = 0.25
+
+
+def _progress(messages: Any) -> Callable[[str, int | None], Callable[[int], None]]:
+    def make(stage: str, total: int | None) -> Callable[[int], None]:
+        last = [0.0]
+        count = [0]
+        messages.put(("progress", stage, 0, total))
+
+        def tick(i: int) -> None:
+            count[0] += 1
+            now = time.monotonic()
+            if now - last[0] >= PROGRESS_EVERY_S:
+                last[0] = now
+                messages.put(("progress", stage, count[0], total))
+
+        return tick
+
+    return make
+
+
+def run_request(request: AnalysisRequest, messages: Any) -> None:
+    """Analyse and store one request; report through ``messages`` (see JobManager)."""
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    try:
+        recording_id, warnings = analyse_and_store(request, _progress(messages))
+    except Exception as exc:  # noqa: BLE001 - every failure becomes the job's message
+        messages.put(("failed", failure_message(exc)))
+        return
+    messages.put(("done", recording_id, warnings))
+
+
+def analyse_and_store(
+    request: AnalysisRequest,
+    progress: Callable[[str, int | None], Callable[[int], None]],
+) -> tuple[Any, list[str]]:
+    """Run the pipeline on ``request.video`` and store the result; returns the stored
+    recording's id and the clip-level warnings."""
+    from rom.app import data
+    from rom.errors import PartialResultError
+    from rom.pipeline import AnalysisConfig, AnalysisResult, analyze_video
+    from rom.pose.extract import ExtractSettings
+    from rom.pose.tracking import PersonChoice
+
+    person = (
+        PersonChoice(point_px=request.person_point_px) if request.person_point_px else None
+    )
+    config = AnalysisConfig(
+        model_variant=request.model_variant,
+        extract=ExtractSettings(person=person),
+        protocol=request.protocol,
+        overlay=request.overlay,
+    )
+    try:
+        result = analyze_video(request.video, request.out_dir, config, progress=progress)
+    except PartialResultError as exc:
+        if not isinstance(exc.result, AnalysisResult):
+            raise
+        result = exc.result
+    progress("storing", None)
+    recording_id = data.save_analysis(result, request)
+    return recording_id, list(result.summary.get("warnings", []))
+
+
+def failure_message(exc: BaseException) -> str:
+    """One line for the page: the package's own message, or the error's kind and text."""
+    from rom.errors import RomError
+
+    if isinstance(exc, RomError):
+        return str(exc)
+    return f"internal error: {type(exc).__name__}: {exc} (please report it)"
