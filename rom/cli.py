@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import math
 import os
 import sys
 import warnings
@@ -32,23 +31,35 @@ def _silence_native_logs() -> None:
     )
 
 
-def _progress_factory(enabled: bool) -> Callable[[str, int | None], Callable[[int], None]]:
-    bars: list[object] = []
+class _Progress:
+    """Progress bars on stderr, one stage at a time; ``close()`` ends the last one (so that
+    nothing printed afterwards is glued to it)."""
 
-    def make(stage: str, total: int | None) -> Callable[[int], None]:
-        if not enabled:
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bars: list[object] = []
+
+    def __call__(self, stage: str, total: int | None) -> Callable[[int], None]:
+        if not self.enabled:
             return lambda i: None
         from tqdm import tqdm
 
-        for b in bars:
-            b.close()  # type: ignore[attr-defined]
+        self.close()
         bar = tqdm(
             total=total, desc=stage, unit="frame", file=sys.stderr, leave=False, disable=None
         )
-        bars.append(bar)
+        self.bars.append(bar)
         return lambda i: bar.update(1)
 
-    return make
+    def close(self) -> None:
+        for b in self.bars:
+            b.close()  # type: ignore[attr-defined]
+        self.bars = []
+        sys.stderr.flush()
+
+
+def _progress_factory(enabled: bool) -> _Progress:
+    return _Progress(enabled)
 
 
 _COMMON = argparse.ArgumentParser(add_help=False)
@@ -166,54 +177,51 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     )
     video = args.video
     out = args.out or Path("rom-output") / (Path(str(video)).stem or "camera")
+    progress = _progress_factory(not args.quiet)
     try:
-        result = analyze_video(video, out, config, progress=_progress_factory(not args.quiet))
+        result = analyze_video(video, out, config, progress=progress)
     except PartialResultError as exc:
+        progress.close()
         if isinstance(exc.result, AnalysisResult):
             _print_result(exc.result.summary, exc.result.files, quiet=args.quiet)
         print(f"rom: incomplete: {exc}", file=sys.stderr)
         return exc.exit_code
+    finally:
+        progress.close()
     _print_result(result.summary, result.files, quiet=args.quiet)
     return 0
 
 
 def _print_result(summary: dict, files: dict[str, Path], *, quiet: bool) -> None:
+    from rom.metrics.results import result_lines
+
     if quiet:
         return
     tr = summary["tracking"]
+    res = summary["results"]
+    yaw = f" (yaw {res['yaw_deg']:+.0f} deg)" if res.get("yaw_deg") is not None else ""
     print(
         f"tracked the person in {tr['detected_frames']}/{tr['n_frames']} frames "
-        f"({100 * tr['detected_fraction']:.0f}%), view: {summary['view'].get('label', '?')}"
+        f"({100 * tr['detected_fraction']:.0f}%); view: {res['view']}{yaw}"
     )
-    proto = summary.get("protocol")
-    if proto:
-        print(f"{proto['title']}:")
-        for col, dirs in proto["results"].items():
-            for d in dirs.values():
-                peak = d["peak_deg"]
-                norm = f" (normal {d['normal_deg']:.0f})" if d["normal_deg"] else ""
-                val = "--" if peak is None or math.isnan(peak) else f"{peak:6.1f}"
-                print(f"  {col:34s} {d['label']:>12s} {val} deg{norm}")
+    lines = result_lines(res)
+    if res.get("protocol"):
+        print(f"{res['title']} ({res['protocol']}):")
+    elif lines:
+        print(f"movements measured (no protocol; what a {res['view']} view supports):")
     else:
-        for col in (
-            "shoulder_elevation_left_deg",
-            "shoulder_elevation_right_deg",
-            "elbow_flexion_left_deg",
-            "elbow_flexion_right_deg",
-            "knee_flexion_left_deg",
-            "knee_flexion_right_deg",
-            "trunk_inclination_deg",
-        ):
-            st = summary["angles"].get(col)
-            if st and st["valid_fraction"]:
-                print(
-                    f"  {col:30s} range {st['min_deg']:6.1f} to {st['max_deg']:6.1f} deg "
-                    f"({100 * st['valid_fraction']:.0f}% of frames)"
-                )
-    for w in summary.get("warnings", []):
+        print(
+            f"no movement of 10 deg or more that a {res['view']} view supports was found; "
+            "see `rom protocols` for how to film each test"
+        )
+    for line in lines:
+        print(line)
+    for w in res.get("warnings", []):
         print(f"warning: {w}")
-    for name, path in files.items():
-        print(f"  {name:8s} {path}")
+    print(
+        f"outputs in {next(iter(files.values())).parent}: "
+        + ", ".join(p.name for p in files.values())
+    )
 
 
 def _cmd_protocols(args: argparse.Namespace) -> int:
@@ -243,14 +251,30 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_analyze(sub)
     pp = sub.add_parser(
-        "protocols", parents=[_COMMON], help="list the movement protocols and how to film them"
+        "protocols",
+        help="list the movement protocols and how to film them",
+        description="List the movement protocols: name, title and camera view.",
     )
-    pp.add_argument("--protocols-file", type=Path, default=None)
+    pp.add_argument(
+        "--verbose",
+        "-v",
+        action="store_true",
+        help="also print each protocol's filming instructions and angle columns",
+    )
+    pp.add_argument(
+        "--protocols-file",
+        type=Path,
+        default=None,
+        help="TOML file adding or overriding protocols and norms (listed with the others)",
+    )
     pp.set_defaults(func=_cmd_protocols)
     pm = sub.add_parser(
-        "models", parents=[_COMMON], help="list the cached pose models and where they are"
+        "models",
+        help="list the cached pose models and package archives, and where they are",
+        description="List the pose models in the cache (variant, size, sha256, path) and "
+        "the package archives kept to build them offline.",
     )
-    pm.set_defaults(func=_cmd_models)
+    pm.set_defaults(func=_cmd_models, verbose=False)
     return parser
 
 

@@ -1,4 +1,5 @@
-"""Writing the analysis outputs: ``angles.csv`` and ``summary.json`` (atomic writes).
+"""Writing the analysis outputs: ``angles.csv``, ``summary.json`` and ``results.csv``
+(atomic writes).
 
 ``angles.csv`` is tidy and wide: one row per frame, columns ``frame``, ``time_s``, then one
 column per angle in degrees (names from :mod:`rom.metrics.catalogue`), empty where the
@@ -73,8 +74,63 @@ def _clean(obj: Any) -> Any:
     return obj
 
 
+def _scalar(v: Any) -> bool:
+    return v is None or isinstance(v, (str, int, float, bool))
+
+
+def dumps_readable(data: Any, indent: int = 2, _level: int = 0) -> str:
+    """JSON indented for reading, with every list of plain values on one line.
+
+    Examples
+    --------
+    >>> print(dumps_readable({"a": [1, 2], "b": {"c": None}}))
+    {
+      "a": [1, 2],
+      "b": {
+        "c": null
+      }
+    }
+    """
+    pad, inner = " " * (indent * _level), " " * (indent * (_level + 1))
+    if isinstance(data, dict):
+        if not data:
+            return "{}"
+        items = [
+            f"{inner}{json.dumps(str(k))}: {dumps_readable(v, indent, _level + 1)}"
+            for k, v in data.items()
+        ]
+        return "{\n" + ",\n".join(items) + "\n" + pad + "}"
+    if isinstance(data, list):
+        if all(_scalar(v) for v in data):
+            return json.dumps(data, allow_nan=False)
+        items = [f"{inner}{dumps_readable(v, indent, _level + 1)}" for v in data]
+        return "[\n" + ",\n".join(items) + "\n" + pad + "]"
+    return json.dumps(data, allow_nan=False)
+
+
 def write_json(data: dict[str, Any], path: str | Path) -> Path:
-    """Write ``data`` as indented JSON (NaN written as null)."""
-    return _atomic_text(
-        Path(path), lambda fh: json.dump(_clean(data), fh, indent=2, allow_nan=False)
-    )
+    """Write ``data`` as indented JSON (NaN written as null; lists of plain values on one
+    line)."""
+    return _atomic_text(Path(path), lambda fh: fh.write(dumps_readable(_clean(data)) + "\n"))
+
+
+def write_rows_csv(rows: list[dict[str, Any]], fields: tuple[str, ...], path: str | Path) -> Path:
+    """Write tidy rows (dicts) as CSV with the header ``fields``; None is an empty cell,
+    floats keep up to 4 decimals."""
+
+    def fmt(v: Any) -> Any:
+        if v is None:
+            return ""
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, float):
+            return "" if not math.isfinite(v) else f"{v:.4f}".rstrip("0").rstrip(".")
+        return v
+
+    def write(fh: Any) -> None:
+        w = csv.writer(fh)
+        w.writerow(fields)
+        for row in rows:
+            w.writerow([fmt(row.get(f)) for f in fields])
+
+    return _atomic_text(Path(path), write)

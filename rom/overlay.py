@@ -6,7 +6,6 @@ it; OpenCV's ``mp4v`` output does not play in browsers.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from rom.landmarks import SKELETON
+from rom.metrics.results import describe_value
 from rom.metrics.series import AngleSeries
 from rom.pose.sources import open_source
 from rom.sequence import PoseSequence
@@ -32,6 +32,10 @@ DEFAULT_OVERLAY_ANGLES = (
     "head_tilt_deg",
 )
 
+#: Taller clips are scaled down to this height (pixels): 4K frames are slow to encode and
+#: no screen shows them whole; anything smaller keeps its resolution.
+MAX_HEIGHT_PX = 2160
+
 _LEFT = (255, 140, 0)  # RGB: the person's left side in orange
 _RIGHT = (0, 170, 255)  # right side in blue
 _MID = (235, 235, 235)
@@ -47,10 +51,11 @@ def _colour(a: int, b: int) -> tuple[int, int, int]:
 def draw_frame(
     rgb: np.ndarray,
     xy_px: np.ndarray,
-    labels: Sequence[tuple[str, float]],
+    labels: Sequence[str],
 ) -> np.ndarray:
-    """Draw the skeleton (33, 2 pixels; NaN = not seen) and a panel of ``labels``
-    (name, degrees) on a copy of an RGB frame."""
+    """Draw the skeleton (33, 2 pixels; NaN = not seen) and a panel of text ``labels``
+    (one line each, e.g. from :func:`rom.metrics.results.describe_value`) on a copy of an
+    RGB frame."""
     import cv2
 
     img = rgb.copy()
@@ -66,15 +71,14 @@ def draw_frame(
                 cv2.circle(img, tuple(p), thick + 1, (255, 255, 255), -1, cv2.LINE_AA)
     font_scale = 0.45 * scale + 0.15
     line_h = int(22 * scale + 6)
-    panel_w = int(300 * scale + 50)
+    panel_w = int(560 * scale + 60)
     panel_h = line_h * len(labels) + line_h // 2
     # The panel goes in the top corner away from the person, so it never hides them.
     seen = xy_px[np.isfinite(xy_px).all(axis=1)]
     x0 = w - panel_w if len(seen) and seen[:, 0].mean() < w / 2 else 0
     region = img[0:panel_h, x0 : x0 + panel_w]
     region[:] = (region * 0.35).astype(np.uint8)
-    for i, (name, value) in enumerate(labels):
-        text = f"{name}: " + ("--" if not math.isfinite(value) else f"{value:5.1f} deg")
+    for i, text in enumerate(labels):
         cv2.putText(
             img,
             text,
@@ -88,14 +92,6 @@ def draw_frame(
     return img
 
 
-def angle_label(column: str) -> str:
-    """Short label of an angle column for drawing: ``shoulder abduction L 3D``."""
-    name = column.removesuffix("_deg").replace("_3d", " 3D")
-    for side, short in (("_left", " L"), ("_right", " R")):
-        name = name.replace(side, short)
-    return name.replace("_", " ")
-
-
 def write_overlay(
     source: str | Path,
     seq: PoseSequence,
@@ -103,10 +99,12 @@ def write_overlay(
     path: str | Path,
     *,
     columns: Sequence[str] = DEFAULT_OVERLAY_ANGLES,
-    max_height_px: int = 1080,
+    max_height_px: int = MAX_HEIGHT_PX,
     on_frame: Callable[[int], None] | None = None,
 ) -> Path:
-    """Re-read ``source`` and write the overlay video to ``path`` (H.264 mp4)."""
+    """Re-read ``source`` and write the overlay video to ``path`` (H.264 mp4), at the
+    clip's own resolution (scaled down only when taller than ``max_height_px``), with each
+    angle in words (:func:`rom.metrics.results.describe_value`)."""
     import av
     import cv2
 
@@ -128,7 +126,7 @@ def write_overlay(
                 i = frame.index
                 if i >= seq.n_frames:
                     break
-                labels = [(angle_label(c), float(angles[c][i])) for c in shown]
+                labels = [describe_value(c, float(angles[c][i])) for c in shown]
                 img = draw_frame(frame.rgb, seq.image_xyz[i, :, :2], labels)
                 if (ow, oh) != (img.shape[1], img.shape[0]):
                     img = cv2.resize(img, (ow, oh), interpolation=cv2.INTER_AREA)

@@ -17,11 +17,12 @@ from rom import __version__
 from rom.errors import InputError, NoPersonError, PartialResultError
 from rom.io_mot import write_mot
 from rom.metrics.angles import compute_angles
-from rom.metrics.filtering import FilterSettings, bound_unsigned, filter_angles
+from rom.metrics.filtering import FilterSettings, bound_unsigned, filter_angles_with_report
 from rom.metrics.laterality import fix_label_swaps
 from rom.metrics.protocols import Protocol, get_protocol
+from rom.metrics.results import ROW_FIELDS, result_rows
 from rom.metrics.series import AngleSeries
-from rom.outputs import write_angles_csv, write_json
+from rom.outputs import write_angles_csv, write_json, write_rows_csv
 from rom.pose.extract import ExtractSettings, extract_poses
 from rom.pose.models import resolve_model
 from rom.pose.sources import open_source
@@ -29,10 +30,11 @@ from rom.sequence import PoseSequence, save
 from rom.summary import build_summary, tracking_report
 
 OUTPUT_FILES = {
+    "summary": "summary.json",
+    "results": "results.csv",
     "pose": "pose.npz",
     "angles": "angles.csv",
     "mot": "angles.mot",
-    "summary": "summary.json",
     "overlay": "overlay.mp4",
 }
 
@@ -94,9 +96,29 @@ def analyze_video(
     started = time.time()
     protocol = get_protocol(config.protocol, config.protocols_file) if config.protocol else None
     out = Path(out_dir)
-    _make_out_dir(out)
+    created = _make_out_dir(out)
+    try:
+        return _analyze(video, out, config, protocol, progress, started)
+    except BaseException:
+        # A run that failed before writing anything leaves no empty folder behind.
+        if created and out.is_dir() and not any(out.iterdir()):
+            out.rmdir()
+        raise
+
+
+def _analyze(
+    video: str | Path | int,
+    out: Path,
+    config: AnalysisConfig,
+    protocol: Protocol | None,
+    progress: Progress,
+    started: float,
+) -> AnalysisResult:
     files = {k: out / v for k, v in OUTPUT_FILES.items()}
-    model = resolve_model(config.model_variant, config.model_path)
+    # With progress shown, the first run says which model it downloads or builds.
+    model = resolve_model(
+        config.model_variant, config.model_path, progress=progress is not _no_progress
+    )
     with open_source(video, fps=config.fps_for_images) as source:
         tick = progress("tracking", source.info.n_frames)
         seq = extract_poses(
@@ -116,19 +138,25 @@ def analyze_video(
     seq, swaps = fix_label_swaps(seq)
     save(seq, files["pose"])
     if seq.n_frames == 0 or not seq.detected.any():
-        raise NoPersonError(
-            f"nobody was found in {Path(str(video)).name} ({seq.n_frames} frames); film the "
-            "client whole and well lit, facing or side-on to the camera"
-        )
+        raise NoPersonError(_nobody_message(Path(str(video)).name, seq, config))
     angles = compute_angles(seq, with_3d=config.with_3d)
-    angles = bound_unsigned(filter_angles(angles, config.filter))
+    filtered, removed = filter_angles_with_report(angles, config.filter)
+    angles = bound_unsigned(filtered)
     write_angles_csv(angles, files["angles"])
     write_mot(angles, files["mot"], name=Path(str(video)).stem)
     summary = build_summary(
-        seq, angles, protocol, config=config.as_dict(), version=__version__, label_swaps=swaps
+        seq,
+        angles,
+        protocol,
+        config=config.as_dict(),
+        version=__version__,
+        label_swaps=swaps,
+        filter_reports=removed,
+        protocols_file=config.protocols_file,
     )
     summary["processing_s"] = round(time.time() - started, 2)
     write_json(summary, files["summary"])
+    write_rows_csv(result_rows(summary["results"]), ROW_FIELDS, files["results"])
     # A live camera cannot be read a second time to draw on: no overlay for it.
     if config.overlay and seq.source.get("kind") != "camera":
         from rom.overlay import DEFAULT_OVERLAY_ANGLES, write_overlay
@@ -157,15 +185,38 @@ def _overlay_columns(protocol: Protocol | None) -> list[str]:
     return [c for c in protocol.angles if not c.endswith("_3d_deg")] if protocol else []
 
 
-def _make_out_dir(out: Path) -> None:
+def _nobody_message(name: str, seq: PoseSequence, config: AnalysisConfig) -> str:
+    person = config.extract.person
+    seen = int(seq.source.get("people_seen") or 0)
+    if person is not None and seen:
+        chosen = (
+            f"person {person.index} (counted from 0, left to right)"
+            if person.index is not None
+            else f"nobody at pixel {person.point_px[0]:g},{person.point_px[1]:g}"  # type: ignore[index]
+        )
+        return (
+            f"the chosen person was not found in {name}: {chosen}, but at most {seen} "
+            f"{'person was' if seen == 1 else 'people were'} seen at once; give --person "
+            f"0 to {seen - 1}, or a pixel X,Y inside the client in the first frames"
+        )
+    return (
+        f"nobody was found in {name} ({seq.n_frames} frames); film the client whole and "
+        "well lit, facing or side-on to the camera"
+    )
+
+
+def _make_out_dir(out: Path) -> bool:
+    """Create ``out`` if needed; True when it was created here."""
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out} is a file; give a folder for the outputs")
+    existed = out.is_dir()
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(
             f"cannot create output folder {out} ({exc.strerror}); choose another --out"
         ) from exc
+    return not existed
 
 
 def _mediapipe_version() -> str:

@@ -1,4 +1,5 @@
-"""Assembling ``summary.json``: what was measured, how well, and against which norms."""
+"""Assembling ``summary.json``: the clinical results first, then what was measured, how
+well, and against which norms (every float rounded to what the measurement supports)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,15 @@ import numpy as np
 
 from rom.metrics import catalogue
 from rom.metrics.asymmetry import compute_asymmetry
-from rom.metrics.filtering import valid_fraction
+from rom.metrics.filtering import FilterReport, valid_fraction
+from rom.metrics.humeral import compute_femoral_angles, compute_humeral_angles
 from rom.metrics.laterality import LabelSwaps
 from rom.metrics.posture import compute_posture
-from rom.metrics.protocols import Protocol
+from rom.metrics.protocols import Protocol, default_norms
+from rom.metrics.results import AUTO_MEASURES, compute_results, expected_ranges
 from rom.metrics.rom_summary import summarize_angles
 from rom.metrics.series import AngleSeries
+from rom.metrics.support import AngleSupport, compute_support, estimate_valid, supported_values
 from rom.metrics.view import ViewEstimate, check_view, compute_view
 from rom.sequence import PoseSequence
 
@@ -64,7 +68,7 @@ def _view_summary(view: ViewEstimate) -> dict[str, Any]:
     return out
 
 
-def filmed_side(protocol: Protocol, view: ViewEstimate) -> str | None:
+def _filmed_side(protocol: Protocol, view: ViewEstimate) -> str | None:
     """In a side view only the side nearer the camera is seen well: check that one."""
     if protocol.sides and view.label in ("left-side", "right-side"):
         side = view.label.split("-")[0]
@@ -72,9 +76,14 @@ def filmed_side(protocol: Protocol, view: ViewEstimate) -> str | None:
     return None
 
 
-def basic_stats(angles: AngleSeries) -> dict[str, dict[str, float]]:
-    """Per column: min, max, range (degrees) and the fraction of frames measured."""
-    out = {}
+def basic_stats(
+    angles: AngleSeries, support: dict[str, AngleSupport] | None = None
+) -> dict[str, dict[str, Any]]:
+    """Per column: min, max, range (degrees), the fraction of frames measured and, with
+    ``support``, the fraction of those where the view supports this estimate
+    (``view_supported_fraction``) and whether it does for most of them
+    (``valid_for_view``: a column that is not is no clinical number for this clip)."""
+    out: dict[str, dict[str, Any]] = {}
     for name in angles.names:
         x = angles[name]
         ok = np.isfinite(x)
@@ -86,6 +95,17 @@ def basic_stats(angles: AngleSeries) -> dict[str, dict[str, float]]:
             "range_deg": hi - lo,
             "valid_fraction": valid_fraction(x),
         }
+        if support is not None:
+            try:
+                adef = catalogue.angle_def(name)
+            except KeyError:
+                continue
+            sup = support[adef.key]
+            est = "3d" if name.endswith("_3d_deg") else "2d"
+            fine = estimate_valid(adef.key, est, sup.obliqueness_deg) & sup.seen
+            frac = float(fine[ok].mean()) if ok.any() else 0.0
+            out[name]["view_supported_fraction"] = frac
+            out[name]["valid_for_view"] = bool(ok.any() and frac >= 0.5)
     return out
 
 
@@ -101,38 +121,77 @@ def supported_columns(view_label: str, names: tuple[str, ...]) -> list[str]:
     return cols
 
 
-def protocol_results(protocol: Protocol, rom: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """Each protocol angle's peaks per direction with the normal value beside them."""
-    results: dict[str, Any] = {}
-    for col in protocol.angles:
-        if col not in rom:
-            continue
-        per_dir = {}
-        for key, d in rom[col]["directions"].items():
-            norm = protocol.norm(col, key)
-            peak = d.get("peak_deg")
-            normal = norm.normal_deg if norm else None
-            # A negative-direction norm (extension 60) is met by a peak of -60 deg; a peak on
-            # the wrong side of zero means that direction was not reached at all.
-            signed_peak = peak if key != "negative" else (-peak if peak is not None else None)
-            magnitude = (
-                max(float(signed_peak), 0.0)
-                if signed_peak is not None and np.isfinite(signed_peak) and d.get("performed", True)
-                else None
-            )
-            per_dir[key] = {
-                "label": d.get("label"),
-                "peak_deg": peak,
-                "excursion_deg": d.get("excursion_deg"),
-                "n_reps": d.get("n_reps"),
-                "normal_deg": normal,
-                "percent_of_normal": (
-                    100.0 * magnitude / normal if magnitude is not None and normal else None
-                ),
-                "norm_source": norm.source if norm else None,
-            }
-        results[col] = per_dir
-    return results
+def _left_out_notes(
+    angles: AngleSeries, supported: AngleSeries, support: dict[str, AngleSupport], col: str
+) -> list[str]:
+    """Why frames with a value were left out of a column's peaks (view, image edge)."""
+    adef = catalogue.angle_def(col)
+    sup = support[adef.key]
+    has = np.isfinite(angles[col])
+    est = "3d" if col.endswith("_3d_deg") else "2d"
+    view_ok = estimate_valid(adef.key, est, sup.obliqueness_deg)
+    notes = []
+    n_view = int((has & ~view_ok).sum())
+    n_edge = int((has & view_ok & ~sup.seen).sum())
+    if n_view:
+        notes.append(
+            f"{n_view} frame(s) left out: the view does not support the {est.upper()} "
+            "estimate there (plane of the movement too oblique to the camera)"
+        )
+    if n_edge:
+        notes.append(
+            f"{n_edge} frame(s) left out: a landmark it needs was outside the image or at its edge"
+        )
+    return notes
+
+
+def _round(value: float, key: str) -> float:
+    if key.endswith(("_deg", "_deg_s", "_pct")) or key in ("percent_of_normal",):
+        return round(value, 1)
+    if key.endswith("_s") or "fraction" in key:
+        return round(value, 3)
+    if value == 0.0:
+        return 0.0
+    return float(f"{value:.4g}")
+
+
+def round_floats(obj: Any, key: str = "") -> Any:
+    """A copy with every float rounded to what it measures: degrees (and deg/s, %) to 0.1,
+    seconds and fractions to 0.001, anything else to 4 significant digits; NaN stays."""
+    if isinstance(obj, dict):
+        return {k: round_floats(v, str(k)) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [round_floats(v, key) for v in obj]
+    if isinstance(obj, (bool, np.bool_)):
+        return bool(obj)
+    if isinstance(obj, (float, np.floating)):
+        f = float(obj)
+        return _round(f, key) if np.isfinite(f) else f
+    return obj
+
+
+def clip_warnings(
+    view: ViewEstimate, protocol: Protocol | None, landmarks: tuple[str, ...]
+) -> list[str]:
+    """The view and visibility checks, with or without a protocol."""
+    if protocol is not None:
+        return check_view(
+            view,
+            protocol.views,
+            protocol.required_landmarks(_filmed_side(protocol, view)),
+            protocol=protocol.name,
+        )
+    views: tuple[str, ...] = (
+        (view.label,) if view.label in ("front", "back", "left-side", "right-side") else ("any",)
+    )
+    out = check_view(view, views, landmarks)
+    if view.label.startswith("oblique"):
+        out.insert(
+            0,
+            f"{view.description}: no movement plane is square to the camera, so the 2D "
+            "angles are not valid; 3D values are reported where the view allows",
+        )
+    return out
 
 
 def build_summary(
@@ -143,32 +202,64 @@ def build_summary(
     config: dict[str, Any],
     version: str,
     label_swaps: LabelSwaps | None = None,
+    filter_reports: dict[str, FilterReport] | None = None,
+    protocols_file: Any = None,
 ) -> dict[str, Any]:
-    """The whole ``summary.json`` document (``label_swaps``: the frames relabelled by
-    :func:`rom.metrics.laterality.fix_label_swaps`, reported under ``tracking``)."""
+    """The whole ``summary.json`` document, ``results`` first (see docs/results.md).
+
+    ``label_swaps``: the frames relabelled by
+    :func:`rom.metrics.laterality.fix_label_swaps`, reported under ``tracking``;
+    ``filter_reports``: what :func:`rom.metrics.filtering.filter_angles_with_report`
+    removed, added to each column's notes; ``protocols_file``: a user protocols file
+    whose norms apply without a protocol too.
+    """
     view = compute_view(seq)
+    support = compute_support(seq)
     tracking = tracking_report(seq)
     if label_swaps is not None:
         tracking["relabelled_frames"] = {
             "image": label_swaps.n_image,
             "world": label_swaps.n_world,
         }
-    warnings: list[str] = []
+    norms = default_norms(protocols_file) if protocol is None else {}
     if protocol is not None:
         cols = [c for c in protocol.angles if c in angles.names]
-        warnings += check_view(
-            view,
-            protocol.views,
-            protocol.required_landmarks(filmed_side(protocol, view)),
-            protocol=protocol.name,
+    else:  # the range-of-motion measures reported without a protocol, 2D and 3D
+        cols = [c for c in angles.names if catalogue.angle_def(c).name in AUTO_MEASURES]
+    supported = supported_values(angles, support)
+    rom = summarize_angles(supported.select(cols), expected_deg=expected_ranges(protocol, norms))
+    for col in cols:
+        notes = _left_out_notes(angles, supported, support, col)
+        if filter_reports and col in filter_reports:
+            notes += filter_reports[col].notes()
+        rom[col]["warnings"] = notes + rom[col]["warnings"]
+    limbs = {"shoulder": compute_humeral_angles(seq), "hip": compute_femoral_angles(seq)}
+    results = compute_results(
+        angles, support, view, protocol, rom=rom, limbs=limbs, default_norms=norms
+    )
+    landmarks: tuple[str, ...] = ()
+    if protocol is None:  # check the body parts of what was measured
+        seen = [
+            m["measure"]
+            for m in results["measures"]
+            if any(r["status"] in ("measured", "not_seen") for r in m["sides"].values())
+        ]
+        landmarks = tuple(
+            dict.fromkeys(
+                lm for a in catalogue.ANGLES.values() if a.name in seen for lm in a.landmarks
+            )
         )
-    else:
-        cols = supported_columns(view.label, angles.names)
-    rom = summarize_angles(angles.select(cols))
+    warnings = clip_warnings(view, protocol, landmarks)
+    for m in results["measures"]:  # a posture without a still period is no posture
+        for r in m["sides"].values():
+            if "no_still_period" in r["flags"] and r["reason"] not in warnings:
+                warnings.append(r["reason"])
     if tracking.get("problem"):
         warnings.append(tracking["problem"])
+    results["warnings"] = list(warnings)
     # Each angle's own notes (gaps, no neutral, peak at the edge) stay in rom[col]["warnings"].
     doc: dict[str, Any] = {
+        "results": results,
         "rom_version": version,
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         "source": seq.source,
@@ -177,18 +268,20 @@ def build_summary(
         "tracking": tracking,
         "view": _view_summary(view),
         "protocol": None,
-        "angles": basic_stats(angles),
+        "angles": basic_stats(angles, support),
         "rom": rom,
         "asymmetry": compute_asymmetry(rom),
-        "posture": compute_posture(angles),
+        "posture": compute_posture(
+            angles, min_still_s=protocol.still_s if protocol is not None else 5.0
+        ),
         "warnings": warnings,
     }
     if protocol is not None:
         doc["protocol"] = {
             "name": protocol.name,
             "title": protocol.title,
+            "kind": protocol.kind,
             "views": list(protocol.views),
             "instructions": protocol.instructions,
-            "results": protocol_results(protocol, rom),
         }
-    return doc
+    return round_floats(doc)

@@ -40,13 +40,14 @@ from rom.landmarks import N_LANDMARKS
 from rom.metrics.angles import compute_angles
 from rom.metrics.laterality import fix_label_swaps
 from rom.metrics.protocols import Protocol
-from rom.metrics.view import check_view, compute_view
-from rom.overlay import angle_label, draw_frame
+from rom.metrics.view import compute_view
+from rom.metrics.results import describe_value
+from rom.overlay import draw_frame
 from rom.pose.extract import Candidate, ExtractSettings, extract_poses
 from rom.pose.sources import Frame, FrameSource, VideoInfo
 from rom.pose.tracking import PersonChoice, torso_centre
 from rom.sequence import PoseSequence
-from rom.summary import filmed_side
+from rom.summary import clip_warnings
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,9 @@ ANGLES_EVERY_S = 0.2
 HINT_EVERY_S = 0.5
 #: Frames waiting to be written to the recording before new ones are dropped (counted).
 RECORDER_QUEUE_FRAMES = 240
+
+#: Landmarks checked live without a protocol.
+LIVE_LANDMARKS = ("left_shoulder", "right_shoulder", "left_hip", "right_hip")
 
 _CLOSED = object()
 
@@ -310,7 +314,7 @@ class LiveSession:
             sx = rgb.shape[1] / self._source.info.width_px
             sy = rgb.shape[0] / self._source.info.height_px
             xy = xy * [sx, sy]
-        labels = [(angle_label(c), reading.angles_deg.get(c, math.nan)) for c in self.columns]
+        labels = [describe_value(c, reading.angles_deg.get(c, math.nan)) for c in self.columns]
         img = draw_frame(rgb, xy, labels)
         if recording:
             import cv2
@@ -495,14 +499,9 @@ def _window_sequence(
 
 
 def live_hints(seq: PoseSequence, protocol: Protocol | None) -> tuple[tuple[str, ...], str]:
-    """Hints for the last second of poses: the protocol's view and landmark checks
-    (:func:`rom.metrics.view.check_view`, the same as a recorded clip's), and the view
-    label. Without a protocol only the shoulders and hips must be in frame."""
+    """Hints for the last second of poses: the same view and visibility checks as a
+    recorded clip's (:func:`rom.summary.clip_warnings`), and the view label. Without a
+    protocol the shoulders and hips must be in view."""
     view = compute_view(seq)
-    if protocol is None:
-        needed: tuple[str, ...] = ("left_shoulder", "right_shoulder", "left_hip", "right_hip")
-        hints = check_view(view, ("any",), needed)
-    else:
-        needed = protocol.required_landmarks(filmed_side(protocol, view))
-        hints = check_view(view, protocol.views, needed, protocol=protocol.name)
-    return tuple(hints), view.label
+    landmarks = () if protocol is not None else LIVE_LANDMARKS
+    return tuple(clip_warnings(view, protocol, landmarks)), view.label

@@ -17,7 +17,7 @@ import streamlit as st
 from rom.app import ui
 from rom.app.jobs import AnalysisRequest, job_out_dir
 from rom.app.live import LiveSession, Recording
-from rom.overlay import angle_label
+from rom.metrics.results import describe_value
 
 #: No outside STUN/TURN server: browser and server connect directly on this machine.
 RTC_CONFIGURATION: dict[str, list[object]] = {"iceServers": []}
@@ -78,8 +78,8 @@ def live_panel(
         return
     cols = st.columns(max(len(live.columns), 1))
     for col, name in zip(cols, live.columns):
-        value = reading.angles_deg.get(name, math.nan)
-        col.metric(f"Live: {angle_label(name)}", ui.fmt_deg(value))
+        label, value = live_text(name, reading.angles_deg.get(name, math.nan))
+        col.metric(f"Live: {label}", value)
     st.caption(
         f"View: {reading.view or 'unknown'} · analysing {reading.analysed_fps:.0f} frames/s"
     )
@@ -102,6 +102,15 @@ def live_panel(
         elif st.button("Start recording", key="start-recording"):
             live.start_recording()
             st.rerun(scope="fragment")
+
+
+def live_text(column: str, value_deg: float) -> tuple[str, str]:
+    """(label, value) of one live angle in words: ``("left shoulder abduction", "85°")``,
+    ``("left shoulder abduction", "8° (adduction)")``; the value is "—" when not measured."""
+    text = describe_value(column, value_deg)
+    label, _, value = text.partition(": ")
+    value = value.replace(" deg", "°")
+    return label, "—" if value == "--" else value
 
 
 def submit_recording(rec: Recording, client: str, session: str, protocol: str | None) -> None:

@@ -6,8 +6,11 @@ filtered across a gap: gaps longer than ``max_gap_s`` stay NaN and split the sig
 runs that are low-pass filtered separately, so missing data stays missing.
 
 :func:`filter_angles` chains the stages on an :class:`~rom.metrics.series.AngleSeries`:
-Hampel outlier rejection, then linear interpolation of short gaps, then a zero-lag
-Butterworth low-pass. Angles are expected to be continuous (already unwrapped); nothing
+Hampel outlier rejection, then rejection of samples at the edges of gaps that disagree
+with their neighbourhood (:func:`gap_edge_outlier_mask`: the Hampel window has no context
+there, and a landmark that is about to be lost or has just been found is often wrong),
+then linear interpolation of short gaps, then a zero-lag Butterworth low-pass.
+:func:`filter_angles_with_report` also says, per column, what was removed. Angles are expected to be continuous (already unwrapped); nothing
 here wraps them back into +-180 degrees.
 """
 
@@ -25,8 +28,11 @@ from rom.errors import ConfigError, RomWarning
 from rom.metrics.series import AngleSeries
 
 __all__ = [
+    "FilterReport",
     "FilterSettings",
     "filter_angles",
+    "filter_angles_with_report",
+    "gap_edge_outlier_mask",
     "hampel",
     "hampel_mask",
     "interpolate_gaps",
@@ -293,6 +299,19 @@ def hampel(
     mask = hampel_mask(
         x2, time_s, window_s=window_s, window_frames=window_frames, n_sigmas=n_sigmas
     )
+    return _replace_outliers(x2, mask, time_s, window_s, window_frames, replace).reshape(shape)
+
+
+def _replace_outliers(
+    x2: np.ndarray,
+    mask: np.ndarray,
+    time_s: np.ndarray | None,
+    window_s: float | None,
+    window_frames: int | None,
+    replace: str,
+) -> np.ndarray:
+    """``x2`` (frames, columns) with the samples in ``mask`` replaced (see :func:`hampel`)."""
+    shape = x2.shape
     out = x2.copy()
     if not mask.any():
         return out.reshape(shape)
@@ -311,6 +330,135 @@ def hampel(
         for i in bad:
             out[i, c] = float(np.nanmedian(col[max(0, i - k) : i + k + 1]))
     return out.reshape(shape)
+
+
+# --- outliers at the edges of gaps -------------------------------------------------------
+
+
+def _robust_line(tt: np.ndarray, xx: np.ndarray, t0: float) -> tuple[float, float]:
+    """Theil-Sen line through (tt, xx) evaluated at ``t0``, and the robust SD of its residuals."""
+    i, j = np.triu_indices(tt.size, k=1)
+    slope = float(np.median((xx[j] - xx[i]) / (tt[j] - tt[i]))) if i.size else 0.0
+    icpt = float(np.median(xx - slope * tt))
+    resid = xx - (slope * tt + icpt)
+    return slope * t0 + icpt, float(_MAD_TO_SD * np.median(np.abs(resid - np.median(resid))))
+
+
+def gap_edge_outlier_mask(
+    x: np.ndarray,
+    time_s: np.ndarray,
+    *,
+    hampel_window_s: float = 0.5,
+    context_s: float = 0.25,
+    island_s: float = 0.1,
+    neighbour_s: float = 1.0,
+    n_sigmas: float = 3.0,
+    min_deviation_deg: float = 10.0,
+) -> np.ndarray:
+    """Boolean mask of samples next to missing data that disagree with their neighbourhood.
+
+    The Hampel filter (:func:`hampel_mask`, window ``hampel_window_s``) cannot test a
+    sample without enough valid neighbours on one side: the samples nearest a gap too
+    long for its window, or nearest the ends of the clip. Yet that is where landmarks go
+    wrong: in the frames before a body part is lost, or just after it is found again.
+    This tests exactly those samples (the ends of the clip are left to the Hampel
+    filter's one-sided rule: nothing suggests a tracking failure there):
+
+    * **run edges**: the untested samples at the end (start) of a run of valid values
+      are compared, from the inside out, with a robust (Theil-Sen) line through the
+      ``context_s`` seconds of accepted samples just inside them, one frame ahead of that
+      line. A sample is an outlier when it lies further from the line than ``n_sigmas``
+      robust SDs of the line's residuals and at least ``min_deviation_deg``; an outlier
+      is left out of the next samples' context.
+    * **islands**: a run of at most ``island_s`` seconds with no Hampel context is
+      compared with the interpolation between the nearest samples of longer runs before
+      and after it (or the one side present) within ``neighbour_s`` seconds; each sample
+      further than ``min_deviation_deg`` from it is an outlier. An island with no such
+      neighbour is left alone (nothing to compare it with). Islands at the ends of the
+      clip count (a person found for a frame, then lost).
+
+    Parameters
+    ----------
+    x : ndarray, shape (frames, ...)
+        Signal in degrees; NaN where missing.
+    time_s : ndarray, shape (frames,)
+        Timestamps, seconds.
+
+    Returns
+    -------
+    ndarray of bool, same shape as ``x``
+
+    Examples
+    --------
+    >>> t = np.arange(50) / 30
+    >>> x = np.r_[np.linspace(40, 50, 20), -5.0, [np.nan] * 9, np.linspace(50, 40, 20)]
+    >>> np.flatnonzero(gap_edge_outlier_mask(x, t)).tolist()
+    [20]
+    """
+    x2, shape = _as_2d(x)
+    t = _check_time(time_s, x2.shape[0])
+    mask = np.zeros(x2.shape, dtype=bool)
+    n = x2.shape[0]
+    if n < 4:
+        return mask.reshape(shape)
+    dt = 1.0 / sampling_rate_hz(t)
+    half = max(1, round(hampel_window_s / dt / 2))  # as in hampel_mask
+    need = max(1, half // 2)  # samples of context Hampel needs on each side
+    long_gap = half - need  # a gap longer than this leaves the samples beside it untested
+    k = max(3, round(context_s / dt))
+    isl = max(1, round(island_s / dt))
+
+    def deviates(i: int, ctx: list[int], col: np.ndarray) -> bool:
+        pred, sd = _robust_line(t[ctx], col[ctx], t[i])
+        return bool(abs(col[i] - pred) > max(n_sigmas * sd, min_deviation_deg))
+
+    for c in range(x2.shape[1]):
+        col = x2[:, c]
+        spans = runs(np.isfinite(col))
+        if len(spans) == 0 or (len(spans) == 1 and spans[0] == (0, n)):
+            continue
+        # run j is "open" at its start (end) when the gap before (after) it is long
+        opens = [
+            (
+                j > 0 and a - spans[j - 1][1] > long_gap,
+                j + 1 < len(spans) and spans[j + 1][0] - b > long_gap,
+            )
+            for j, (a, b) in enumerate(spans)
+        ]
+        longs = [(a, b) for a, b in spans if b - a > isl]
+        for j, (a, b) in enumerate(spans):
+            open_start, open_end = opens[j]
+            if b - a <= isl and (open_start or open_end or j == 0 or j + 1 == len(spans)):
+                before = [
+                    r[1] - 1 for r in longs if r[1] <= a and t[a] - t[r[1] - 1] <= neighbour_s
+                ]
+                after = [r[0] for r in longs if r[0] >= b and t[r[0]] - t[b - 1] <= neighbour_s]
+                ok = ([before[-1]] if before else []) + ([after[0]] if after else [])
+                for i in range(a, b) if ok else []:
+                    ref = (
+                        float(np.interp(t[i], t[ok], col[ok]))
+                        if len(ok) == 2
+                        else float(col[ok[0]])
+                    )
+                    mask[i, c] |= abs(col[i] - ref) > min_deviation_deg
+                continue
+            if b - a <= isl or not (open_start or open_end) or b - a < k + need:
+                continue  # too short to tell a trend from an outlier
+            if open_end:
+                accepted = list(range(b - need - k, b - need))
+                for i in range(b - need, b):
+                    if deviates(i, accepted[-k:], col):
+                        mask[i, c] = True
+                    else:
+                        accepted.append(i)
+            if open_start:
+                accepted = list(range(a + need, a + need + k))
+                for i in range(a + need - 1, a - 1, -1):
+                    if deviates(i, accepted[:k], col):
+                        mask[i, c] = True
+                    else:
+                        accepted.insert(0, i)
+    return mask.reshape(shape)
 
 
 # --- low-pass ---------------------------------------------------------------------------
@@ -401,6 +549,9 @@ class FilterSettings:
         Full width of the Hampel window, seconds.
     hampel_n_sigmas : float
         Hampel threshold in robust SDs.
+    gap_edges : bool
+        Remove samples next to gaps that disagree with their neighbourhood
+        (:func:`gap_edge_outlier_mask`, same threshold in SDs, at least 10 degrees).
     interpolate : bool
         Bridge short NaN gaps by linear interpolation.
     max_gap_s : float
@@ -416,6 +567,7 @@ class FilterSettings:
     hampel: bool = True
     hampel_window_s: float = 0.5
     hampel_n_sigmas: float = 3.0
+    gap_edges: bool = True
     interpolate: bool = True
     max_gap_s: float = 0.25
     lowpass: bool = True
@@ -439,7 +591,36 @@ class FilterSettings:
     @classmethod
     def off(cls) -> FilterSettings:
         """Settings with every stage switched off (the angles pass through unchanged)."""
-        return cls(hampel=False, interpolate=False, lowpass=False)
+        return cls(hampel=False, gap_edges=False, interpolate=False, lowpass=False)
+
+
+@dataclass(frozen=True)
+class FilterReport:
+    """What :func:`filter_angles_with_report` removed from one column.
+
+    Attributes
+    ----------
+    n_spikes : int
+        Samples replaced by the Hampel filter (isolated spikes).
+    gap_edge_times_s : tuple of float
+        Times (seconds) of samples next to missing data removed as outliers.
+    """
+
+    n_spikes: int = 0
+    gap_edge_times_s: tuple[float, ...] = ()
+
+    def notes(self) -> list[str]:
+        """The report in words, for a column's warnings (empty when nothing was removed)."""
+        if not self.gap_edge_times_s:
+            return []
+        times = ", ".join(f"{v:.2f}" for v in self.gap_edge_times_s[:5])
+        more = " ..." if len(self.gap_edge_times_s) > 5 else ""
+        return [
+            (
+                f"{len(self.gap_edge_times_s)} value(s) next to missing frames (at {times}{more} s) "
+                "disagreed with the frames around them and were removed as landmark errors"
+            )
+        ]
 
 
 def filter_angles(angles: AngleSeries, settings: FilterSettings | None = None) -> AngleSeries:
@@ -467,18 +648,40 @@ def filter_angles(angles: AngleSeries, settings: FilterSettings | None = None) -
     >>> bool(np.allclose(filter_angles(a).values_deg, 30.0))
     True
     """
+    return filter_angles_with_report(angles, settings)[0]
+
+
+def filter_angles_with_report(
+    angles: AngleSeries, settings: FilterSettings | None = None
+) -> tuple[AngleSeries, dict[str, FilterReport]]:
+    """:func:`filter_angles`, and per column a :class:`FilterReport` of what it removed."""
     s = settings if settings is not None else FilterSettings()
     t = angles.time_s
     x = np.asarray(angles.values_deg, dtype=float)
+    reports = {name: FilterReport() for name in angles.names}
     if x.shape[0] == 0 or x.shape[1] == 0:
-        return angles.with_values(x.copy())
+        return angles.with_values(x.copy()), reports
+    spikes = np.zeros(x.shape, dtype=bool)
+    edges = np.zeros(x.shape, dtype=bool)
     if s.hampel and x.shape[0] >= 3:
-        x = hampel(x, t, window_s=s.hampel_window_s, n_sigmas=s.hampel_n_sigmas)
+        spikes = hampel_mask(x, t, window_s=s.hampel_window_s, n_sigmas=s.hampel_n_sigmas)
+        x = _replace_outliers(x, spikes, t, s.hampel_window_s, None, "interpolate")
+    if s.gap_edges and x.shape[0] >= 4:
+        edges = gap_edge_outlier_mask(
+            x, t, hampel_window_s=s.hampel_window_s, n_sigmas=s.hampel_n_sigmas
+        )
+        x = np.where(edges, np.nan, x)
     if s.interpolate and x.shape[0] >= 2:
         x = interpolate_gaps(x, t, max_gap_s=s.max_gap_s)
     if s.lowpass and x.shape[0] >= 2:
         x = lowpass(x, t, cutoff_hz=s.cutoff_hz, order=s.order)
-    return angles.with_values(x)
+    for j, name in enumerate(angles.names):
+        if spikes[:, j].any() or edges[:, j].any():
+            reports[name] = FilterReport(
+                n_spikes=int(spikes[:, j].sum()),
+                gap_edge_times_s=tuple(float(v) for v in t[edges[:, j]]),
+            )
+    return angles.with_values(x), reports
 
 
 def bound_unsigned(angles: AngleSeries) -> AngleSeries:

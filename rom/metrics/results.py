@@ -1,0 +1,1152 @@
+"""The clinical answer: one value per measure, direction and side, and how far to trust it.
+
+:func:`compute_results` turns the filtered angles, what the view supports
+(:mod:`rom.metrics.support`), the ROM summary, the limbs' planes of elevation
+(:mod:`rom.metrics.humeral`) and a protocol into the ``results`` block of
+``summary.json``; :func:`result_rows` flattens it into tidy rows (storage, batch,
+export); :func:`result_lines` into the lines ``rom analyze`` prints. The shape is
+documented field by field in ``docs/results.md``. Pure: no I/O.
+
+Rules, for a range-of-motion measure (``kind = "rom"``):
+
+* **One value.** The 2D estimate when the camera is square to the movement's plane at the
+  movement's peak (obliqueness at most 30 deg), else the 3D estimate when the plane is
+  within 60 deg of square, else the measure is ``not_measurable`` with the reason; both
+  sides of a measure use the same estimate when they can (so that they compare), and
+  both estimates stay in ``angles.csv``. Peaks are taken only from frames whose view
+  supports the estimate and where every landmark the angle needs is inside the image.
+* **The directions tested**: those the protocol has a norm for (abduction, not
+  adduction); without a protocol, those any packaged protocol has a norm for.
+* **The plane the limb moved in.** Shoulder and hip flexion, extension and abduction are
+  elevations in a plane (ISB, Wu et al. 2005): each raise is given the plane it went
+  through (:func:`rom.metrics.humeral.excursions`); in 3D a shoulder's flexion is the
+  elevation of the raises made forwards, its abduction of those made sideways; a 2D
+  value is kept only when its raise went through the measure's plane. A measure whose
+  raises all went through another plane is ``not_performed``, saying which plane.
+* **A peak not seen**: when the most extreme value came from frames where a landmark was
+  outside the image (or at its edge), the status is ``not_seen`` and ``at_least_deg`` is
+  the largest value seen.
+* **Repetitions** come from :func:`rom.metrics.rom_summary.summarize_angles` (a
+  meaningful share of the movement's own and expected range; both sides of a movement
+  done together count the same).
+* Values beyond what a joint can reach (:mod:`rom.metrics.anatomy`) are flagged.
+
+For a posture measure (``kind = "posture"``): the median over the longest still period
+(:func:`rom.metrics.posture.still_period`), its spread, and the norm's band; without a
+still period of the protocol's ``still_s`` seconds, ``not_measurable`` with a warning.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from rom.metrics import catalogue
+from rom.metrics.anatomy import beyond_anatomical_range
+from rom.metrics.asymmetry import DIRECTIONAL_ANGLES, symmetry_index
+from rom.metrics.humeral import Excursion, LimbElevation, excursions, restrict_to_movement
+from rom.metrics.posture import still_period
+from rom.metrics.protocols import Norm, Protocol
+from rom.metrics.rom_summary import short_label, summarize_angle, summarize_angles
+from rom.metrics.series import AngleSeries
+from rom.metrics.support import (
+    MAX_2D_OBLIQUENESS_DEG,
+    MAX_3D_OBLIQUENESS_DEG,
+    AngleSupport,
+    estimate_valid,
+    supported_values,
+)
+from rom.metrics.uncertainty import value_uncertainty
+from rom.metrics.view import ViewEstimate
+
+__all__ = [
+    "AUTO_MEASURES",
+    "ROW_FIELDS",
+    "STATUSES",
+    "ResultSettings",
+    "compute_results",
+    "describe_value",
+    "expected_ranges",
+    "measure_title",
+    "result_lines",
+    "result_rows",
+]
+
+STATUSES = ("measured", "not_measurable", "not_performed", "not_seen")
+#: The side key of an axial (whole-body) measure.
+SIDE_NONE = "none"
+
+#: Range-of-motion measures reported without a protocol (when the view supports them).
+AUTO_MEASURES: tuple[str, ...] = (
+    "neck_flexion",
+    "neck_lateral_flexion",
+    "neck_rotation",
+    "shoulder_flexion",
+    "shoulder_abduction",
+    "shoulder_external_rotation",
+    "elbow_flexion",
+    "trunk_flexion",
+    "trunk_lateral_flexion",
+    "hip_flexion",
+    "hip_abduction",
+    "knee_flexion",
+)
+
+#: Measure and direction -> (limb, movement named in rom.metrics.humeral.PLANES).
+_PLANE_MOVEMENTS: dict[tuple[str, str], tuple[str, str]] = {
+    ("shoulder_flexion", "positive"): ("shoulder", "flexion"),
+    ("shoulder_flexion", "negative"): ("shoulder", "extension"),
+    ("shoulder_abduction", "positive"): ("shoulder", "abduction"),
+    ("hip_flexion", "positive"): ("hip", "flexion"),
+    ("hip_flexion", "negative"): ("hip", "extension"),
+    ("hip_abduction", "positive"): ("hip", "abduction"),
+}
+_PLANE_WORDS = {
+    "abduction": "the frontal plane, sideways (abduction)",
+    "flexion": "the sagittal plane, forwards (flexion)",
+    "extension": "the sagittal plane, backwards (extension)",
+    "scapular plane": "the scapular plane, between sideways and forwards",
+    "behind the frontal plane": "a plane behind the frontal plane",
+    "across the body": "a plane across the body",
+}
+_FILM_FROM = {
+    "sagittal": "film from the side",
+    "frontal": "film from the front or back",
+    "transverse": "film from the front",
+    "3d": "film square to the movement",
+}
+
+
+@dataclass(frozen=True)
+class ResultSettings:
+    """Settings of :func:`compute_results`.
+
+    peak_window_s : half-width (seconds) of the window around a peak over which its
+        obliqueness, visibility and plane are read
+    min_valid_frames : fewer supported frames than this: not measurable
+    not_seen_margin_deg : an unseen value must pass the seen peak by more than this
+        (degrees) to make the peak ``not_seen``
+    still_window_s, still_tolerance_deg : stillness test of posture frames (seconds,
+        degrees peak to peak; :func:`rom.metrics.posture.still_period`)
+    """
+
+    peak_window_s: float = 0.25
+    min_valid_frames: int = 10
+    not_seen_margin_deg: float = 1.0
+    still_window_s: float = 1.0
+    still_tolerance_deg: float = 3.0
+
+
+def measure_title(measure: str) -> str:
+    """A measure's name in words.
+
+    Examples
+    --------
+    >>> measure_title("shoulder_external_rotation")
+    'Shoulder external rotation'
+    """
+    return measure.replace("_", " ").capitalize()
+
+
+def describe_value(column: str, value_deg: float) -> str:
+    """One angle value in words, sides and directions spelled out (overlay labels).
+
+    Examples
+    --------
+    >>> describe_value("shoulder_abduction_left_deg", -8.2)
+    'left shoulder abduction: 8 deg (adduction)'
+    >>> describe_value("head_tilt_3d_deg", 3.4)
+    'head tilt 3D: 3 deg (head tilted to the right)'
+    >>> describe_value("elbow_flexion_right_deg", float("nan"))
+    'right elbow flexion: --'
+    """
+    adef = catalogue.angle_def(column)
+    name = measure_title(adef.name).lower()
+    if adef.side:
+        name = f"{adef.side} {name}"
+    if column.endswith("_3d_deg"):
+        name += " 3D"
+    if not math.isfinite(value_deg):
+        return f"{name}: --"
+    text = f"{name}: {abs(value_deg):.0f} deg"
+    if adef.negative is None:
+        return text
+    label = short_label(adef.positive if value_deg >= 0 else adef.negative)
+    return text if name.endswith(label) or f"{label} " in f"{name} " else f"{text} ({label})"
+
+
+def _columns(measure: str, side: str) -> tuple[str | None, str | None]:
+    key = measure if side == SIDE_NONE else f"{measure}_{side}"
+    adef = catalogue.ANGLES[key]
+    return (adef.column_2d if adef.views else None, adef.column_3d if adef.has_3d else None)
+
+
+def _key(measure: str, side: str) -> str:
+    return measure if side == SIDE_NONE else f"{measure}_{side}"
+
+
+@dataclass(frozen=True)
+class _Plan:
+    measure: str
+    kind: str
+    sides: tuple[str, ...]
+    directions: tuple[tuple[str, Norm | None], ...]
+
+
+def _directions(
+    measure: str, kind: str, norms: Mapping[str, Norm], keep_all_signed: bool
+) -> tuple[tuple[str, Norm | None], ...]:
+    adef = next(a for a in catalogue.ANGLES.values() if a.name == measure)
+    if kind == "posture":
+        return (("value", norms.get("value")),)
+    tested = tuple((d, norms[d]) for d in ("positive", "negative") if d in norms)
+    if tested and not keep_all_signed:
+        return tested
+    out: list[tuple[str, Norm | None]] = [("positive", norms.get("positive"))]
+    if adef.signed:
+        out.append(("negative", norms.get("negative")))
+    return tuple(out)
+
+
+def _plans(
+    protocol: Protocol | None, default_norms: Mapping[str, Mapping[str, Norm]]
+) -> list[_Plan]:
+    plans = []
+    if protocol is not None:
+        for m in protocol.measures:
+            sides = tuple(s for s in protocol.sides if f"{m}_{s}" in catalogue.ANGLES)
+            norms = {n.direction: n for n in protocol.norms if n.angle == m}
+            plans.append(
+                _Plan(
+                    m,
+                    protocol.kind,
+                    sides or (SIDE_NONE,),
+                    _directions(m, protocol.kind, norms, False),
+                )
+            )
+        return plans
+    for m in AUTO_MEASURES:
+        sides = tuple(s for s in ("left", "right") if f"{m}_{s}" in catalogue.ANGLES)
+        norms = dict(default_norms.get(m, {}))
+        plans.append(_Plan(m, "rom", sides or (SIDE_NONE,), _directions(m, "rom", norms, False)))
+    return plans
+
+
+def expected_ranges(
+    protocol: Protocol | None, default_norms: Mapping[str, Mapping[str, Norm]] | None = None
+) -> dict[str, dict[str, float]]:
+    """Expected end of range per angle column and direction (the norms' ``normal_deg``),
+    for :func:`rom.metrics.rom_summary.summarize_angles`'s repetition threshold."""
+    out: dict[str, dict[str, float]] = {}
+    for plan in _plans(protocol, default_norms or {}):
+        for side in plan.sides:
+            for col in _columns(plan.measure, side):
+                if col is None:
+                    continue
+                for direction, norm in plan.directions:
+                    if norm is not None and norm.normal_deg and direction != "value":
+                        out.setdefault(col, {})[direction] = float(norm.normal_deg)
+    return out
+
+
+# --- small helpers ------------------------------------------------------------------------
+
+
+def _num(x: Any) -> float | None:
+    """A finite float, or None."""
+    if x is None:
+        return None
+    f = float(x)
+    return f if math.isfinite(f) else None
+
+
+def _near(t: np.ndarray, t0: float, half: float) -> np.ndarray:
+    return np.abs(t - t0) <= half + 1e-9
+
+
+def _median_near(x: np.ndarray, t: np.ndarray, t0: float | None, half: float) -> float:
+    if t0 is None or not np.isfinite(t0):
+        return float("nan")
+    v = x[_near(t, t0, half) & np.isfinite(x)]
+    return float(np.median(v)) if v.size else float("nan")
+
+
+def _empty_side(column: str | None, estimate: str | None, norm: Norm | None) -> dict[str, Any]:
+    return {
+        "status": "not_measurable",
+        "value_deg": None,
+        "uncertainty_deg": None,
+        "estimate": estimate,
+        "column": column,
+        "other_estimate_deg": None,
+        "peak_time_s": None,
+        "normal_deg": norm.normal_deg if norm else None,
+        "normal_min_deg": norm.min_deg if norm else None,
+        "normal_max_deg": norm.max_deg if norm else None,
+        "percent_of_normal": None,
+        "within_normal": None,
+        "n_reps": None,
+        "rep_peaks_deg": [],
+        "rep_sd_deg": None,
+        "obliqueness_deg": None,
+        "valid_fraction": None,
+        "reason": None,
+        "flags": [],
+        "warnings": [],
+    }
+
+
+# --- choosing the estimate ---------------------------------------------------------------
+
+
+def _obliqueness_at_movement(
+    measure: str,
+    side: str,
+    direction: str,
+    angles: AngleSeries,
+    support: Mapping[str, AngleSupport],
+    half: float,
+) -> float:
+    """Obliqueness (degrees) of the measure's plane at the movement's peak (from the 3D
+    estimate where there is one: it does not depend on the view)."""
+    c2, c3 = _columns(measure, side)
+    ob = support[_key(measure, side)].obliqueness_deg
+    ref = next((c for c in (c3, c2) if c and c in angles and np.isfinite(angles[c]).any()), None)
+    if ref is None:
+        return float("nan")
+    x = angles[ref]
+    sign = -1.0 if direction == "negative" else 1.0
+    i = int(np.nanargmax(sign * x))
+    at_peak = _median_near(ob, angles.time_s, float(angles.time_s[i]), half)
+    if np.isfinite(at_peak):
+        return at_peak
+    return float(np.nanmedian(ob)) if np.isfinite(ob).any() else float("nan")
+
+
+def _choose_estimates(
+    plan: _Plan,
+    angles: AngleSeries,
+    supported: AngleSeries,
+    support: Mapping[str, AngleSupport],
+    half: float,
+) -> tuple[dict[str, str | None], dict[str, float]]:
+    primary = plan.directions[0][0]
+    prefer: dict[str, str | None] = {}
+    obliq: dict[str, float] = {}
+    accept3: dict[str, bool] = {}
+    for side in plan.sides:
+        c2, c3 = _columns(plan.measure, side)
+        ob = _obliqueness_at_movement(plan.measure, side, primary, angles, support, half)
+        obliq[side] = ob
+        has2 = bool(c2 and c2 in supported and np.isfinite(supported[c2]).any())
+        has3 = bool(c3 and c3 in supported and np.isfinite(supported[c3]).any())
+        ok2 = has2 and bool(estimate_valid(_key(plan.measure, side), "2d", np.array([ob]))[0])
+        accept3[side] = has3 and bool(
+            estimate_valid(_key(plan.measure, side), "3d", np.array([ob]))[0]
+        )
+        prefer[side] = "2d" if ok2 else ("3d" if accept3[side] else None)
+    usable = [s for s in plan.sides if prefer[s]]
+    if usable and not all(prefer[s] == "2d" for s in usable) and all(accept3[s] for s in usable):
+        prefer = {s: ("3d" if s in usable else None) for s in plan.sides}
+    return prefer, obliq
+
+
+def _view_reason(measure: str, side: str, obliq: float, view: ViewEstimate) -> str:
+    adef = catalogue.ANGLES[_key(measure, side)]
+    where = f"from a {view.label} view" if view.label != "unknown" else "in this clip"
+    if not np.isfinite(obliq):
+        return f"{measure_title(measure).lower()} was not measured in any frame {where}"
+    plane = f"the {adef.plane} plane" if adef.plane != "3d" else "the movement's plane"
+    limit = MAX_3D_OBLIQUENESS_DEG if adef.has_3d else MAX_2D_OBLIQUENESS_DEG
+    return (
+        f"{plane} is seen {obliq:.0f} deg from square {where} (at most {limit:.0f} accepted); "
+        f"{_FILM_FROM[adef.plane]}"
+    )
+
+
+# --- one side of a range-of-motion measure ------------------------------------------------
+
+
+def _moved_in(raises: list[Excursion]) -> Excursion | None:
+    known = [x for x in raises if x.movement != "unknown"]
+    return max(known, key=lambda x: x.peak_deg) if known else None
+
+
+def _raise_at(raises: list[Excursion], t: np.ndarray, t0: float | None) -> Excursion | None:
+    if t0 is None:
+        return None
+    i = int(np.argmin(np.abs(t - t0)))
+    return next((x for x in raises if x.start <= i < x.stop), None)
+
+
+def _rom_side(
+    plan: _Plan,
+    side: str,
+    direction: str,
+    norm: Norm | None,
+    estimate: str | None,
+    obliq_hint: float,
+    *,
+    angles: AngleSeries,
+    supported: AngleSeries,
+    rom: Mapping[str, dict[str, Any]],
+    support: Mapping[str, AngleSupport],
+    limbs: Mapping[str, Mapping[str, LimbElevation]],
+    view: ViewEstimate,
+    expected: Mapping[str, Mapping[str, float]],
+    settings: ResultSettings,
+) -> dict[str, Any]:
+    key = _key(plan.measure, side)
+    c2, c3 = _columns(plan.measure, side)
+    sup = support[key]
+    t = angles.time_s
+    half = settings.peak_window_s
+    col = c2 if estimate == "2d" else c3
+    out = _empty_side(col, estimate, norm)
+    sign = -1.0 if direction == "negative" else 1.0
+    adef = catalogue.ANGLES[key]
+    label = short_label(adef.positive if sign > 0 else str(adef.negative))
+
+    # the plane each raise of the limb went through (shoulder and hip movements)
+    movement = _PLANE_MOVEMENTS.get((plan.measure, direction))
+    raises: list[Excursion] = []
+    if movement and side != SIDE_NONE and movement[0] in limbs:
+        limb = limbs[movement[0]][side]
+        elev_col = f"shoulder_elevation_{side}_3d_deg" if movement[0] == "shoulder" else None
+        elev = angles[elev_col] if elev_col and elev_col in angles else limb.elevation_deg
+        raises = excursions(elev, limb.plane_of_elevation_deg, t)
+    limb_word = "arm" if movement and movement[0] == "shoulder" else "leg"
+
+    if estimate is None or col is None:
+        out["reason"] = _view_reason(plan.measure, side, obliq_hint, view)
+        out["flags"].append("view_not_supported")
+        moved = _moved_in(raises)
+        if moved is not None:
+            out["plane_of_elevation_deg"] = round(moved.plane_of_elevation_deg, 1)
+            out["moved_in"] = moved.movement
+            out["reason"] += (
+                f"; the {limb_word} was raised in "
+                f"{_PLANE_WORDS.get(moved.movement, moved.movement)}"
+            )
+        return out
+
+    # the values a peak may come from (seen) and the same without the image-edge rule
+    if movement and movement[0] == "shoulder" and estimate == "3d" and raises:
+        elev_col = f"shoulder_elevation_{side}_3d_deg"
+        out["column"] = elev_col
+        in_plane = restrict_to_movement(angles[elev_col], raises, movement[1])
+        view_ok = estimate_valid(key, "3d", sup.obliqueness_deg)
+        values_all = np.where(view_ok, in_plane, np.nan)
+        values = np.where(sup.seen, values_all, np.nan)
+        summary = summarize_angle(
+            values,
+            t,
+            positive_label=label,
+            column=elev_col,
+            expected_deg={"positive": expected.get(col, {}).get(direction, 0.0) or 0.0}
+            if expected.get(col, {}).get(direction)
+            else None,
+        )
+        d = summary["directions"]["positive"]
+        value_sign = 1.0
+    else:
+        summary = rom.get(col) or summarize_angle(
+            supported[col],
+            t,
+            positive_label=adef.positive,
+            negative_label=adef.negative,
+            column=col,
+        )
+        d = summary["directions"][direction]
+        values = supported[col]
+        values_all = np.where(
+            estimate_valid(key, estimate, sup.obliqueness_deg), angles[col], np.nan
+        )
+        value_sign = sign
+
+    n_valid = int(np.isfinite(values).sum())
+    out["valid_fraction"] = round(n_valid / len(t), 3) if len(t) else 0.0
+    peak = _num(d.get("peak_deg"))
+    value = value_sign * peak if peak is not None else None
+    peak_t = _num(d.get("peak_time_s"))
+    out["peak_time_s"] = peak_t
+    ob = _median_near(sup.obliqueness_deg, t, peak_t, half) if peak_t is not None else obliq_hint
+    out["obliqueness_deg"] = _num(ob)
+    raise_here = _raise_at(raises, t, peak_t)
+    moved = raise_here or _moved_in(raises)
+    if moved is not None and np.isfinite(moved.plane_of_elevation_deg):
+        out["plane_of_elevation_deg"] = round(moved.plane_of_elevation_deg, 1)
+        out["moved_in"] = moved.movement
+    elif movement:
+        out["plane_of_elevation_deg"] = None
+        out["moved_in"] = None
+
+    # is the most extreme value one the camera did not see?
+    not_seen_at: int | None = None
+    if np.isfinite(values_all).any():
+        i_all = int(np.nanargmax(value_sign * values_all))
+        beyond = value_sign * values_all[i_all] - (value if value is not None else -np.inf)
+        if not sup.seen[i_all] and beyond > settings.not_seen_margin_deg:
+            not_seen_at = i_all
+
+    if n_valid < settings.min_valid_frames and not_seen_at is None:
+        if n_valid == 0 and np.isfinite(angles[col]).any():
+            out["reason"] = _view_reason(plan.measure, side, obliq_hint, view)
+            out["flags"].append("view_not_supported")
+        else:
+            out["reason"] = (
+                f"measured in only {n_valid} frames: keep the "
+                f"{' and '.join(n.replace('_', ' ') for n in adef.landmarks[:3])} in view and "
+                "well lit"
+            )
+            out["flags"].append("too_few_frames")
+        return out
+
+    if not_seen_at is not None:
+        gone = sup.outside_at(not_seen_at) or ["a landmark"]
+        out["status"] = "not_seen"
+        out["at_least_deg"] = round(value, 1) if value is not None and value > 0 else None
+        out["reason"] = (
+            f"the {label} peak was not seen: the {', '.join(g.replace('_', ' ') for g in gone)} "
+            f"left the image (or reached its edge) at {t[not_seen_at]:.2f} s; move the camera "
+            "back or re-frame so the whole movement stays in view"
+        )
+        out["flags"].append("peak_not_seen")
+        out["peak_time_s"] = float(t[not_seen_at])
+        return out
+
+    if not d.get("performed"):
+        other = _moved_in(raises)
+        if movement and other is not None and other.movement != movement[1]:
+            out["status"] = "not_performed"
+            out["reason"] = (
+                f"the {limb_word} was raised in "
+                f"{_PLANE_WORDS.get(other.movement, other.movement)}, plane of elevation "
+                f"{other.plane_of_elevation_deg:.0f} deg, not in {_PLANE_WORDS[movement[1]]}"
+            )
+            out["flags"].append("moved_in_another_plane")
+        else:
+            out["status"] = "not_performed"
+            largest = f" (largest {value:.0f} deg)" if value is not None else ""
+            out["reason"] = f"no {label} of 10 deg or more{largest}"
+        out["value_deg"] = None
+        return out
+
+    # a 2D value counts only when its raise went through the measure's plane
+    if movement and estimate == "2d" and raise_here is not None:
+        if raise_here.movement in ("abduction", "flexion", "extension") and (
+            raise_here.movement != movement[1]
+        ):
+            out["status"] = "not_performed"
+            out["reason"] = (
+                f"at its peak the {limb_word} was raised in "
+                f"{_PLANE_WORDS[raise_here.movement]}, plane of elevation "
+                f"{raise_here.plane_of_elevation_deg:.0f} deg, not in {_PLANE_WORDS[movement[1]]}"
+            )
+            out["flags"].append("moved_in_another_plane")
+            return out
+        if raise_here.movement not in ("abduction", "flexion", "extension", "unknown"):
+            out["flags"].append("between_planes")
+            out["warnings"].append(
+                f"the {limb_word} was raised in "
+                f"{_PLANE_WORDS.get(raise_here.movement, raise_here.movement)} "
+                f"(plane of elevation {raise_here.plane_of_elevation_deg:.0f} deg)"
+            )
+
+    out["status"] = "measured"
+    out["value_deg"] = value
+    reps = [
+        value_sign * float(p) if _num(p) is not None else None for p in d.get("rep_peaks_deg", [])
+    ]
+    out["n_reps"] = int(d.get("n_reps", 0))
+    out["rep_peaks_deg"] = reps
+    finite_reps = [r for r in reps if r is not None]
+    out["rep_sd_deg"] = float(np.std(finite_reps, ddof=1)) if len(finite_reps) >= 2 else None
+    if d.get("bilateral"):
+        out["bilateral"] = d["bilateral"]
+
+    other_col = c3 if estimate == "2d" else c2
+    other_value: float | None = None
+    if other_col and other_col in rom and direction in rom[other_col]["directions"]:
+        op = _num(rom[other_col]["directions"][direction].get("peak_deg"))
+        other_value = sign * op if op is not None else None
+    out["other_estimate_deg"] = other_value
+    vis = _median_near(sup.visibility, t, peak_t, half)
+    u = value_uncertainty(
+        estimate=estimate,
+        value_deg=value if value is not None else float("nan"),
+        obliqueness_deg=_num(ob),
+        visibility=_num(vis),
+        rep_peaks_deg=finite_reps,
+        other_estimate_deg=other_value,
+        both_estimates_valid=bool(np.isfinite(ob) and ob <= MAX_2D_OBLIQUENESS_DEG),
+    )
+    out["uncertainty_deg"] = _num(u.deg)
+    out["uncertainty_components"] = u.components
+    if norm is not None and norm.normal_deg and value is not None:
+        out["percent_of_normal"] = 100.0 * value / norm.normal_deg
+
+    # flags and notes
+    limit = beyond_anatomical_range(
+        plan.measure, sign * value if value is not None else float("nan")
+    )
+    if limit is not None:
+        out["flags"].append("beyond_anatomical_range")
+        out["warnings"].append(
+            f"{value:.0f} deg is beyond what a {plan.measure.split('_')[0]} can reach "
+            f"(about {abs(limit):.0f}): probably a landmark error, check the overlay"
+        )
+    for flag in ("peak_at_edge", "peak_near_gap"):
+        if d.get(flag):
+            out["flags"].append(flag)
+    quality = summary.get("quality", {})
+    if not quality.get("neutral_found", True):
+        out["flags"].append("no_neutral")
+    if sup.visibility.size and np.isfinite(vis) and vis < 0.7:
+        out["flags"].append("low_visibility")
+    other_labels = [
+        short_label(str(x))
+        for x in (adef.positive, adef.negative)
+        if x is not None and short_label(str(x)) != label
+    ]
+    for note in summary.get("warnings", []):
+        if not any(note.startswith(o) for o in other_labels):
+            out["warnings"].append(note)
+    return out
+
+
+# --- posture ---------------------------------------------------------------------------
+
+
+def _posture_measures(
+    plans: list[_Plan],
+    angles: AngleSeries,
+    supported: AngleSeries,
+    support: Mapping[str, AngleSupport],
+    protocol: Protocol | None,
+    view: ViewEstimate,
+    settings: ResultSettings,
+) -> list[dict[str, Any]]:
+    t = angles.time_s
+    still_needed = protocol.still_s if protocol is not None else 5.0
+    choice: dict[str, str | None] = {}
+    obliq: dict[str, float] = {}
+    for plan in plans:
+        key = plan.measure
+        ob = support[key].obliqueness_deg
+        o = float(np.nanmedian(ob)) if np.isfinite(ob).any() else float("nan")
+        obliq[key] = o
+        c2, c3 = _columns(plan.measure, SIDE_NONE)
+        arr = np.array([o])
+        if (
+            c2
+            and c2 in supported
+            and np.isfinite(supported[c2]).any()
+            and estimate_valid(key, "2d", arr)[0]
+        ):
+            choice[key] = "2d"
+        elif (
+            c3
+            and c3 in supported
+            and np.isfinite(supported[c3]).any()
+            and estimate_valid(key, "3d", arr)[0]
+        ):
+            choice[key] = "3d"
+        else:
+            choice[key] = None
+    cols = [_columns(p.measure, SIDE_NONE)[0 if choice[p.measure] == "2d" else 1] for p in plans]
+    series = [supported[c] for c, p in zip(cols, plans) if c is not None and choice[p.measure]]
+    period = still_period(
+        t, series, window_s=settings.still_window_s, tolerance_deg=settings.still_tolerance_deg
+    )
+    duration = float(t[-1] - t[0]) + (float(np.median(np.diff(t))) if len(t) > 1 else 0.0)
+    long_enough = period is not None and period[2] >= still_needed - 1e-9
+    out = []
+    for plan, col in zip(plans, cols):
+        direction, norm = plan.directions[0]
+        est = choice[plan.measure]
+        side = _empty_side(col if est else None, est, norm)
+        side["still_s"] = round(period[2], 2) if period else 0.0
+        if est is None or col is None:
+            side["reason"] = _view_reason(plan.measure, SIDE_NONE, obliq[plan.measure], view)
+            side["flags"].append("view_not_supported")
+        elif not long_enough:
+            longest = period[2] if period else 0.0
+            side["reason"] = (
+                f"no still period of {still_needed:g} s: the client was still for at most "
+                f"{longest:.1f} s of a {duration:.1f} s clip; stand still for 10 s"
+            )
+            side["flags"].append("no_still_period")
+        else:
+            assert period is not None
+            a, b = period[0], period[1]
+            x = supported[col][a:b]
+            x = x[np.isfinite(x)]
+            if x.size < 2:
+                side["reason"] = "not measured during the still period"
+                side["flags"].append("too_few_frames")
+            else:
+                value = float(np.median(x))
+                spread = float(np.std(x, ddof=1))
+                side.update(
+                    status="measured",
+                    value_deg=value,
+                    spread_deg=spread,
+                    still_start_s=float(t[a]),
+                    peak_time_s=None,
+                    obliqueness_deg=_num(obliq[plan.measure]),
+                    valid_fraction=round(float(np.isfinite(supported[col]).mean()), 3),
+                )
+                vis = support[plan.measure].visibility[a:b]
+                u = value_uncertainty(
+                    estimate=est,
+                    value_deg=value,
+                    obliqueness_deg=_num(obliq[plan.measure]),
+                    visibility=_num(np.nanmedian(vis)) if np.isfinite(vis).any() else None,
+                    spread_deg=spread,
+                    spread_duration_s=period[2],
+                )
+                side["uncertainty_deg"] = _num(u.deg)
+                side["uncertainty_components"] = u.components
+                if norm is not None and (norm.min_deg is not None or norm.max_deg is not None):
+                    lo = norm.min_deg if norm.min_deg is not None else -math.inf
+                    hi = norm.max_deg if norm.max_deg is not None else math.inf
+                    side["within_normal"] = bool(lo <= value <= hi)
+                if beyond_anatomical_range(plan.measure, value) is not None:
+                    side["flags"].append("beyond_anatomical_range")
+                    side["warnings"].append(
+                        f"{value:.0f} deg is beyond a plausible posture: probably a landmark error"
+                    )
+        adef = catalogue.ANGLES[plan.measure]
+        out.append(
+            {
+                "measure": plan.measure,
+                "title": measure_title(plan.measure),
+                "kind": "posture",
+                "direction": direction,
+                "label": _posture_label(adef),
+                "norm_source": norm.source if norm else None,
+                "sides": {SIDE_NONE: side},
+                "asymmetry": None,
+            }
+        )
+    return out
+
+
+def _posture_label(adef: catalogue.AngleDef) -> str:
+    if adef.negative is None:
+        return short_label(adef.positive)
+    return f"+ {short_label(adef.positive)}, - {short_label(adef.negative)}"
+
+
+# --- asymmetry ---------------------------------------------------------------------------
+
+
+def _asymmetry(right: Mapping[str, Any], left: Mapping[str, Any]) -> dict[str, Any]:
+    if right["status"] != "measured" or left["status"] != "measured":
+        return {
+            "status": "not_comparable",
+            "reason": "both sides must be measured",
+            "difference_deg": None,
+            "symmetry_index_pct": None,
+            "uncertainty_deg": None,
+            "exceeds_uncertainty": None,
+        }
+    if right["estimate"] != left["estimate"]:
+        return {
+            "status": "not_comparable",
+            "reason": "the two sides were measured with different estimates (2D and 3D)",
+            "difference_deg": None,
+            "symmetry_index_pct": None,
+            "uncertainty_deg": None,
+            "exceeds_uncertainty": None,
+        }
+    r, lft = float(right["value_deg"]), float(left["value_deg"])
+    ur, ul = right.get("uncertainty_deg") or 0.0, left.get("uncertainty_deg") or 0.0
+    u = math.sqrt(ur * ur + ul * ul)
+    diff = r - lft
+    return {
+        "status": "measured",
+        "reason": None,
+        "difference_deg": diff,
+        "symmetry_index_pct": _num(symmetry_index(r, lft)),
+        "uncertainty_deg": u,
+        "exceeds_uncertainty": bool(abs(diff) > 1.96 * u),
+    }
+
+
+# --- the whole block ---------------------------------------------------------------------
+
+
+def compute_results(
+    angles: AngleSeries,
+    support: Mapping[str, AngleSupport],
+    view: ViewEstimate,
+    protocol: Protocol | None = None,
+    *,
+    rom: Mapping[str, dict[str, Any]] | None = None,
+    limbs: Mapping[str, Mapping[str, LimbElevation]] | None = None,
+    default_norms: Mapping[str, Mapping[str, Norm]] | None = None,
+    warnings: Sequence[str] = (),
+    settings: ResultSettings = ResultSettings(),
+) -> dict[str, Any]:
+    """The ``results`` block: one answer per protocol measure, direction and side.
+
+    Parameters
+    ----------
+    angles : AngleSeries
+        Filtered angles (degrees), every catalogue column.
+    support : mapping of str to AngleSupport
+        :func:`rom.metrics.support.compute_support` of the same clip.
+    view : ViewEstimate
+        :func:`rom.metrics.view.compute_view` of the same clip.
+    protocol : Protocol, optional
+        The movement test; without one, the measures of :data:`AUTO_MEASURES` the view
+        supports, with norms from ``default_norms``.
+    rom : mapping, optional
+        :func:`rom.metrics.rom_summary.summarize_angles` of
+        ``supported_values(angles, support)`` with ``expected_deg=expected_ranges(...)``
+        (computed here when omitted).
+    limbs : mapping, optional
+        ``{"shoulder": compute_humeral_angles(seq), "hip": compute_femoral_angles(seq)}``:
+        the planes the limbs were raised in (without them, no plane check).
+    default_norms : mapping, optional
+        :func:`rom.metrics.protocols.default_norms`, used without a protocol.
+    warnings : sequence of str
+        Clip-level warnings (view, visibility, tracking), copied into the block.
+    settings : ResultSettings
+
+    Returns
+    -------
+    dict
+        See ``docs/results.md``.
+    """
+    limbs = limbs or {}
+    norms = default_norms or {}
+    plans = _plans(protocol, norms)
+    supported = supported_values(angles, support)
+    expected = expected_ranges(protocol, norms)
+    if rom is None:
+        cols = [
+            c
+            for p in plans
+            for s in p.sides
+            for c in _columns(p.measure, s)
+            if c is not None and c in angles
+        ]
+        rom = summarize_angles(supported.select(list(dict.fromkeys(cols))), expected_deg=expected)
+    measures: list[dict[str, Any]] = []
+    rom_plans = [p for p in plans if p.kind == "rom"]
+    posture_plans = [p for p in plans if p.kind == "posture"]
+    for plan in rom_plans:
+        estimates, obliq = _choose_estimates(
+            plan, angles, supported, support, settings.peak_window_s
+        )
+        for direction, norm in plan.directions:
+            adef = next(a for a in catalogue.ANGLES.values() if a.name == plan.measure)
+            text = adef.positive if direction == "positive" else str(adef.negative)
+            sides = {
+                side: _rom_side(
+                    plan,
+                    side,
+                    direction,
+                    norm,
+                    estimates[side],
+                    obliq[side],
+                    angles=angles,
+                    supported=supported,
+                    rom=rom,
+                    support=support,
+                    limbs=limbs,
+                    view=view,
+                    expected=expected,
+                    settings=settings,
+                )
+                for side in plan.sides
+            }
+            asym = None
+            if set(sides) == {"left", "right"}:
+                asym = _asymmetry(sides["right"], sides["left"])
+            measures.append(
+                {
+                    "measure": plan.measure,
+                    "title": measure_title(plan.measure),
+                    "kind": "rom",
+                    "direction": direction,
+                    "label": short_label(text),
+                    "norm_source": norm.source if norm else None,
+                    "sides": sides,
+                    "asymmetry": asym,
+                }
+            )
+        # an axial right/left measure: the right turn against the left, on the rightward entry
+        if plan.measure in DIRECTIONAL_ANGLES and plan.sides == (SIDE_NONE,):
+            entries = {m["direction"]: m for m in measures if m["measure"] == plan.measure}
+            if {"positive", "negative"} <= set(entries):
+                entries["positive"]["asymmetry"] = _asymmetry(
+                    entries["positive"]["sides"][SIDE_NONE], entries["negative"]["sides"][SIDE_NONE]
+                )
+    if posture_plans:
+        measures += _posture_measures(
+            posture_plans, angles, supported, support, protocol, view, settings
+        )
+    if protocol is None:  # only what the view supports
+        by_measure: dict[str, list[dict[str, Any]]] = {}
+        for m in measures:
+            by_measure.setdefault(m["measure"], []).append(m)
+        measures = [
+            m
+            for m in measures
+            if any(
+                s["status"] != "not_measurable"
+                for e in by_measure[m["measure"]]
+                for s in e["sides"].values()
+            )
+        ]
+    yaw = view.dominant_yaw_deg
+    return {
+        "protocol": protocol.name if protocol else None,
+        "title": protocol.title if protocol else None,
+        "kind": protocol.kind if protocol else "rom",
+        "view": view.label,
+        "yaw_deg": float(yaw) if np.isfinite(yaw) else None,
+        "measures": measures,
+        "warnings": list(warnings),
+    }
+
+
+# --- tidy rows ----------------------------------------------------------------------------
+
+#: Columns of :func:`result_rows`, in order.
+ROW_FIELDS = (
+    "protocol",
+    "view",
+    "measure",
+    "kind",
+    "direction",
+    "label",
+    "side",
+    "statistic",
+    "rep",
+    "value",
+    "unit",
+    "status",
+    "estimate",
+    "column",
+    "flags",
+)
+
+_SIDE_STATS = (
+    ("value", "value_deg", "deg"),
+    ("uncertainty", "uncertainty_deg", "deg"),
+    ("at_least", "at_least_deg", "deg"),
+    ("other_estimate", "other_estimate_deg", "deg"),
+    ("normal", "normal_deg", "deg"),
+    ("normal_min", "normal_min_deg", "deg"),
+    ("normal_max", "normal_max_deg", "deg"),
+    ("percent_of_normal", "percent_of_normal", "%"),
+    ("within_normal", "within_normal", "bool"),
+    ("n_reps", "n_reps", "count"),
+    ("rep_sd", "rep_sd_deg", "deg"),
+    ("spread", "spread_deg", "deg"),
+    ("still", "still_s", "s"),
+    ("plane_of_elevation", "plane_of_elevation_deg", "deg"),
+    ("obliqueness", "obliqueness_deg", "deg"),
+    ("valid_fraction", "valid_fraction", "fraction"),
+)
+_ASYM_STATS = (
+    ("difference", "difference_deg", "deg"),
+    ("symmetry_index", "symmetry_index_pct", "%"),
+    ("difference_uncertainty", "uncertainty_deg", "deg"),
+)
+
+
+def result_rows(results: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Tidy rows of a ``results`` block: one per measure, direction, side and statistic.
+
+    Every row has the fields of :data:`ROW_FIELDS`: ``statistic`` names what ``value``
+    is (``value``, ``uncertainty``, ``normal``, ``percent_of_normal``, ``n_reps``,
+    ``rep_peak`` (one row per repetition, numbered in ``rep`` from 1), ``rep_sd``,
+    ``difference`` and ``symmetry_index`` (side ``right-left``) ...), ``unit`` its unit
+    (``deg``, ``%``, ``count``, ``s``, ``bool``, ``fraction``); statistics without a
+    value are left out, except ``value`` itself, always present (None when there is no
+    value: see ``status``). ``flags`` is the side's flags joined by ``;``.
+
+    Examples
+    --------
+    >>> block = {"protocol": None, "view": "front", "measures": []}
+    >>> result_rows(block)
+    []
+    """
+    rows: list[dict[str, Any]] = []
+    for m in results.get("measures", []):
+        base = {
+            "protocol": results.get("protocol"),
+            "view": results.get("view"),
+            "measure": m["measure"],
+            "kind": m["kind"],
+            "direction": m["direction"],
+            "label": m["label"],
+        }
+        for side, r in m["sides"].items():
+            common = {
+                **base,
+                "side": side,
+                "status": r["status"],
+                "estimate": r.get("estimate"),
+                "column": r.get("column"),
+                "flags": ";".join(r.get("flags", [])),
+            }
+            for stat, field, unit in _SIDE_STATS:
+                v = r.get(field)
+                if v is None and stat != "value":
+                    continue
+                rows.append({**common, "statistic": stat, "rep": None, "value": v, "unit": unit})
+            for i, p in enumerate(r.get("rep_peaks_deg") or [], start=1):
+                rows.append(
+                    {**common, "statistic": "rep_peak", "rep": i, "value": p, "unit": "deg"}
+                )
+        a = m.get("asymmetry")
+        if a:
+            sides = list(m["sides"].values())
+            common = {
+                **base,
+                "side": "right-left",
+                "status": a["status"],
+                "estimate": sides[0].get("estimate") if sides else None,
+                "column": None,
+                "flags": "exceeds_uncertainty" if a.get("exceeds_uncertainty") else "",
+            }
+            for stat, field, unit in _ASYM_STATS:
+                if a.get(field) is not None:
+                    rows.append(
+                        {**common, "statistic": stat, "rep": None, "value": a[field], "unit": unit}
+                    )
+    return [{k: row.get(k) for k in ROW_FIELDS} for row in rows]
+
+
+# --- the lines rom analyze prints ------------------------------------------------------------
+
+
+def _deg(x: float | None, digits: int = 0) -> str:
+    return "--" if x is None else f"{x:.{digits}f}"
+
+
+def _posture_words(measure: str, value: float) -> str:
+    adef = catalogue.ANGLES[measure]
+    if adef.negative is None or abs(value) < 0.05:
+        return f"{abs(value):.1f} deg"
+    return f"{abs(value):.1f} deg, {short_label(adef.positive if value > 0 else adef.negative)}"
+
+
+def _side_text(who: str, r: Mapping[str, Any], measure: str, kind: str) -> str:
+    who = f"{who} " if who else ""
+    status = r["status"]
+    u = r.get("uncertainty_deg")
+    if status == "measured":
+        if kind == "posture":
+            text = f"{who}{_posture_words(measure, r['value_deg'])} (+/- {_deg(u, 1)})"
+            if r.get("within_normal") is not None:
+                band = f"{_deg(r.get('normal_min_deg'))} to {_deg(r.get('normal_max_deg'))} deg"
+                text += f", {'within' if r['within_normal'] else 'outside'} normal {band}"
+            return text
+        text = f"{who}{r['value_deg']:.0f} +/- {_deg(u)} deg"
+        if r.get("percent_of_normal") is not None:
+            text += f" ({r['percent_of_normal']:.0f}% of {r['normal_deg']:.0f})"
+        if "beyond_anatomical_range" in r.get("flags", []):
+            text += " [beyond anatomical range]"
+        return text
+    if status == "not_seen":
+        least = f" (at least {r['at_least_deg']:.0f} deg)" if r.get("at_least_deg") else ""
+        return f"{who}peak not seen{least}"
+    return f"{who}{status.replace('_', ' ')}"
+
+
+def _line_groups(measures: Sequence[Mapping[str, Any]]) -> list[list[Mapping[str, Any]]]:
+    """Entries printed on one line: both directions of an axial right/left measure."""
+    groups: list[list[Mapping[str, Any]]] = []
+    for m in measures:
+        prev = groups[-1][0] if groups else None
+        if (
+            prev is not None
+            and m["measure"] in DIRECTIONAL_ANGLES
+            and prev["measure"] == m["measure"]
+            and SIDE_NONE in m["sides"]
+        ):
+            groups[-1].append(m)
+        else:
+            groups.append([m])
+    return groups
+
+
+def result_lines(results: Mapping[str, Any], *, all_measures: bool = False) -> list[str]:
+    """The results in words, one line per measure (both sides, or both directions of a
+    right/left measure such as neck rotation, side by side), as ``rom analyze`` prints
+    them. Without a protocol, measures that no side performed are left out unless
+    ``all_measures``. A line without a value ends with the reason.
+
+    Examples
+    --------
+    >>> result_lines({"protocol": None, "measures": []})
+    []
+    """
+    lines = []
+    for group in _line_groups(results.get("measures", [])):
+        first = group[0]
+        entries = [(m, s, r) for m in group for s, r in m["sides"].items()]
+        done = any(
+            r["status"] == "not_seen" or (r["status"] == "measured" and (r.get("n_reps") or 0) > 0)
+            for _, _, r in entries
+        )
+        if results.get("protocol") is None and not all_measures and not done:
+            continue  # without a protocol: only movements the client made
+        if (
+            len(group) > 1
+            or (first["measure"] in DIRECTIONAL_ANGLES and SIDE_NONE in first["sides"])
+            or first["kind"] == "posture"
+        ):
+            name = first["title"]
+        else:
+            name = f"{first['measure'].split('_')[0].capitalize()} {first['label']}"
+        parts = []
+        alike = len(entries) > 1 and len({r["status"] for _, _, r in entries}) == 1
+        if alike and entries[0][2]["status"] in ("not_measurable", "not_performed"):
+            sides_words = " and ".join(s for _, s, _ in entries if s != SIDE_NONE)
+            entries_text = f"{sides_words} {entries[0][2]['status'].replace('_', ' ')}".strip()
+            entries = entries[:1]
+        else:
+            entries_text = ""
+        for m, side, r in entries if not entries_text else []:
+            if side != SIDE_NONE:
+                who = side
+            elif m["kind"] == "rom" and (len(group) > 1 or first["measure"] in DIRECTIONAL_ANGLES):
+                who = m["label"].split(" to the ")[-1] if " to the " in m["label"] else m["label"]
+            else:
+                who = ""
+            parts.append(_side_text(who, r, m["measure"], m["kind"]))
+        text = f"  {name:<26s} " + (entries_text or ", ".join(parts))
+        a = next((m.get("asymmetry") for m in group if m.get("asymmetry")), None)
+        if a and a.get("status") == "measured":
+            text += f"; right-left {a['difference_deg']:+.0f} deg"
+            if not a.get("exceeds_uncertainty"):
+                text += " (within uncertainty)"
+        reps = [r.get("n_reps") for _, _, r in entries if r["status"] == "measured"]
+        if reps and first["kind"] == "rom":
+            same = len(set(reps)) == 1
+            text += f"; {reps[0] if same else '/'.join(str(x) for x in reps)} reps"
+        estimates = sorted(
+            {str(r.get("estimate")).upper() for _, _, r in entries if r["status"] == "measured"}
+        )
+        if estimates:
+            text += f" [{'/'.join(estimates)}]"
+        reasons = [
+            r["reason"] for _, _, r in entries if r["status"] != "measured" and r.get("reason")
+        ]
+        if reasons:  # one reason: the sides' are alike, differing only in their numbers
+            text += ": " + reasons[0]
+        lines.append(text)
+    return lines
