@@ -1,7 +1,10 @@
-"""The ``rom`` command: ``rom analyze``, ``rom protocols``, ``rom models``.
+"""The ``rom`` command: ``rom analyze``, ``rom protocols``, ``rom models``, and the
+clients-and-sessions commands (``rom client``, ``session``, ``compare``, ``report``,
+``export``; see :mod:`rom.clinic_cli`).
 
 Errors rom raises on purpose are printed as one line (``rom: error: ...``) with a
-non-zero exit code (2 bad input, 3 nobody found, 4 no model, 5 partial result).
+non-zero exit code (2 bad input, 3 nobody found, 4 no model, 5 partial result, 6 database
+unusable: locked, read-only, damaged, newer, or the disk full).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import argparse
 import io
 import os
 import sys
+import tempfile
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -138,6 +142,19 @@ def _add_analyze(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         default=30.0,
         help="frame rate of an image folder (videos use their own timestamps)",
     )
+    store = p.add_argument_group("storing the analysis for a client (see rom client, rom session)")
+    store.add_argument("--client", default=None, help="client code to store the analysis under")
+    store.add_argument("--session", default=None, help="the client's session label, e.g. pre")
+    store.add_argument(
+        "--store-video",
+        action="store_true",
+        help="also keep a copy of the video in the database folder",
+    )
+    store.add_argument(
+        "--show-faces",
+        action="store_true",
+        help="keep faces unblurred in the stored key frames (blurred by default)",
+    )
     p.set_defaults(func=_cmd_analyze)
 
 
@@ -176,20 +193,52 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         fps_for_images=args.fps,
     )
     video = args.video
-    out = args.out or Path("rom-output") / (Path(str(video)).stem or "camera")
-    progress = _progress_factory(not args.quiet)
-    try:
-        result = analyze_video(video, out, config, progress=progress)
-    except PartialResultError as exc:
-        progress.close()
-        if isinstance(exc.result, AnalysisResult):
-            _print_result(exc.result.summary, exc.result.files, quiet=args.quiet)
-        print(f"rom: incomplete: {exc}", file=sys.stderr)
-        return exc.exit_code
-    finally:
-        progress.close()
-    _print_result(result.summary, result.files, quiet=args.quiet)
+    storing = args.client is not None or args.session is not None
+    if storing:
+        from rom.clinic_cli import check_destination
+
+        check_destination(args.client, args.session)  # before spending minutes analysing
+    with tempfile.TemporaryDirectory(prefix="rom-") as scratch:
+        # Stored analyses need no output folder unless one is asked for.
+        out = args.out or (
+            Path(scratch) if storing else Path("rom-output") / (Path(str(video)).stem or "camera")
+        )
+        progress = _progress_factory(not args.quiet)
+        try:
+            result = analyze_video(video, out, config, progress=progress)
+        except PartialResultError as exc:
+            progress.close()
+            if isinstance(exc.result, AnalysisResult):
+                _print_result(exc.result.summary, _shown(exc.result.files, args), quiet=args.quiet)
+                if storing:
+                    _store(video, exc.result, args)
+            print(f"rom: incomplete: {exc}", file=sys.stderr)
+            return exc.exit_code
+        finally:
+            progress.close()
+        _print_result(result.summary, _shown(result.files, args), quiet=args.quiet)
+        if storing:
+            _store(video, result, args)
     return 0
+
+
+def _shown(files: dict[str, Path], args: argparse.Namespace) -> dict[str, Path]:
+    """Output files to list: none when they went to a scratch folder."""
+    return files if args.out is not None or args.client is None else {}
+
+
+def _store(video: str, result: object, args: argparse.Namespace) -> None:
+    from rom.clinic_cli import store_analysis
+
+    store_analysis(
+        video,
+        result,
+        args.client,
+        args.session,
+        store_video=args.store_video,
+        show_faces=args.show_faces,
+        quiet=args.quiet,
+    )
 
 
 def _print_result(summary: dict, files: dict[str, Path], *, quiet: bool) -> None:
@@ -275,6 +324,9 @@ def build_parser() -> argparse.ArgumentParser:
         "the package archives kept to build them offline.",
     )
     pm.set_defaults(func=_cmd_models, verbose=False)
+    from rom.clinic_cli import add_parsers
+
+    add_parsers(sub, _COMMON)
     return parser
 
 

@@ -38,6 +38,14 @@ class ConfigError(InputError):
     """A configuration file (protocols, settings) is malformed; the message names the key and line."""
 
 
+class StoreError(RomError):
+    """The database or the folder beside it cannot be used: locked by another writer,
+    read-only, damaged, written by a newer rom, unreachable, or the disk is full. Nothing
+    already stored is lost; the message says what to do."""
+
+    exit_code = 6
+
+
 class RomWarning(UserWarning):
     """Something recoverable the user should know about (wrong view, low visibility, gaps)."""
 

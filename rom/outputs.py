@@ -54,14 +54,14 @@ def read_angles_csv(path: str | Path) -> AngleSeries:
     return AngleSeries(time_s, names, values.reshape(len(body), len(names)))
 
 
-def _clean(obj: Any) -> Any:
+def json_safe(obj: Any) -> Any:
     """JSON-safe copy: NaN/inf become null, NumPy scalars and arrays become Python values."""
     if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items()}
+        return {str(k): json_safe(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [_clean(v) for v in obj]
+        return [json_safe(v) for v in obj]
     if isinstance(obj, np.ndarray):
-        return _clean(obj.tolist())
+        return json_safe(obj.tolist())
     if isinstance(obj, (np.floating, float)):
         f = float(obj)
         return f if math.isfinite(f) else None
@@ -111,7 +111,7 @@ def dumps_readable(data: Any, indent: int = 2, _level: int = 0) -> str:
 def write_json(data: dict[str, Any], path: str | Path) -> Path:
     """Write ``data`` as indented JSON (NaN written as null; lists of plain values on one
     line)."""
-    return _atomic_text(Path(path), lambda fh: fh.write(dumps_readable(_clean(data)) + "\n"))
+    return _atomic_text(Path(path), lambda fh: fh.write(dumps_readable(json_safe(data)) + "\n"))
 
 
 def write_rows_csv(rows: list[dict[str, Any]], fields: tuple[str, ...], path: str | Path) -> Path:

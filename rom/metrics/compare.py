@@ -1,0 +1,442 @@
+"""Before vs after: is the change real, or within measurement noise?
+
+Pure functions over :class:`~rom.metrics.measure_values.MeasureValue` lists (no database,
+no files but the packaged MDC table).
+
+The verdict
+-----------
+For each protocol, measure, side and direction measured in both sessions, the change is
+``after - before`` in degrees (positive = more range) and in percent of the value before.
+It is called **real** only when its size exceeds both
+
+1. the **published minimal detectable change** (MDC) of that measure
+   (``rom/metrics/mdc.toml``, each value with its source; e.g. cervical ROM 5.4-9.6 deg with
+   a CROM device, Fletcher & Bandy 2008; shoulder flexion 8, abduction 4, internal
+   rotation 8, external rotation 9 deg with an inclinometer, MDC90, Kolber et al. 2011), and
+2. the **noise of these two recordings**: ``1.96 x sqrt(2) x SD_w``, where ``SD_w`` is the
+   within-session standard deviation of the repetition peaks, pooled over both sessions
+   (``SD_w^2 = sum_i (n_i - 1) s_i^2 / sum_i (n_i - 1)``). ``SD_w`` plays the part of the
+   standard error of measurement in the usual MDC95 formula (Weir 2005, J Strength Cond Res
+   19(1):231-240; Haley & Fragala-Pinkham 2006, Phys Ther 86(5):735-743).
+
+A measure without a published MDC is judged on the recordings' own noise alone (said in
+``basis``). With fewer than 2 degrees of freedom for ``SD_w`` (e.g. one repetition in each
+session) the own noise is unknown and the change is **not judged**. A value missing from
+either session is **missing**, never zero.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
+
+from rom.errors import ConfigError, read_user_text
+from rom.metrics.asymmetry import DIRECTIONAL_ANGLES, symmetry_index
+from rom.metrics.measure_values import MeasureValue, values_by_key
+
+__all__ = [
+    "AsymmetryChange",
+    "Change",
+    "Mdc",
+    "ProgressRow",
+    "compare_asymmetry",
+    "compare_values",
+    "load_mdc",
+    "noise_mdc_deg",
+    "pooled_within_sd",
+    "progress",
+]
+
+#: z for a two-sided 95 % interval.
+Z95 = 1.959963984540054
+#: Fewest degrees of freedom of the pooled within-session SD for a verdict.
+MIN_NOISE_DF = 2
+
+VERDICTS = ("real", "within noise", "not judged", "missing")
+
+
+@dataclass(frozen=True)
+class Mdc:
+    """A published minimal detectable change of one measure in one direction (degrees)."""
+
+    measure: str
+    direction: str
+    value_deg: float
+    level: str
+    source: str
+
+
+def load_mdc(path: str | Path | None = None) -> dict[tuple[str, str], Mdc]:
+    """The MDC table: the packaged ``mdc.toml``, updated by the user file ``path``.
+
+    Keys are (catalogue angle name, direction). Raises :class:`~rom.errors.ConfigError`
+    for a malformed file (the message names the file and the key).
+    """
+    text = (resources.files("rom.metrics") / "mdc.toml").read_text(encoding="utf-8")
+    table = _parse_mdc(text, "rom/metrics/mdc.toml")
+    if path is not None:
+        label = str(path)
+        table.update(_parse_mdc(read_user_text(path, "MDC file", ConfigError), label))
+    return table
+
+
+def _parse_mdc(text: str, label: str) -> dict[tuple[str, str], Mdc]:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{label}: invalid TOML: {e}") from None
+    out: dict[tuple[str, str], Mdc] = {}
+    for measure, entry in data.items():
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{label}: {measure!r} must be a table like [neck_rotation]")
+        source = entry.get("source")
+        if not isinstance(source, str) or not source.strip():
+            raise ConfigError(f'{label}: [{measure}] needs a source = "..." (where it is from)')
+        for direction in ("positive", "negative"):
+            if direction not in entry:
+                continue
+            v = entry[direction]
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0:
+                raise ConfigError(
+                    f"{label}: [{measure}] {direction} must be a positive number of degrees, "
+                    f"got {v!r}"
+                )
+            out[(measure, direction)] = Mdc(
+                measure, direction, float(v), str(entry.get("level", "MDC")), source.strip()
+            )
+        unknown = set(entry) - {"positive", "negative", "level", "source"}
+        if unknown:
+            raise ConfigError(f"{label}: [{measure}] unknown key {min(unknown)!r}")
+    return out
+
+
+def pooled_within_sd(*peak_sets: Sequence[float]) -> tuple[float | None, int]:
+    """Pooled within-session SD of repetition peaks and its degrees of freedom.
+
+    ``SD_w = sqrt(sum_i sum_j (x_ij - mean_i)^2 / sum_i (n_i - 1))`` over the sessions
+    ``peak_sets`` (degrees). Non-finite peaks are ignored. Returns (None, df) when df < 1.
+
+    Examples
+    --------
+    >>> sd, df = pooled_within_sd([100.0, 102.0, 104.0], [110.0, 112.0, 114.0])
+    >>> round(sd, 6), df
+    (2.0, 4)
+    """
+    ss = 0.0
+    df = 0
+    for peaks in peak_sets:
+        x = [float(p) for p in peaks if isinstance(p, (int, float)) and math.isfinite(p)]
+        if len(x) < 2:
+            continue
+        m = math.fsum(x) / len(x)
+        ss += math.fsum((v - m) ** 2 for v in x)
+        df += len(x) - 1
+    if df < 1:
+        return None, df
+    return math.sqrt(ss / df), df
+
+
+def noise_mdc_deg(sd_w_deg: float) -> float:
+    """The smallest change beyond the recordings' own noise: 1.96 x sqrt(2) x SD_w."""
+    return Z95 * math.sqrt(2.0) * sd_w_deg
+
+
+@dataclass(frozen=True)
+class Change:
+    """One measure before and after; ``None`` = missing, never zero (degrees, percent)."""
+
+    protocol: str
+    measure: str
+    side: str
+    direction: str
+    label: str
+    before_deg: float | None
+    after_deg: float | None
+    before_status: str
+    after_status: str
+    change_deg: float | None
+    change_pct: float | None
+    mdc_deg: float | None
+    mdc_level: str
+    mdc_source: str
+    noise_sd_deg: float | None
+    noise_df: int
+    noise_mdc_deg: float | None
+    threshold_deg: float | None
+    verdict: str
+    basis: str
+    normal_deg: float | None
+    before_pct_normal: float | None
+    after_pct_normal: float | None
+    before_estimate: str
+    after_estimate: str
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        return (self.protocol, self.measure, self.side, self.direction)
+
+    @property
+    def trend(self) -> str:
+        """``increase`` / ``decrease`` (of range) / "" when there is no change to read."""
+        if self.change_deg is None:
+            return ""
+        return "increase" if self.change_deg > 0 else "decrease" if self.change_deg < 0 else ""
+
+    def as_dict(self) -> dict[str, Any]:
+        d = dict(self.__dict__)
+        d["trend"] = self.trend
+        return d
+
+
+def _status(v: MeasureValue | None) -> str:
+    return "absent" if v is None else v.status
+
+
+def _missing_basis(which: str, v: MeasureValue | None) -> str:
+    if v is None:
+        return f"not recorded {which}"
+    return f"{v.status} {which}" + (f": {v.reason}" if v.reason else "")
+
+
+def _change_one(
+    b: MeasureValue | None, a: MeasureValue | None, mdc: Mapping[tuple[str, str], Mdc]
+) -> Change:
+    ref = a if a is not None else b
+    assert ref is not None
+    lit = mdc.get((ref.base_measure, ref.direction))
+    before = b.value_deg if b is not None and b.reported else None
+    after = a.value_deg if a is not None and a.reported else None
+    sd, df = pooled_within_sd(
+        b.rep_peaks_deg if b is not None and b.reported else (),
+        a.rep_peaks_deg if a is not None and a.reported else (),
+    )
+    own = noise_mdc_deg(sd) if sd is not None and df >= MIN_NOISE_DF else None
+    change = pct = threshold = None
+    if before is None or after is None:
+        verdict = "missing"
+        basis = "; ".join(
+            s
+            for s, v, ok in (
+                (_missing_basis("before", b), b, before is not None),
+                (_missing_basis("after", a), a, after is not None),
+            )
+            if not ok
+        )
+    else:
+        change = after - before
+        pct = 100.0 * change / before if before > 0 else None
+        estimates_differ = b is not None and a is not None and b.estimate != a.estimate
+        if estimates_differ:
+            verdict = "not judged"
+            basis = (
+                f"measured in {b.estimate.upper()} before and {a.estimate.upper()} after "  # type: ignore[union-attr]
+                "(the camera views differ): film both sessions from the same view"
+            )
+        elif own is None:
+            verdict = "not judged"
+            basis = (
+                "too few repetitions to know this recording's noise (at least 3 in one "
+                "session, or 2 in each, are needed): film 3 repetitions"
+            )
+        else:
+            threshold = max(own, lit.value_deg) if lit else own
+            verdict = "real" if abs(change) > threshold else "within noise"
+            parts = [f"recordings' noise {own:.1f} deg"]
+            if lit:
+                parts.append(f"published {lit.level} {lit.value_deg:g} deg")
+            else:
+                parts.append("no published MDC for this measure")
+            basis = ("exceeds " if verdict == "real" else "does not exceed ") + (
+                " and ".join(parts) if verdict == "real" else " or ".join(parts)
+            )
+    return Change(
+        protocol=ref.protocol,
+        measure=ref.measure,
+        side=ref.side,
+        direction=ref.direction,
+        label=ref.label,
+        before_deg=before,
+        after_deg=after,
+        before_status=_status(b),
+        after_status=_status(a),
+        change_deg=change,
+        change_pct=pct,
+        mdc_deg=lit.value_deg if lit else None,
+        mdc_level=lit.level if lit else "",
+        mdc_source=lit.source if lit else "",
+        noise_sd_deg=sd,
+        noise_df=df,
+        noise_mdc_deg=own,
+        threshold_deg=threshold,
+        verdict=verdict,
+        basis=basis,
+        normal_deg=ref.normal_deg,
+        before_pct_normal=b.percent_of_normal if b is not None and b.reported else None,
+        after_pct_normal=a.percent_of_normal if a is not None and a.reported else None,
+        before_estimate=b.estimate if b is not None else "",
+        after_estimate=a.estimate if a is not None else "",
+    )
+
+
+def compare_values(
+    before: Iterable[MeasureValue],
+    after: Iterable[MeasureValue],
+    mdc: Mapping[tuple[str, str], Mdc] | None = None,
+) -> list[Change]:
+    """One :class:`Change` per (protocol, measure, side, direction) seen in either session,
+    in the order first seen (before's values first). ``mdc`` defaults to :func:`load_mdc`."""
+    table = load_mdc() if mdc is None else mdc
+    b, a = values_by_key(before), values_by_key(after)
+    keys = list(b) + [k for k in a if k not in b]
+    return [_change_one(b.get(k), a.get(k), table) for k in keys]
+
+
+# --- asymmetry ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AsymmetryChange:
+    """Right vs left before and after: symmetry index SI = (R - L) / (0.5 (R + L)) x 100
+    (percent, positive = right larger) and R - L (degrees); None where a side is missing."""
+
+    protocol: str
+    measure: str
+    direction: str
+    label: str
+    before_right_deg: float | None
+    before_left_deg: float | None
+    after_right_deg: float | None
+    after_left_deg: float | None
+    before_si_pct: float | None
+    after_si_pct: float | None
+    before_diff_deg: float | None
+    after_diff_deg: float | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _pairs(values: Iterable[MeasureValue]) -> dict[tuple[str, str, str], dict[str, Any]]:
+    """(protocol, measure, direction) -> {"label", "right", "left"} from one session."""
+    out: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for v in values:
+        val = v.value_deg if v.reported else None
+        if v.side in ("left", "right"):
+            e = out.setdefault((v.protocol, v.measure, v.direction), {"label": v.label})
+            e[v.side] = val
+        elif v.base_measure in DIRECTIONAL_ANGLES and v.direction in ("positive", "negative"):
+            e = out.setdefault(
+                (v.protocol, v.measure, "right_vs_left"),
+                {"label": _axial_label(v.label)},
+            )
+            e["right" if v.direction == "positive" else "left"] = val
+    return out
+
+
+def _axial_label(label: str) -> str:
+    for suffix in (" to the right", " to the left"):
+        label = label.removesuffix(suffix)
+    return label
+
+
+def _si(r: float | None, left: float | None) -> float | None:
+    if r is None or left is None:
+        return None
+    si = symmetry_index(r, left)
+    return None if math.isnan(si) else si
+
+
+def compare_asymmetry(
+    before: Iterable[MeasureValue], after: Iterable[MeasureValue]
+) -> list[AsymmetryChange]:
+    """Left/right asymmetry of every pair measured in either session, before and after."""
+    b, a = _pairs(before), _pairs(after)
+    out = []
+    for key in list(b) + [k for k in a if k not in b]:
+        eb, ea = b.get(key, {}), a.get(key, {})
+        br, bl, ar, al = eb.get("right"), eb.get("left"), ea.get("right"), ea.get("left")
+        out.append(
+            AsymmetryChange(
+                protocol=key[0],
+                measure=key[1],
+                direction=key[2],
+                label=str(eb.get("label") or ea.get("label") or key[2]),
+                before_right_deg=br,
+                before_left_deg=bl,
+                after_right_deg=ar,
+                after_left_deg=al,
+                before_si_pct=_si(br, bl),
+                after_si_pct=_si(ar, al),
+                before_diff_deg=br - bl if br is not None and bl is not None else None,
+                after_diff_deg=ar - al if ar is not None and al is not None else None,
+            )
+        )
+    return [
+        r
+        for r in out
+        if any(x is not None for x in (r.before_si_pct, r.after_si_pct))
+        or any(
+            x is not None
+            for x in (r.before_right_deg, r.before_left_deg, r.after_right_deg, r.after_left_deg)
+        )
+    ]
+
+
+# --- progress -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProgressRow:
+    """One measure over every session, in session order: the values (None = missing)
+    and, from the second session on, the verdict of the change since the first."""
+
+    protocol: str
+    measure: str
+    side: str
+    direction: str
+    label: str
+    values_deg: tuple[float | None, ...]
+    verdicts: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def progress(
+    sessions: Sequence[Sequence[MeasureValue]],
+    mdc: Mapping[tuple[str, str], Mdc] | None = None,
+) -> list[ProgressRow]:
+    """Each measure across ``sessions`` (oldest first); ``verdicts[0]`` is "" and
+    ``verdicts[i]`` compares session ``i`` with the first session measured."""
+    table = load_mdc() if mdc is None else mdc
+    indexed = [values_by_key(s) for s in sessions]
+    keys: list[tuple[str, str, str, str]] = []
+    for idx in indexed:
+        keys += [k for k in idx if k not in keys]
+    rows = []
+    for k in keys:
+        vals = [idx.get(k) for idx in indexed]
+        ref = next(v for v in vals if v is not None)
+        nums = tuple(v.value_deg if v is not None and v.reported else None for v in vals)
+        first = next((i for i, x in enumerate(nums) if x is not None), None)
+        verdicts: list[str] = []
+        for i, v in enumerate(vals):
+            if first is None or i <= first:
+                verdicts.append("")
+            else:
+                verdicts.append(_change_one(vals[first], v, table).verdict)
+        rows.append(
+            ProgressRow(
+                ref.protocol, ref.measure, ref.side, ref.direction, ref.label, nums, tuple(verdicts)
+            )
+        )
+    return rows

@@ -1,0 +1,209 @@
+"""The report for the client's file: what goes in it, read from the database, and its
+rendering to HTML (one Jinja2 template) and PDF (WeasyPrint, from that same HTML).
+
+The report never recomputes an angle: values come from the stored results, the plots from
+the stored time series, the key frames from the stored images.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rom import __version__
+from rom.errors import InputError
+from rom.metrics.compare import (
+    AsymmetryChange,
+    Change,
+    Mdc,
+    ProgressRow,
+    compare_asymmetry,
+    compare_values,
+    progress,
+)
+from rom.metrics.measure_values import MeasureValue, display_name
+from rom.store.store import ClientInfo, RecordingInfo, SessionInfo, Store
+
+if TYPE_CHECKING:
+    import jinja2
+
+__all__ = ["ReportData", "gather", "pick_sessions", "render_html", "write_report"]
+
+
+@dataclass(frozen=True)
+class RecordingPart:
+    session: str
+    info: RecordingInfo
+    values: list[MeasureValue]
+    chart_png: bytes | None
+    key_frames: list[tuple[str, str, bool]]  # (data URI, caption, faces blurred)
+
+
+@dataclass(frozen=True)
+class ReportData:
+    client: ClientInfo
+    before: SessionInfo
+    after: SessionInfo
+    sessions: list[SessionInfo]
+    changes: list[Change]
+    asymmetry: list[AsymmetryChange]
+    progress: list[ProgressRow]
+    recordings: list[RecordingPart]
+    change_chart_png: bytes | None
+    mdc_sources: list[tuple[str, str]]
+    created: datetime = field(default_factory=lambda: datetime.now().replace(microsecond=0))
+    rom_version: str = __version__
+
+
+def pick_sessions(
+    sessions: list[SessionInfo], before: str | None, after: str | None, code: str
+) -> tuple[SessionInfo, SessionInfo]:
+    """The sessions to compare: those named, else the first and the last (by date).
+
+    Raises :class:`InputError` when the client has fewer than two sessions, a label is
+    unknown, or both name the same session.
+    """
+    by_label = {s.label: s for s in sessions}
+    for label in (before, after):
+        if label is not None and label not in by_label:
+            known = ", ".join(repr(s.label) for s in sessions) or "none"
+            raise InputError(f"client {code!r} has no session {label!r} (sessions: {known})")
+    if len(sessions) < 2 and (before is None or after is None):
+        raise InputError(
+            f"client {code!r} has {len(sessions)} session(s); a comparison needs two: add one "
+            "with rom session add and analyse a clip into it"
+        )
+    b = by_label[before] if before is not None else sessions[0]
+    a = by_label[after] if after is not None else sessions[-1]
+    if b.label == a.label:
+        raise InputError(f"--before and --after both name session {b.label!r}; give two sessions")
+    return b, a
+
+
+def _data_uri(data: bytes, mime: str) -> str:
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def gather(
+    store: Store,
+    code: str,
+    before: str | None = None,
+    after: str | None = None,
+    *,
+    mdc: dict[tuple[str, str], Mdc] | None = None,
+    key_frames: bool = True,
+) -> ReportData:
+    """Everything the report shows, from the database (see the module docstring)."""
+    from rom.metrics.compare import load_mdc
+    from rom.report.figures import change_chart, series_chart
+
+    table = load_mdc() if mdc is None else mdc
+    client = store.get_client(code)
+    sessions = store.list_sessions(code)
+    b, a = pick_sessions(sessions, before, after, code)
+    vb, ids_b = store.session_values(code, b.label)
+    va, ids_a = store.session_values(code, a.label)
+    changes = compare_values(vb, va, table)
+    parts: list[RecordingPart] = []
+    for label, ids in ((b.label, ids_b), (a.label, ids_a)):
+        for rid in ids:
+            info = store.recording(rid)
+            values = store.recording_values(rid)
+            chart = series_chart(store.series(info), values, title=f"{label}: {info.video_name}")
+            frames = []
+            if key_frames:
+                for kf, path in store.key_frames(rid):
+                    if path.is_file():
+                        frames.append(
+                            (
+                                _data_uri(path.read_bytes(), "image/jpeg"),
+                                kf.caption,
+                                kf.faces_blurred,
+                            )
+                        )
+            parts.append(RecordingPart(label, info, values, chart, frames))
+    prog: list[ProgressRow] = []
+    if len(sessions) > 2:
+        prog = progress([store.session_values(code, s.label)[0] for s in sessions], table)
+    used = {(c.measure.removesuffix("_3d"), c.direction) for c in changes}
+    sources = sorted({(k[0], v.source) for k, v in table.items() if k in used})
+    return ReportData(
+        client=client,
+        before=b,
+        after=a,
+        sessions=sessions,
+        changes=changes,
+        asymmetry=compare_asymmetry(vb, va),
+        progress=prog,
+        recordings=parts,
+        change_chart_png=change_chart(changes),
+        mdc_sources=sources,
+    )
+
+
+# --- rendering ------------------------------------------------------------------------
+
+
+def _deg(x: float | None, signed: bool = False) -> str:
+    if x is None:
+        return "missing"
+    return f"{x:+.1f}" if signed else f"{x:.1f}"
+
+
+def _pct(x: float | None, signed: bool = False) -> str:
+    if x is None:
+        return "--"
+    return f"{x:+.0f}%" if signed else f"{x:.0f}%"
+
+
+def _env() -> jinja2.Environment:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("rom.report", "templates"),
+        autoescape=True,  # every text is data: notes, codes and labels are escaped
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["deg"] = _deg
+    env.filters["pct"] = _pct
+    env.globals["display_name"] = display_name
+    env.globals["data_uri"] = _data_uri
+    return env
+
+
+def render_html(data: ReportData) -> str:
+    """The report as one self-contained HTML page (images embedded)."""
+    return str(_env().get_template("report.html.j2").render(r=data))
+
+
+def write_report(data: ReportData, out: Path) -> Path:
+    """Write the report to ``out``: ``.html`` or ``.pdf`` (same template). Written to a
+    temporary file first, then renamed."""
+    suffix = out.suffix.lower()
+    if suffix not in (".html", ".htm", ".pdf"):
+        raise InputError(f"--out {out}: give a file ending in .pdf or .html")
+    if out.is_dir():
+        raise InputError(f"--out {out} is a folder; give a file name ending in .pdf or .html")
+    html = render_html(data)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    try:
+        if suffix == ".pdf":
+            import weasyprint
+
+            weasyprint.HTML(string=html).write_pdf(str(tmp))
+        else:
+            tmp.write_text(html, encoding="utf-8")
+        os.replace(tmp, out)
+    except FileNotFoundError:
+        tmp.unlink(missing_ok=True)
+        raise InputError(f"--out {out}: the folder {out.parent} does not exist") from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return out
