@@ -443,18 +443,10 @@ def check_destination(code: str | None, label: str | None) -> None:
         st.get_session(code, label)
 
 
-def store_analysis(
-    video: str,
-    result: Any,
-    code: str,
-    label: str,
-    *,
-    store_video: bool,
-    show_faces: bool,
-    quiet: bool,
-) -> int:
-    """Save a finished analysis (``AnalysisResult``) into the client's session; prints
-    what was stored. Returns the recording id."""
+def analysis_record(video: str | Path, result: Any, *, show_faces: bool) -> tuple[Any, str]:
+    """The record to store for a finished analysis (``AnalysisResult``) of ``video``,
+    with key frames at the peaks (faces blurred unless ``show_faces``), and a warning
+    ("" if none) when the key frames could not be made."""
     import dataclasses
 
     from rom.store import record_from_analysis
@@ -473,6 +465,22 @@ def store_analysis(
             record = dataclasses.replace(record, key_frames=tuple(frames))
         except BlurUnavailable as e:
             warning = str(e)
+    return record, warning
+
+
+def store_analysis(
+    video: str,
+    result: Any,
+    code: str,
+    label: str,
+    *,
+    store_video: bool,
+    show_faces: bool,
+    quiet: bool,
+) -> int:
+    """Save a finished analysis (``AnalysisResult``) into the client's session; prints
+    what was stored. Returns the recording id."""
+    record, warning = analysis_record(video, result, show_faces=show_faces)
     with open_store_or_explain() as st:
         outcome = st.save_analysis(record, code, label, store_video=store_video)
     if warning:

@@ -19,12 +19,13 @@ CATEGORY_COLUMNS = (
     "measure",
     "side",
     "direction",
-    "statistic",
     "estimate",
     "status",
 )
+#: The statistic shown first: the one value per result (``results.csv``, ``rom export``).
+MAIN_STATISTICS = ("value", "value_deg", "peak_deg")
 #: The numeric value column, first found.
-VALUE_COLUMNS = ("value_deg", "value")
+VALUE_COLUMNS = ("value", "value_deg")
 
 
 def read_batch_folder(folder: Path) -> tuple[Any, Any]:

@@ -85,7 +85,10 @@ def pick_client(*, key: str, allow_new: bool = False) -> str | None:
         st.info("No client yet: add one above.")
         return None
     index = clients.index(current) if current in clients else 0
-    chosen = st.selectbox("Client", clients, index=index, key=f"{key}-client")
+    # No widget key: the shared choice (CLIENT) sets the index, and a new index or a new
+    # list of clients makes a new widget, so a client just added or chosen on another
+    # page is shown at once.
+    chosen = st.selectbox("Client", clients, index=index)
     if chosen != current:
         st.session_state[CLIENT] = chosen
         st.session_state.pop(SESSION, None)
@@ -105,7 +108,7 @@ def pick_session(client: str, *, key: str, allow_new: bool = False) -> str | Non
                 notes = st.text_area("Notes (optional)")
                 if st.form_submit_button("Add session"):
                     try:
-                        data.add_session(client, label, held.isoformat() if held else None, notes)
+                        data.add_session(client, label, held, notes)
                     except Exception as exc:  # noqa: BLE001 - shown, the page goes on
                         st.error(error_text(exc))
                     else:
@@ -116,7 +119,7 @@ def pick_session(client: str, *, key: str, allow_new: bool = False) -> str | Non
         return None
     current = st.session_state.get(SESSION)
     index = sessions.index(current) if current in sessions else len(sessions) - 1
-    chosen = st.selectbox("Session", sessions, index=index, key=f"{key}-session-{client}")
+    chosen = st.selectbox("Session", sessions, index=index)
     st.session_state[SESSION] = chosen
     return chosen
 

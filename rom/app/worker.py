@@ -10,6 +10,7 @@ sent back as its one-line message.
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from collections.abc import Callable
 from typing import Any
@@ -45,8 +46,13 @@ def run_request(request: AnalysisRequest, messages: Any) -> None:
     try:
         recording_id, warnings = analyse_and_store(request, _progress(messages))
     except Exception as exc:  # noqa: BLE001 - every failure becomes the job's message
-        messages.put(("failed", failure_message(exc)))
+        messages.put(("failed", failure_message(exc, request)))
         return
+    finally:
+        shutil.rmtree(request.out_dir, ignore_errors=True)  # what is kept is in the database
+    # The video itself is not kept (as `rom analyze --client` without --store-video); a
+    # failed job keeps it, so that nothing the user gave is lost.
+    request.video.unlink(missing_ok=True)
     messages.put(("done", recording_id, warnings))
 
 
@@ -82,10 +88,14 @@ def analyse_and_store(
     return recording_id, list(result.summary.get("warnings", []))
 
 
-def failure_message(exc: BaseException) -> str:
-    """One line for the page: the package's own message, or the error's kind and text."""
+def failure_message(exc: BaseException, request: AnalysisRequest) -> str:
+    """One line for the page: the package's own message (the stored file's name replaced
+    by the user's), or the error's kind and text."""
     from rom.errors import RomError
 
     if isinstance(exc, RomError):
-        return str(exc)
-    return f"internal error: {type(exc).__name__}: {exc} (please report it)"
+        text = str(exc)
+    else:
+        text = f"internal error: {type(exc).__name__}: {exc} (please report it)"
+    text = text.replace(str(request.video), request.display_name)
+    return " ".join(text.replace(request.video.name, request.display_name).split())

@@ -88,7 +88,8 @@ def extract_key_frames(
                 rgb = blur_faces(rgb, seq.image_xyz[i, :, :2], seq.visibility[i])
             vals = wanted[i]
             labels = [
-                (f"{display_name(v.measure, v.side)} {v.label}", float(v.value_deg or np.nan))
+                f"{display_name(v.measure, v.side)} {v.label}: "
+                + ("--" if v.value_deg is None else f"{v.value_deg:.0f} deg")
                 for v in vals[:4]
             ]
             img = draw_frame(rgb, seq.image_xyz[i, :, :2], labels)

@@ -17,6 +17,7 @@ import streamlit as st
 from rom.app import charts, data, ui
 from rom.app.research_data import (
     CATEGORY_COLUMNS,
+    MAIN_STATISTICS,
     filter_frame,
     read_batch_folder,
     value_column,
@@ -30,7 +31,7 @@ def render() -> None:
     )
     errors = None
     if source == "Database":
-        frame = data.all_values_frame()
+        frame = data.export_frame()
         where = "the database"
     else:
         folder = st.text_input(
@@ -74,6 +75,15 @@ def filters(frame: Any) -> Any:
         chosen[name] = cols[i % len(cols)].multiselect(
             name.replace("_", " ").capitalize(), options, key=f"research-filter-{name}"
         )
+    if "statistic" in frame.columns:
+        stats = sorted(str(v) for v in frame["statistic"].dropna().unique())
+        default = next((s for s in MAIN_STATISTICS if s in stats), stats[0] if stats else None)
+        if stats:
+            chosen["statistic"] = [
+                st.selectbox(
+                    "Statistic", stats, index=stats.index(default), key="research-statistic"
+                )
+            ]
     text = st.text_input("Search (any text column)", key="research-search")
     return filter_frame(frame, chosen, text)
 
