@@ -3,12 +3,13 @@
 The dashboard submits an :class:`AnalysisRequest` to the app's one :class:`JobManager`
 (held by Streamlit's resource cache, so it is shared by every page and browser tab and
 survives reruns). A dispatcher thread runs the jobs one after the other (a 2-core
-machine has no room for two MediaPipe runs), each in a fresh ``spawn`` child process:
-the web server stays responsive whatever the analysis does (MediaPipe holds the
-interpreter lock while it infers), a crash in native code cannot take the app down, and
-a job can be cancelled. The child analyses the video and stores the result
-(:mod:`rom.app.worker`), so the result lands in the database whether or not anyone is
-still looking at the page that asked for it.
+machine has no room for two MediaPipe runs), each in a fresh Python process
+(``python -m rom.app.worker``): the web server stays responsive whatever the analysis
+does, a crash in native code cannot take the app down, and a job can be cancelled. The
+child analyses the video and stores the result, so the result lands in the database
+whether or not anyone is still looking at the page that asked for it. The request goes
+to the child as JSON on its standard input; the child reports as JSON lines on its
+standard output (see :mod:`rom.app.worker`).
 
 Nothing here imports Streamlit.
 """
@@ -16,13 +17,15 @@ Nothing here imports Streamlit.
 from __future__ import annotations
 
 import itertools
+import json
 import logging
-import multiprocessing as mp
 import queue
+import subprocess
+import sys
+import tempfile
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +54,19 @@ class AnalysisRequest:
     person_point_px: tuple[float, float] | None = None
     model_variant: str = "full"
     overlay: bool = True
+
+    def to_json(self) -> str:
+        d = asdict(self)
+        d["video"], d["out_dir"] = str(self.video), str(self.out_dir)
+        return json.dumps(d)
+
+    @classmethod
+    def from_json(cls, text: str) -> AnalysisRequest:
+        d = json.loads(text)
+        d["video"], d["out_dir"] = Path(d["video"]), Path(d["out_dir"])
+        if d.get("person_point_px") is not None:
+            d["person_point_px"] = tuple(float(v) for v in d["person_point_px"])
+        return cls(**d)
 
 
 @dataclass(frozen=True)
@@ -99,33 +115,25 @@ class Job:
         return f"{what}: {self.state}: {self.message}"
 
 
-Runner = Callable[[AnalysisRequest, Any], None]
-
-
 class JobManager:
     """Runs analysis jobs one at a time in child processes; thread-safe.
 
     Parameters
     ----------
-    runner : callable
-        ``runner(request, messages)``, run in the child process; it puts tuples on
-        ``messages``: ``("progress", stage, done, total)``, then ``("done",
-        recording_id, warnings)`` or ``("failed", message)``. Must be importable
-        (module-level) for the ``spawn`` start method.
+    worker : list of str
+        The child's command line (default: this Python running :mod:`rom.app.worker`).
+        It reads one :class:`AnalysisRequest` as JSON on standard input and writes JSON
+        lines: ``["progress", stage, done, total]``, then ``["done", recording_id,
+        warnings]`` or ``["failed", message]``.
     """
 
-    def __init__(self, runner: Runner | None = None) -> None:
-        if runner is None:
-            from rom.app.worker import run_request
-
-            runner = run_request
-        self._runner = runner
-        self._ctx = mp.get_context("spawn")
+    def __init__(self, worker: list[str] | None = None) -> None:
+        self._worker = worker or [sys.executable, "-m", "rom.app.worker"]
         self._lock = threading.Lock()
         self._jobs: dict[int, Job] = {}
         self._ids = itertools.count(1)
         self._pending: queue.Queue[int] = queue.Queue()
-        self._current: tuple[int, Any] | None = None  # (job id, process)
+        self._current: tuple[int, subprocess.Popen[str]] | None = None
         self._cancelled: set[int] = set()
         self._dispatcher: threading.Thread | None = None
 
@@ -207,39 +215,41 @@ class JobManager:
     def _run(self, job_id: int) -> None:
         job = self.get(job_id)
         assert job is not None
-        messages = self._ctx.Queue()
-        proc = self._ctx.Process(
-            target=self._runner, args=(job.request, messages), name=f"rom-analysis-{job_id}"
-        )
         self._update(job_id, state="running", stage="starting")
-        proc.start()
-        with self._lock:
-            self._current = (job_id, proc)
-        final: tuple[Any, ...] | None = None
-        try:
-            while True:
-                try:
-                    msg = messages.get(timeout=0.2)
-                except queue.Empty:
-                    if not proc.is_alive():
-                        # drain what the child put just before it ended
-                        try:
-                            msg = messages.get(timeout=0.5)
-                        except queue.Empty:
-                            break
-                    else:
-                        continue
-                kind = msg[0]
-                if kind == "progress":
-                    _, stage, done, total = msg
-                    self._update(job_id, stage=stage, done=done, total=total)
-                else:
-                    final = msg
-            proc.join()
-        finally:
+        final: list[Any] | None = None
+        with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as errors:
+            proc = subprocess.Popen(
+                self._worker,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=errors,
+                text=True,
+                encoding="utf-8",
+            )
             with self._lock:
-                self._current = None
-            messages.close()
+                self._current = (job_id, proc)
+            try:
+                assert proc.stdin is not None and proc.stdout is not None
+                proc.stdin.write(job.request.to_json())
+                proc.stdin.close()
+                for line in proc.stdout:
+                    try:
+                        msg = json.loads(line)
+                    except json.JSONDecodeError:
+                        continue  # a library printing to stdout: not ours
+                    if not isinstance(msg, list) or not msg:
+                        continue
+                    if msg[0] == "progress":
+                        _, stage, done, total = msg
+                        self._update(job_id, stage=stage, done=done, total=total)
+                    elif msg[0] in ("done", "failed"):
+                        final = msg
+                proc.wait()
+            finally:
+                with self._lock:
+                    self._current = None
+            errors.seek(0)
+            tail = errors.read()[-2000:]
         with self._lock:
             cancelled = job_id in self._cancelled
         now = time.time()
@@ -254,15 +264,17 @@ class JobManager:
                 warnings=tuple(final[2]),
                 finished_s=now,
             )
-        elif final is not None and final[0] == "failed":
-            self._update(job_id, state="failed", message=final[1], finished_s=now)
+        elif final is not None:
+            self._update(job_id, state="failed", message=str(final[1]), finished_s=now)
         else:
+            last = " ".join(tail.strip().splitlines()[-1:])[:300] if tail.strip() else ""
             self._update(
                 job_id,
                 state="failed",
                 message=(
-                    f"the analysis stopped unexpectedly (exit code {proc.exitcode}); "
-                    "nothing was stored, try again or run `rom analyze` on the file"
+                    f"the analysis stopped unexpectedly (exit code {proc.returncode}"
+                    + (f": {last}" if last else "")
+                    + "); nothing was stored, try again or run `rom analyze` on the file"
                 ),
                 finished_s=now,
             )

@@ -197,6 +197,9 @@ class Recorder:
             stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
             stream.options = {"crf": "18", "preset": "ultrafast"}
             stream.time_base = Fraction(1, 1000)
+            # millisecond timestamps in the codec too: a webcam's frame times are kept
+            # as they came (variable frame rate), not rounded to 30 fps
+            stream.codec_context.time_base = Fraction(1, 1000)
             last_pts = -1
             while True:
                 item = self._q.get()

@@ -1,6 +1,8 @@
 """What a dashboard analysis job does in its child process: analyse, then store.
 
-:func:`run_request` is the :class:`rom.app.jobs.JobManager`'s runner: the same
+:func:`main` (``python -m rom.app.worker``) is the child process of
+:class:`rom.app.jobs.JobManager`: it reads one request as JSON on standard input and
+reports as JSON lines on standard output. :func:`run_request` runs the same
 :func:`rom.pipeline.analyze_video` as ``rom analyze``, then
 :func:`rom.app.data.save_analysis` (one transaction). A clip whose person leaves before
 the end is still stored, with the warning; any error the package raises on purpose is
@@ -9,8 +11,10 @@ sent back as its one-line message.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -39,8 +43,29 @@ def _progress(messages: Any) -> Callable[[str, int | None], Callable[[int], None
     return make
 
 
+class JsonLines:
+    """``put(message)`` writes one JSON line to a text stream (the job's report)."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+
+    def put(self, message: tuple[Any, ...]) -> None:
+        self.stream.write(json.dumps(list(message)) + "\n")
+        self.stream.flush()
+
+
+def main() -> int:
+    """Read an :class:`AnalysisRequest` (JSON) from stdin, run it, report on stdout."""
+    request = AnalysisRequest.from_json(sys.stdin.read())
+    out = sys.stdout
+    # Whatever a library prints must not mix with the report: it goes to stderr.
+    sys.stdout = sys.stderr
+    run_request(request, JsonLines(out))
+    return 0
+
+
 def run_request(request: AnalysisRequest, messages: Any) -> None:
-    """Analyse and store one request; report through ``messages`` (see JobManager)."""
+    """Analyse and store one request; report through ``messages.put`` (see JobManager)."""
     os.environ.setdefault("GLOG_minloglevel", "2")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     try:
@@ -99,3 +124,7 @@ def failure_message(exc: BaseException, request: AnalysisRequest) -> str:
         text = f"internal error: {type(exc).__name__}: {exc} (please report it)"
     text = text.replace(str(request.video), request.display_name)
     return " ".join(text.replace(request.video.name, request.display_name).split())
+
+
+if __name__ == "__main__":
+    sys.exit(main())
