@@ -18,6 +18,7 @@ from rom.app.settings import VIDEO_FORMATS
 from rom.app.uploads import AcceptedVideo, UploadError, accept_upload
 
 NO_PROTOCOL = ""
+SOURCES = ("Upload a clip", "Live from the webcam")
 #: Width (px) of the frame shown for clicking on the client.
 PICK_WIDTH_PX = 720
 
@@ -46,10 +47,11 @@ def render() -> None:
     with cols[2]:
         protocol = pick_protocol()
     show_instructions(protocol)
-    upload_tab, live_tab = st.tabs(["Upload a clip", "Live from the webcam"])
-    with upload_tab:
+    # Only the chosen way in runs: the webcam (and its model) starts only when asked for.
+    source = st.radio("Source", SOURCES, horizontal=True, key="capture-source")
+    if source == SOURCES[0]:
         upload_section(client, session, protocol)
-    with live_tab:
+    else:
         from rom.app import webcam
 
         webcam.live_section(client, session, protocol)
