@@ -5,6 +5,7 @@ environment an app process needs, and a real ``rom app`` server with headless Ch
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -21,6 +22,9 @@ import numpy as np
 from tests.videos import write_video
 
 OUTDOOR = "outdoor_two_people_arm_raises_1768x994_30fps.mp4"
+#: Generous bounds for a shared 2-core machine; every wait polls a condition.
+ANALYSIS_S = 900
+PAGE_S = 120
 CHROMIUM = Path("/usr/bin/chromium")
 #: Flags checked on these machines (see ../shared/README.md).
 CHROMIUM_ARGS = [
@@ -144,3 +148,95 @@ def poll(check: Any, *, timeout_s: float, every_s: float = 0.5, what: str = "") 
         if time.monotonic() > end:
             raise TimeoutError(f"not seen within {timeout_s:.0f} s: {what}")
         time.sleep(every_s)
+
+
+# -- driving the dashboard's pages with Playwright ----------------------------------------
+def settle(pg: Any) -> None:
+    """Wait until no script run is in progress and every element is drawn. A click while
+    a run is in progress can be lost (the next run starts from the widgets' states), as
+    it can for a user who clicks while the page says it is running."""
+    poll(
+        lambda: pg.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').count()
+        and pg.locator('[data-testid="stSkeleton"]').count() == 0,
+        timeout_s=PAGE_S,
+        every_s=0.25,
+        what="the page idle and drawn",
+    )
+
+
+def click(pg: Any, target: Any) -> None:
+    """Click ``target`` once the page is idle (see :func:`settle`)."""
+    target.wait_for()
+    settle(pg)
+    target.click()
+
+
+def screenshot(pg: Any, shots: Path, name: str, height: int = 1600) -> Path:
+    pg.set_viewport_size({"width": 1400, "height": height})
+    settle(pg)
+    path = shots / f"{name}.png"
+    pg.screenshot(path=str(path))
+    pg.set_viewport_size({"width": 1400, "height": 1600})
+    extra = os.environ.get("ROM_SCREENSHOTS_DIR")
+    if extra:
+        Path(extra).mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, Path(extra) / path.name)
+    assert path.stat().st_size > 20_000
+    return path
+
+
+def go(pg: Any, name: str) -> None:
+    click(pg, pg.get_by_test_id("stSidebarNav").get_by_text(name, exact=True))
+    pg.get_by_role("heading", name=name, exact=True).wait_for()
+
+
+def open_form(pg: Any, empty_text: str, picker: str, expander: str, field: str) -> Any:
+    """The text box ``field`` of the "New ..." form: the form is open by itself when
+    the page says ``empty_text`` (nothing to pick yet), else it is opened."""
+    state = poll(
+        lambda: (
+            "empty"
+            if pg.get_by_text(empty_text).count()
+            else "picker"
+            if pg.get_by_role("combobox", name=picker).count()
+            else None
+        ),
+        timeout_s=PAGE_S,
+        what=f"the {picker} picker",
+    )
+    box = pg.get_by_role("textbox", name=field)
+    settle(pg)
+    if state == "picker" and not box.is_visible():
+        click(pg, pg.get_by_text(expander, exact=True))
+    box.wait_for()
+    return box
+
+
+def add_client(pg: Any, code: str) -> None:
+    box = open_form(pg, "No client yet", "Client", "New client", "Client code or pseudonym")
+    box.fill(code)
+    click(pg, pg.get_by_role("button", name="Add client"))
+    pg.get_by_text(f"{code} has no session yet").wait_for()
+
+
+def add_session(pg: Any, label: str) -> None:
+    box = open_form(pg, "has no session yet", "Session", "New session", "Session label")
+    box.fill(label)
+    click(pg, pg.get_by_role("button", name="Add session"))
+    poll(lambda: chosen(pg, "Session") == label, timeout_s=PAGE_S, what=f"session {label}")
+
+
+def chosen(pg: Any, label: str) -> str | None:
+    """The value shown by the selectbox ``label`` (None while it is being redrawn)."""
+    box = pg.get_by_role("combobox", name=label)
+    return box.input_value() if box.count() == 1 else None
+
+
+def choose(pg: Any, label: str, option: str) -> None:
+    click(pg, pg.get_by_role("combobox", name=label))
+    pg.get_by_role("option", name=option).click()
+    poll(lambda: chosen(pg, label) == option, timeout_s=PAGE_S, what=f"{label}: {option}")
+
+
+def table(pg: Any, test_id: str, column: str) -> list[str]:
+    return pg.get_by_test_id(test_id).locator(f'td[data-col="{column}"]').all_inner_texts()

@@ -201,8 +201,12 @@ def compare_figure(changes: Sequence[Any], *, title: str = "") -> Any:
             x=[None],
             y=[None],
             mode="markers",
-            marker={"symbol": "square", "size": 14, "color": "rgba(0,0,0,0.12)",
-                    "line": {"color": "#000", "width": 2}},
+            marker={
+                "symbol": "square",
+                "size": 14,
+                "color": "rgba(0,0,0,0.12)",
+                "line": {"color": "#000", "width": 2},
+            },
         )
     )
     fig.update_layout(

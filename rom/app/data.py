@@ -56,7 +56,9 @@ def list_sessions(client: str) -> list[SessionInfo]:
 def add_session(
     client: str, label: str, held_on: date | None = None, notes: str = ""
 ) -> SessionInfo:
-    held = datetime.combine(held_on, datetime.now().time().replace(microsecond=0)) if held_on else None
+    held = (
+        datetime.combine(held_on, datetime.now().time().replace(microsecond=0)) if held_on else None
+    )
     return store().add_session(client, label.strip(), held, notes)
 
 

@@ -203,7 +203,7 @@ class JobManager:
                 continue
             try:
                 self._run(job_id)
-            except Exception as exc:  # noqa: BLE001 - one job's failure never stops the queue
+            except Exception as exc:
                 log.exception("job %s", job_id)
                 self._update(
                     job_id,

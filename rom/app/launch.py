@@ -32,9 +32,7 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         "needs a password (ROM_APP_PASSWORD or password in .streamlit/secrets.toml).",
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    p.add_argument(
-        "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})"
-    )
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     p.add_argument(
         "--no-browser", action="store_true", help="do not open a browser window (servers, tests)"
     )
@@ -76,6 +74,10 @@ def command(host: str, port: int, *, open_browser: bool) -> list[str]:
         "false",
         "--browser.serverAddress",
         host if is_local(host) else "localhost",
+        "--server.fileWatcherType",
+        "none",
+        "--client.toolbarMode",
+        "minimal",
         "--server.maxUploadSize",
         str(AppSettings.from_env().max_upload_mb),
     ]

@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -40,8 +40,8 @@ from rom.landmarks import N_LANDMARKS
 from rom.metrics.angles import compute_angles
 from rom.metrics.laterality import fix_label_swaps
 from rom.metrics.protocols import Protocol
-from rom.metrics.view import compute_view
 from rom.metrics.results import describe_value
+from rom.metrics.view import compute_view
 from rom.overlay import draw_frame
 from rom.pose.extract import Candidate, ExtractSettings, extract_poses
 from rom.pose.sources import Frame, FrameSource, VideoInfo
@@ -127,8 +127,8 @@ class LiveFrameSource(FrameSource):
             item = self._q.get()
             if item is _CLOSED:
                 return
-            rgb, t = item  # type: ignore[misc]
-            t = max(float(t), last_t + 1e-3)
+            rgb, time_s = cast(tuple[np.ndarray, float], item)
+            t = max(float(time_s), last_t + 1e-3)
             last_t = t
             yield Frame(self._index, t, fit_to(rgb, self.info.width_px, self.info.height_px))
             self._index += 1
@@ -205,7 +205,7 @@ class Recorder:
                 item = self._q.get()
                 if item is _CLOSED:
                     break
-                rgb, t = item  # type: ignore[misc]
+                rgb, t = cast(tuple[np.ndarray, float], item)
                 pts = max(round(t * 1000), last_pts + 1)
                 last_pts = pts
                 frame = av.VideoFrame.from_ndarray(fit_to(rgb, w, h), format="rgb24")
@@ -266,6 +266,7 @@ class LiveSession:
         self._frames_received = 0
         self._latest_rgb: np.ndarray | None = None
         self._recorder: Recorder | None = None
+        self._pending: Recording | None = None
         self._record_point: tuple[float, float] | None = None
         self.error: str | None = None
 
@@ -313,7 +314,10 @@ class LiveSession:
             recording = self._recorder is not None
         if xy is None or xy.shape != (N_LANDMARKS, 2) or self._source is None:
             xy = np.full((N_LANDMARKS, 2), np.nan)
-        elif (rgb.shape[1], rgb.shape[0]) != (self._source.info.width_px, self._source.info.height_px):
+        elif (rgb.shape[1], rgb.shape[0]) != (
+            self._source.info.width_px,
+            self._source.info.height_px,
+        ):
             sx = rgb.shape[1] / self._source.info.width_px
             sy = rgb.shape[0] / self._source.info.height_px
             xy = xy * [sx, sy]
@@ -390,7 +394,11 @@ class LiveSession:
             rec = self._recorder
             fr = self._frames_received
         times = list(self._analysed)
-        fps = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 2 and times[-1] > times[0] else 0.0
+        fps = (
+            (len(times) - 1) / (times[-1] - times[0])
+            if len(times) > 2 and times[-1] > times[0]
+            else 0.0
+        )
         return LiveReading(
             time_s=reading.time_s,
             angles_deg=reading.angles_deg,
@@ -404,10 +412,23 @@ class LiveSession:
             recorded_frames=rec.n_frames if rec else 0,
         )
 
-    def close(self) -> Recording | None:
-        """Stop tracking (and recording: the recording is returned)."""
+    def on_ended(self) -> None:
+        """``streamlit-webrtc``'s ``on_video_ended``: the browser's stream stopped (STOP
+        pressed, tab closed). The recording is finished and kept for :meth:`close`; the
+        tracking stops."""
         rec = self.stop_recording()
         with self._lock:
+            if rec is not None:
+                self._pending = rec
+            source, self._source = self._source, None
+        if source is not None:
+            source.close()
+
+    def close(self) -> Recording | None:
+        """Stop tracking and recording; returns the recording not yet handed over."""
+        rec = self.stop_recording()
+        with self._lock:
+            rec, self._pending = rec or self._pending, None
             source, self._source = self._source, None
         if source is not None:
             source.close()
@@ -431,7 +452,7 @@ class LiveSession:
                 settings=ExtractSettings(person=person, queue_frames=1),
                 on_pose=lambda frame, pose: self._on_pose(source, frame, pose),
             )
-        except Exception as exc:  # noqa: BLE001 - shown in the page, the stream goes on
+        except Exception as exc:
             log.exception("live tracking stopped")
             self.error = f"live tracking stopped: {type(exc).__name__}: {exc}"
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -112,9 +112,7 @@ def people_at_start(
 
     with open_source(video) as source:
         frames = [
-            (f.time_s, f.rgb)
-            for f in _take_while(source, within_s)
-            if f.index % every_n == 0
+            (f.time_s, f.rgb) for f in _take_while(source, within_s) if f.index % every_n == 0
         ]
     i, people = first_people(frames, model_path)
     return (frames[i][1] if i >= 0 else None), people

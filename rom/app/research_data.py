@@ -68,6 +68,8 @@ def filter_frame(frame: Any, chosen: Mapping[str, Sequence[str]], text: str = ""
     if text:
         cols = [c for c in out.columns if out[c].dtype == object or str(out[c].dtype) == "string"]
         if cols:
-            hit = out[cols].astype(str).apply(lambda s: s.str.lower().str.contains(text, regex=False))
+            hit = (
+                out[cols].astype(str).apply(lambda s: s.str.lower().str.contains(text, regex=False))
+            )
             out = out[hit.any(axis=1)]
     return out

@@ -146,7 +146,7 @@ def asymmetry_rows(block: Mapping[str, Any]) -> list[dict[str, str]]:
             label = str(m.get("label") or "")
         else:  # axial: the negative direction is the turn to the left
             right = sides.get("none", {})
-            twin = next(
+            twin: Mapping[str, Any] = next(
                 (
                     x
                     for x in measures

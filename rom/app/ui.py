@@ -18,6 +18,7 @@ from rom.app.settings import AppSettings
 CLIENT = "client"
 SESSION = "session"
 RECORDING = "recording_id"
+PROTOCOL = "protocol"
 
 CSS = """
 <style>
@@ -66,21 +67,21 @@ def pick_client(*, key: str, allow_new: bool = False) -> str | None:
     clients = [c.code for c in data.list_clients()]
     current = st.session_state.get(CLIENT)
     if allow_new:
-        with st.expander("New client", expanded=not clients):
-            with st.form(f"{key}-new-client", clear_on_submit=True):
-                code = st.text_input(
-                    "Client code or pseudonym", help="No real name needed, e.g. C-014"
-                )
-                notes = st.text_area("Notes (optional)")
-                if st.form_submit_button("Add client"):
-                    try:
-                        data.add_client(code, notes)
-                    except Exception as exc:  # noqa: BLE001 - shown, the page goes on
-                        st.error(error_text(exc))
-                    else:
-                        st.session_state[CLIENT] = code.strip()
-                        st.session_state.pop(SESSION, None)
-                        st.rerun()
+        with (
+            st.expander("New client", expanded=not clients),
+            st.form(f"{key}-new-client", clear_on_submit=True),
+        ):
+            code = st.text_input("Client code or pseudonym", help="No real name needed, e.g. C-014")
+            notes = st.text_area("Notes (optional)")
+            if st.form_submit_button("Add client"):
+                try:
+                    data.add_client(code, notes)
+                except Exception as exc:  # noqa: BLE001 - shown, the page goes on
+                    st.error(error_text(exc))
+                else:
+                    st.session_state[CLIENT] = code.strip()
+                    st.session_state.pop(SESSION, None)
+                    st.rerun()
     if not clients:
         st.info("No client yet: add one above.")
         return None
@@ -99,21 +100,21 @@ def pick_session(client: str, *, key: str, allow_new: bool = False) -> str | Non
     """A session picker for ``client``; with ``allow_new`` a form adds one."""
     sessions = [s.label for s in data.list_sessions(client)]
     if allow_new:
-        with st.expander("New session", expanded=not sessions):
-            with st.form(f"{key}-new-session", clear_on_submit=True):
-                label = st.text_input(
-                    "Session label", help="e.g. pre, post, follow-up-6w", value=""
-                )
-                held = st.date_input("Date", value="today")
-                notes = st.text_area("Notes (optional)")
-                if st.form_submit_button("Add session"):
-                    try:
-                        data.add_session(client, label, held, notes)
-                    except Exception as exc:  # noqa: BLE001 - shown, the page goes on
-                        st.error(error_text(exc))
-                    else:
-                        st.session_state[SESSION] = label.strip()
-                        st.rerun()
+        with (
+            st.expander("New session", expanded=not sessions),
+            st.form(f"{key}-new-session", clear_on_submit=True),
+        ):
+            label = st.text_input("Session label", help="e.g. pre, post, follow-up-6w", value="")
+            held = st.date_input("Date", value="today")
+            notes = st.text_area("Notes (optional)")
+            if st.form_submit_button("Add session"):
+                try:
+                    data.add_session(client, label, held, notes)
+                except Exception as exc:  # noqa: BLE001 - shown, the page goes on
+                    st.error(error_text(exc))
+                else:
+                    st.session_state[SESSION] = label.strip()
+                    st.rerun()
     if not sessions:
         st.info(f"{client} has no session yet: add one above.")
         return None
@@ -160,13 +161,26 @@ def open_recording(recording_id: Any) -> None:
     st.switch_page(PAGES["results"])
 
 
-@st.fragment(run_every=2.0)
 def jobs_panel() -> None:
-    """The sidebar's list of analyses (refreshes itself every 2 s)."""
+    """The sidebar's list of analyses. While one runs, the list refreshes itself every
+    2 s, and the whole page once when it ends; otherwise nothing reruns by itself (a
+    self-refreshing part of a page can swallow a click elsewhere on it)."""
     jobs = job_manager().jobs()[:5]
     if not jobs:
         return
     st.markdown("**Analyses**")
+    if any(j.active for j in jobs):
+        _jobs_live()
+    else:
+        for job in jobs:
+            job_status(job, key="sidebar")
+
+
+@st.fragment(run_every=2.0)
+def _jobs_live() -> None:
+    jobs = job_manager().jobs()[:5]
+    if not any(j.active for j in jobs):
+        st.rerun()
     for job in jobs:
         job_status(job, key="sidebar")
 

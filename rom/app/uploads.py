@@ -60,9 +60,7 @@ def suffix_of(name: str) -> str:
     return suffix
 
 
-def accept_upload(
-    name: str, data: bytes, uploads_dir: Path, *, max_bytes: int
-) -> AcceptedVideo:
+def accept_upload(name: str, data: bytes, uploads_dir: Path, *, max_bytes: int) -> AcceptedVideo:
     """Check, store and open one upload.
 
     Raises

@@ -35,7 +35,7 @@ def live_session(protocol: str | None) -> LiveSession:
         live = LiveSession(model_path(), proto, ui.settings().recordings_dir)
         st.session_state["live_session"] = live
     live.set_protocol(proto)
-    return live  # type: ignore[no-any-return]
+    return live
 
 
 def live_section(client: str | None, session: str | None, protocol: str | None) -> None:
@@ -53,6 +53,7 @@ def live_section(client: str | None, session: str | None, protocol: str | None) 
         rtc_configuration=RTC_CONFIGURATION,
         media_stream_constraints=MEDIA_CONSTRAINTS,
         queued_video_frames_callback=live.on_frames,
+        on_video_ended=live.on_ended,
         async_processing=True,
     )
     live_panel(ctx, live, client, session, protocol)
@@ -80,15 +81,15 @@ def live_panel(
     for col, name in zip(cols, live.columns):
         label, value = live_text(name, reading.angles_deg.get(name, math.nan))
         col.metric(f"Live: {label}", value)
-    st.caption(
-        f"View: {reading.view or 'unknown'} · analysing {reading.analysed_fps:.0f} frames/s"
-    )
+    st.caption(f"View: {reading.view or 'unknown'} · analysing {reading.analysed_fps:.0f} frames/s")
     for hint in reading.hints:
         st.warning(hint)
     if reading.person_seen and not reading.hints:
         st.success("In frame and in the right view: ready to record.")
     if reading.recording:
-        st.markdown(f"**● Recording: {reading.recorded_s:.1f} s** ({reading.recorded_frames} frames)")
+        st.markdown(
+            f"**● Recording: {reading.recorded_s:.1f} s** ({reading.recorded_frames} frames)"
+        )
         if st.button("Stop and analyse", type="primary", key="stop-recording"):
             rec = live.stop_recording()
             if rec is None:

@@ -93,9 +93,7 @@ def analyse_and_store(
     from rom.pose.extract import ExtractSettings
     from rom.pose.tracking import PersonChoice
 
-    person = (
-        PersonChoice(point_px=request.person_point_px) if request.person_point_px else None
-    )
+    person = PersonChoice(point_px=request.person_point_px) if request.person_point_px else None
     config = AnalysisConfig(
         model_variant=request.model_variant,
         extract=ExtractSettings(person=person),

@@ -14,9 +14,9 @@ import pytest
 
 pytest.importorskip("streamlit")
 
-from streamlit.testing.v1 import AppTest  # noqa: E402
+from streamlit.testing.v1 import AppTest
 
-from tests.app_support import OUTDOOR, app_env, clip_segment  # noqa: E402
+from tests.app_support import OUTDOOR, app_env, clip_segment
 
 pytestmark = pytest.mark.slow
 TIMEOUT_S = 120
@@ -40,7 +40,9 @@ def stored(
     ids = {}
     for label, scale in (("pre", 0.5), ("post", 0.6)):
         data.add_session("C1", label)
-        clip = clip_segment(shared_dir / "clips" / OUTDOOR, root / f"{label}.mp4", 0, 90, scale=scale)
+        clip = clip_segment(
+            shared_dir / "clips" / OUTDOOR, root / f"{label}.mp4", 0, 90, scale=scale
+        )
         result = analyze_video(
             clip, root / label, AnalysisConfig(protocol="shoulder-abduction", overlay=True)
         )
@@ -59,6 +61,10 @@ def page_test(page: str, **state: Any) -> AppTest:
     for k, v in state.items():
         at.session_state[k] = v
     return at.run()
+
+
+def protocol_box(at: AppTest) -> Any:
+    return next(s for s in at.selectbox if s.label == "Protocol")
 
 
 def html_tables(at: AppTest) -> str:
@@ -90,7 +96,7 @@ def test_capture_adds_a_client_and_session_and_shows_the_protocols_instructions(
     at.get("form_submit_button")[-1].click()
     at.run()
     assert [s.label for s in data.list_sessions("C2")] == ["baseline"]
-    at.selectbox(key="protocol").set_value("cervical-rotation").run()
+    protocol_box(at).set_value("cervical-rotation").run()
     words = " ".join(get_protocol("cervical-rotation").instructions.split())
     assert any(words in i.value for i in at.info)
     assert not at.exception
@@ -122,7 +128,7 @@ def test_a_bad_upload_gets_a_clear_message_and_the_app_keeps_running(
     assert any(message in e for e in errors), errors
     assert not [b for b in at.button if b.label == "Analyse"]
     # the page still works: choosing a protocol reruns it without error
-    at.selectbox(key="protocol").set_value("shoulder-abduction").run()
+    protocol_box(at).set_value("shoulder-abduction").run()
     assert not at.exception
 
 
@@ -138,7 +144,9 @@ def test_results_show_the_stored_results_block(stored: dict[str, Any]) -> None:
     assert cells(html, "Value") == [r["Value"] for r in want]
     assert cells(html, "% of normal") == [r["% of normal"] for r in want]
     measured = [
-        r["value_deg"] for m in block["measures"] for r in m["sides"].values()
+        r["value_deg"]
+        for m in block["measures"]
+        for r in m["sides"].values()
         if r["status"] == "measured"
     ]
     metrics = [m.value for m in at.metric]
@@ -146,7 +154,9 @@ def test_results_show_the_stored_results_block(stored: dict[str, Any]) -> None:
     for shown, value in zip(metrics, measured):
         assert shown.startswith(f"{value:.0f}°")
     assert {b.label for b in at.get("download_button")} >= {
-        "Results (CSV)", "Summary (JSON)", "Angles over time (CSV)"
+        "Results (CSV)",
+        "Summary (JSON)",
+        "Angles over time (CSV)",
     }
     assert len(at.get("plotly_chart")) >= 1
     assert "pre / post" not in at.subheader[0].value and "C1 / post" in at.subheader[0].value

@@ -12,10 +12,10 @@ import pytest
 
 pytest.importorskip("streamlit")
 
-from rom.app.jobs import AnalysisRequest, JobManager, job_out_dir  # noqa: E402
-from rom.app.settings import AppSettings  # noqa: E402
-from tests.app_support import OUTDOOR, app_env, clip_segment  # noqa: E402
-from tests.videos import write_video  # noqa: E402
+from rom.app.jobs import AnalysisRequest, JobManager, job_out_dir
+from rom.app.settings import AppSettings
+from tests.app_support import OUTDOOR, app_env, clip_segment
+from tests.videos import write_video
 
 pytestmark = pytest.mark.slow
 TIMEOUT_S = 900
@@ -32,7 +32,9 @@ def app_root(tmp_path: Path, shared_model: Path, monkeypatch: pytest.MonkeyPatch
     return tmp_path
 
 
-def _request(video: Path, name: str, protocol: str | None = "shoulder-abduction") -> AnalysisRequest:
+def _request(
+    video: Path, name: str, protocol: str | None = "shoulder-abduction"
+) -> AnalysisRequest:
     settings = AppSettings.from_env()
     return AnalysisRequest(
         video=video,
@@ -63,7 +65,9 @@ def test_an_analysis_is_stored_with_the_packages_own_values(
     assert (info.client, info.session, info.video_name) == ("C1", "pre", "Monday session.mp4")
     # The package's own result for the same clip and settings.
     own = analyze_video(src, app_root / "own", AnalysisConfig(protocol="shoulder-abduction"))
-    want = [(v.measure, v.side, v.direction, v.status, v.value_deg) for v in measure_values(own.summary)]
+    want = [
+        (v.measure, v.side, v.direction, v.status, v.value_deg) for v in measure_values(own.summary)
+    ]
     got = [
         (v.measure, v.side, v.direction, v.status, v.value_deg)
         for v in data.recording_values(job.recording_id)

@@ -12,8 +12,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from rom.app.jobs import AnalysisRequest, JobManager, job_out_dir
 
 TIMEOUT_S = 60

@@ -13,8 +13,8 @@ import pytest
 
 pytest.importorskip("streamlit_webrtc")
 
-from rom.app.live import LiveFrameSource, Recorder  # noqa: E402
-from rom.app.webcam import RTC_CONFIGURATION, live_text  # noqa: E402
+from rom.app.live import LiveFrameSource, Recorder
+from rom.app.webcam import RTC_CONFIGURATION, live_text
 
 
 def frame(value: int, h: int = 36, w: int = 64) -> np.ndarray:

@@ -9,7 +9,7 @@ import pytest
 
 pytest.importorskip("streamlit")
 
-from rom.app import tables  # noqa: E402
+from rom.app import tables
 
 
 def side(**kw: Any) -> dict[str, Any]:
@@ -79,8 +79,15 @@ BLOCK: dict[str, Any] = {
             "kind": "rom",
             "direction": "positive",
             "label": "rotation to the right",
-            "sides": {"none": side(value_deg=70.4, uncertainty_deg=3.0, normal_deg=80.0,
-                                   percent_of_normal=88.0, n_reps=3)},
+            "sides": {
+                "none": side(
+                    value_deg=70.4,
+                    uncertainty_deg=3.0,
+                    normal_deg=80.0,
+                    percent_of_normal=88.0,
+                    n_reps=3,
+                )
+            },
             "asymmetry": {
                 "status": "measured",
                 "reason": None,
@@ -96,8 +103,15 @@ BLOCK: dict[str, Any] = {
             "kind": "rom",
             "direction": "negative",
             "label": "rotation to the left",
-            "sides": {"none": side(value_deg=60.1, uncertainty_deg=2.5, normal_deg=80.0,
-                                   percent_of_normal=75.1, n_reps=3)},
+            "sides": {
+                "none": side(
+                    value_deg=60.1,
+                    uncertainty_deg=2.5,
+                    normal_deg=80.0,
+                    percent_of_normal=75.1,
+                    n_reps=3,
+                )
+            },
             "asymmetry": None,
         },
         {
@@ -106,8 +120,16 @@ BLOCK: dict[str, Any] = {
             "kind": "posture",
             "direction": "value",
             "label": "+ right shoulder lower, - left shoulder lower",
-            "sides": {"none": side(value_deg=-2.4, uncertainty_deg=0.8, normal_deg=0.0,
-                                   normal_min_deg=-3.0, normal_max_deg=3.0, within_normal=True)},
+            "sides": {
+                "none": side(
+                    value_deg=-2.4,
+                    uncertainty_deg=0.8,
+                    normal_deg=0.0,
+                    normal_min_deg=-3.0,
+                    normal_max_deg=3.0,
+                    within_normal=True,
+                )
+            },
             "asymmetry": None,
         },
         {
@@ -116,9 +138,15 @@ BLOCK: dict[str, Any] = {
             "kind": "rom",
             "direction": "positive",
             "label": "flexion",
-            "sides": {"left": side(status="not_measurable", estimate=None,
-                                   reason="a front view cannot show flexion; film from the side",
-                                   flags=["view_not_supported"], normal_deg=180.0)},
+            "sides": {
+                "left": side(
+                    status="not_measurable",
+                    estimate=None,
+                    reason="a front view cannot show flexion; film from the side",
+                    flags=["view_not_supported"],
+                    normal_deg=180.0,
+                )
+            },
             "asymmetry": None,
         },
     ],

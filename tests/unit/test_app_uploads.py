@@ -9,8 +9,8 @@ import pytest
 
 pytest.importorskip("streamlit")
 
-from rom.app.uploads import UploadError, accept_upload, display_name, suffix_of  # noqa: E402
-from tests.videos import marker_frames, write_video  # noqa: E402
+from rom.app.uploads import UploadError, accept_upload, display_name, suffix_of
+from tests.videos import marker_frames, write_video
 
 MB = 1_000_000
 

@@ -67,7 +67,11 @@ def pick_protocol() -> str | None:
             return "No protocol (every angle the view supports)"
         return f"{table[name].title} ({name})"
 
-    chosen = st.selectbox("Protocol", names, format_func=label, key="protocol")
+    current = st.session_state.get(ui.PROTOCOL, NO_PROTOCOL)
+    index = names.index(current) if current in names else 0
+    # No widget key: the choice is kept in ui.PROTOCOL, across pages (see ui.pick_client).
+    chosen = st.selectbox("Protocol", names, index=index, format_func=label)
+    st.session_state[ui.PROTOCOL] = chosen
     return chosen or None
 
 
@@ -100,18 +104,20 @@ def ready(client: str | None, session: str | None) -> bool:
 # -- upload ----------------------------------------------------------------------------------
 def upload_section(client: str | None, session: str | None, protocol: str | None) -> None:
     settings = ui.settings()
+    # A new key after each analysis empties the uploader: the clip and its person picker
+    # go (a picker left on the page re-sends its value, which can swallow a later click).
+    generation = st.session_state.get("upload-generation", 0)
     uploaded = st.file_uploader(
         f"Video clip ({', '.join(VIDEO_FORMATS)}; up to {settings.max_upload_mb} MB)",
         type=list(VIDEO_FORMATS),
-        key="upload",
+        key=f"upload-{generation}",
     )
     if uploaded is not None:
         video = accepted(uploaded, settings.uploads_dir, settings.max_upload_mb)
         if video is not None:
             st.caption(
                 f"{video.display_name}: {video.width_px}x{video.height_px}, "
-                f"{video.fps:.0f} fps"
-                + (f", {video.duration_s:.1f} s" if video.duration_s else "")
+                f"{video.fps:.0f} fps" + (f", {video.duration_s:.1f} s" if video.duration_s else "")
             )
             point = pick_person(video, key=f"pick-{video.sha256[:12]}")
             if ready(client, session) and st.button("Analyse", type="primary", key="analyse"):
@@ -128,6 +134,8 @@ def upload_section(client: str | None, session: str | None, protocol: str | None
                         person_point_px=point,
                     )
                 )
+                st.session_state["upload-generation"] = generation + 1
+                st.rerun()
 
 
 def accepted(uploaded: Any, uploads_dir: Path, max_mb: int) -> AcceptedVideo | None:
@@ -147,7 +155,7 @@ def accepted(uploaded: Any, uploads_dir: Path, max_mb: int) -> AcceptedVideo | N
     if isinstance(value, str):
         st.error(value)
         return None
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 def pick_person(video: AcceptedVideo, *, key: str) -> tuple[float, float] | None:
@@ -172,6 +180,7 @@ def pick_person_in(rgb: np.ndarray, people: list[Any], *, key: str) -> tuple[flo
     """Show ``people`` in the frame ``rgb``; with several, the user clicks on the client.
     Returns the clicked pixel (x, y) in the frame, or None for the automatic choice."""
     from rom.app.people import default_person, draw_people, person_at
+
     h, w = rgb.shape[:2]
     points = st.session_state.setdefault("person_points", {})
     point = points.get(key)
@@ -213,13 +222,23 @@ def _resize(rgb: np.ndarray, width: int, height: int) -> np.ndarray:
     return cv2.resize(rgb, (width, height), interpolation=cv2.INTER_AREA)
 
 
-@st.fragment(run_every=1.0)
 def current_job() -> None:
-    """The job this page started last, with its progress (refreshes itself)."""
+    """The job this page started last, with its progress (refreshing itself while it
+    runs, see :func:`rom.app.ui.jobs_panel`)."""
     job_id = st.session_state.get("capture_job")
-    if job_id is None:
-        return
-    job = ui.job_manager().get(job_id)
+    job = ui.job_manager().get(job_id) if job_id is not None else None
     if job is None:
         return
+    if job.active:
+        _current_job_live(job.id)
+    else:
+        ui.job_status(job, key="capture")
+
+
+@st.fragment(run_every=1.0)
+def _current_job_live(job_id: int) -> None:
+    job = ui.job_manager().get(job_id)
+    if job is None or not job.active:
+        st.rerun()
+    assert job is not None
     ui.job_status(job, key="capture")

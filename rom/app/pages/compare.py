@@ -48,9 +48,7 @@ def render() -> None:
         return
     st.subheader(f"{client}: {before} → {after}")
     headline(changes)
-    st.plotly_chart(
-        charts.compare_figure(changes, title="Before vs after"), key="compare-bars"
-    )
+    st.plotly_chart(charts.compare_figure(changes, title="Before vs after"), key="compare-bars")
     st.caption(
         "Grey: before. Green: after, hatched when the change is within noise. The dotted "
         "band around the before value spans the smallest change that counts as real "
@@ -128,7 +126,9 @@ def asymmetry(client: str, before: str, after: str) -> None:
             }
         )
     st.html(tables.html_table(out, numeric=("Before SI", "After SI"), test_id="asymmetry-compare"))
-    st.caption("SI = (R − L) / mean(R, L) × 100; 0 is symmetric, positive when the right moves further.")
+    st.caption(
+        "SI = (R − L) / mean(R, L) × 100; 0 is symmetric, positive when the right moves further."
+    )
 
 
 def progress(client: str) -> None:

@@ -77,8 +77,8 @@ def filters(frame: Any) -> Any:
         )
     if "statistic" in frame.columns:
         stats = sorted(str(v) for v in frame["statistic"].dropna().unique())
-        default = next((s for s in MAIN_STATISTICS if s in stats), stats[0] if stats else None)
         if stats:
+            default = next((s for s in MAIN_STATISTICS if s in stats), stats[0])
             chosen["statistic"] = [
                 st.selectbox(
                     "Statistic", stats, index=stats.index(default), key="research-statistic"

@@ -108,7 +108,8 @@ def show_recording(rec: Any) -> None:
             st.markdown("#### Left and right")
             st.html(
                 tables.html_table(
-                    asym, numeric=("Left", "Right", "R − L", "Symmetry index"),
+                    asym,
+                    numeric=("Left", "Right", "R − L", "Symmetry index"),
                     test_id="asymmetry-table",
                 )
             )
@@ -168,15 +169,21 @@ def video_and_downloads(rec: Any, block: dict[str, Any]) -> None:
         info = rec.info
         stem = f"{info.client}_{info.session}_recording{info.id}"
         st.download_button(
-            "Results (CSV)", tables.results_csv(block), file_name=f"{stem}_results.csv",
+            "Results (CSV)",
+            tables.results_csv(block),
+            file_name=f"{stem}_results.csv",
             mime="text/csv",
         )
         st.download_button(
-            "Summary (JSON)", json.dumps(rec.summary, indent=2),
-            file_name=f"{stem}_summary.json", mime="application/json",
+            "Summary (JSON)",
+            json.dumps(rec.summary, indent=2),
+            file_name=f"{stem}_summary.json",
+            mime="application/json",
         )
         st.download_button(
-            "Angles over time (CSV)", angles_csv(rec), file_name=f"{stem}_angles.csv",
+            "Angles over time (CSV)",
+            angles_csv(rec),
+            file_name=f"{stem}_angles.csv",
             mime="text/csv",
         )
         report_download(info.client, info.session)
@@ -199,8 +206,11 @@ def report_download(client: str, session: str) -> None:
     pdf = st.session_state.get(key)
     if pdf:
         st.download_button(
-            "Report (PDF)", pdf, file_name=f"{client}_{before}_{after}_report.pdf",
-            mime="application/pdf", key=f"{key}-download",
+            "Report (PDF)",
+            pdf,
+            file_name=f"{client}_{before}_{after}_report.pdf",
+            mime="application/pdf",
+            key=f"{key}-download",
         )
 
 
