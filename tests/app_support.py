@@ -156,8 +156,10 @@ def settle(pg: Any) -> None:
     a run is in progress can be lost (the next run starts from the widgets' states), as
     it can for a user who clicks while the page says it is running."""
     poll(
-        lambda: pg.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').count()
-        and pg.locator('[data-testid="stSkeleton"]').count() == 0,
+        lambda: (
+            pg.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').count()
+            and pg.locator('[data-testid="stSkeleton"]').count() == 0
+        ),
         timeout_s=PAGE_S,
         every_s=0.25,
         what="the page idle and drawn",

@@ -103,7 +103,13 @@ def run(args: argparse.Namespace) -> int:
     where = f"http://{args.host if is_local(args.host) else 'localhost'}:{args.port}"
     if not args.quiet:
         print(f"rom dashboard on {where} (Ctrl-C stops it)", file=sys.stderr)
-    try:
-        return subprocess.call(command(args.host, args.port, open_browser=not args.no_browser))
-    except KeyboardInterrupt:
+    cmd = command(args.host, args.port, open_browser=not args.no_browser)
+    sys.stderr.flush()
+    if os.name == "posix":
+        # This process becomes the server: stopping `rom app` (Ctrl-C, a signal to its
+        # pid) stops the dashboard, with no server left running on its own.
+        os.execv(cmd[0], cmd)
+    try:  # pragma: no cover - Windows
+        return subprocess.call(cmd)
+    except KeyboardInterrupt:  # pragma: no cover
         return 0

@@ -66,14 +66,16 @@ def render() -> None:
 
 def filters(frame: Any) -> Any:
     chosen: dict[str, list[str]] = {}
-    present = [c for c in CATEGORY_COLUMNS if c in frame.columns]
+    options = {
+        c: sorted(str(v) for v in frame[c].dropna().unique())
+        for c in CATEGORY_COLUMNS
+        if c in frame.columns
+    }
+    present = [c for c, opts in options.items() if len(opts) >= 2]  # a choice to make
     cols = st.columns(min(max(len(present), 1), 4))
     for i, name in enumerate(present):
-        options = sorted(str(v) for v in frame[name].dropna().unique())
-        if len(options) < 2:
-            continue
         chosen[name] = cols[i % len(cols)].multiselect(
-            name.replace("_", " ").capitalize(), options, key=f"research-filter-{name}"
+            name.replace("_", " ").capitalize(), options[name], key=f"research-filter-{name}"
         )
     if "statistic" in frame.columns:
         stats = sorted(str(v) for v in frame["statistic"].dropna().unique())
@@ -100,14 +102,24 @@ def distributions(frame: Any) -> None:
         "Measure", measures, format_func=charts.measure_title, key="research-measure"
     )
     sub = frame[frame["measure"].astype(str) == measure]
-    keys = [c for c in ("side", "direction", "label", "statistic") if c in sub.columns]
+    keys = [c for c in ("side", "label") if c in sub.columns] or [
+        c for c in ("side", "direction") if c in sub.columns
+    ]
     groups = sub[keys].astype(str).agg(" ".join, axis=1) if keys else [measure] * len(sub)
     st.plotly_chart(
         charts.distribution_figure(
             sub[value].astype(float).tolist(),
             list(groups),
             title=charts.measure_title(measure),
-            x_title=value.replace("_", " "),
+            x_title=axis_title(sub, value),
         ),
         key="research-dist",
     )
+
+
+def axis_title(frame: Any, value: str) -> str:
+    """``value (deg)``: the unit from a ``unit`` column when the rows share one."""
+    units = sorted(str(u) for u in frame["unit"].dropna().unique()) if "unit" in frame else []
+    if len(units) == 1:
+        return f"{value} ({units[0]})"
+    return f"{value} (deg)" if value.endswith("_deg") else value
