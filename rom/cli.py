@@ -403,6 +403,9 @@ def build_parser() -> argparse.ArgumentParser:
     from rom.clinic_cli import add_parsers
 
     add_parsers(sub)
+    from rom.app.launch import add_parser as add_app_parser
+
+    add_app_parser(sub, _COMMON)
     return parser
 
 

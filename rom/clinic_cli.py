@@ -463,20 +463,13 @@ def already_stored(
         return st.find_recording(code, label, sha, identity_of(settings, model_sha256, __version__))
 
 
-def store_analysis(
-    video: str,
-    result: Any,
-    code: str,
-    label: str,
-    *,
-    store_video: bool,
-    show_faces: bool,
-    quiet: bool,
-    model_path: Path | None = None,
-) -> int:
-    """Save a finished analysis (``AnalysisResult``) into the client's session, with key
-    frames (faces blurred unless ``show_faces``; ``model_path`` finds bystanders' faces
-    too); prints what was stored. Returns the recording id."""
+def analysis_record(
+    video: str | Path, result: Any, *, show_faces: bool, model_path: Path | None = None
+) -> tuple[Any, str]:
+    """The record to store for a finished analysis (``AnalysisResult``) of ``video``,
+    with key frames at the peaks (faces blurred unless ``show_faces``; ``model_path``
+    finds bystanders' faces too), and a warning ("" if none) when the key frames could not
+    be made."""
     import dataclasses
 
     from rom.store import record_from_analysis
@@ -499,6 +492,26 @@ def store_analysis(
             record = dataclasses.replace(record, key_frames=tuple(frames))
         except BlurUnavailable as e:
             warning = str(e)
+    return record, warning
+
+
+def store_analysis(
+    video: str,
+    result: Any,
+    code: str,
+    label: str,
+    *,
+    store_video: bool,
+    show_faces: bool,
+    quiet: bool,
+    model_path: Path | None = None,
+) -> int:
+    """Save a finished analysis (``AnalysisResult``) into the client's session, with key
+    frames (faces blurred unless ``show_faces``; ``model_path`` finds bystanders' faces
+    too); prints what was stored. Returns the recording id."""
+    record, warning = analysis_record(
+        video, result, show_faces=show_faces, model_path=model_path
+    )
     with open_store_or_explain() as st:
         outcome = st.save_analysis(record, code, label, store_video=store_video)
     if warning:

@@ -114,7 +114,7 @@ def dumps_readable(data: Any, indent: int = 2, _level: int = 0) -> str:
 def write_json(data: dict[str, Any], path: str | Path) -> Path:
     """Write ``data`` as indented JSON (NaN written as null; lists of plain values on one
     line)."""
-    return _atomic_text(Path(path), lambda fh: fh.write(dumps_readable(_clean(data)) + "\n"))
+    return _atomic_text(Path(path), lambda fh: fh.write(dumps_readable(json_safe(data)) + "\n"))
 
 
 def write_rows_csv(rows: list[dict[str, Any]], fields: tuple[str, ...], path: str | Path) -> Path:

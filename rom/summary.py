@@ -172,7 +172,7 @@ def round_floats(obj: Any, key: str = "") -> Any:
     return obj
 
 
-def _clip_warnings(
+def clip_warnings(
     view: ViewEstimate, protocol: Protocol | None, landmarks: tuple[str, ...]
 ) -> list[str]:
     """The view and visibility checks, with or without a protocol."""
@@ -254,7 +254,7 @@ def build_summary(
                 lm for a in catalogue.ANGLES.values() if a.name in seen for lm in a.landmarks
             )
         )
-    warnings = _clip_warnings(view, protocol, landmarks)
+    warnings = clip_warnings(view, protocol, landmarks)
     warnings += seq.source.get("warnings", [])  # the source's own: broken timestamps ...
     for m in results["measures"]:
         for side, r in m["sides"].items():

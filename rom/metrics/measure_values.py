@@ -224,3 +224,53 @@ def display_name(measure: str, side: str = "") -> str:
     if side:
         text += f", {side}"
     return text + (" (3D)" if is_3d else "")
+
+
+#: ``results`` block status -> :data:`STATUSES`.
+_STATUS = {
+    "measured": "ok",
+    "not_performed": "not performed",
+    "not_measurable": "not measurable",
+    "not_seen": "not measured",
+}
+
+
+def _from_results(summary: Mapping[str, Any]) -> list[MeasureValue]:
+    """The values of a ``results`` block (see ``docs/results.md``): a side ``none`` is an
+    axial measure (side ""); repetition times come from the ROM summary of the value's
+    column when it lists as many repetitions."""
+    block = summary["results"]
+    rom = summary.get("rom") or {}
+    protocol = str(block.get("protocol") or "")
+    out: list[MeasureValue] = []
+    for m in block.get("measures", ()):
+        for side, r in (m.get("sides") or {}).items():
+            status = _STATUS.get(str(r.get("status")), str(r.get("status") or "not measured"))
+            column = str(r.get("column") or "")
+            reps = tuple(float(x) for x in r.get("rep_peaks_deg") or () if _finite(x))
+            d = ((rom.get(column) or {}).get("directions") or {}).get(m["direction"], {})
+            times = tuple(float(t) for t in d.get("rep_times_s") or () if _finite(t))
+            out.append(
+                MeasureValue(
+                    protocol=protocol,
+                    measure=str(m["measure"]),
+                    side="" if side == "none" else str(side),
+                    direction=str(m["direction"]),
+                    label=str(m.get("label") or m["direction"]),
+                    column=column,
+                    estimate=str(r.get("estimate") or ""),
+                    value_deg=_num(r.get("value_deg")) if status == "ok" else None,
+                    uncertainty_deg=_num(r.get("uncertainty_deg")),
+                    value_time_s=_num(r.get("peak_time_s")),
+                    normal_deg=_num(r.get("normal_deg")),
+                    percent_of_normal=_num(r.get("percent_of_normal")) if status == "ok" else None,
+                    norm_source=str(m.get("norm_source") or ""),
+                    rep_peaks_deg=reps,
+                    rep_times_s=times if len(times) == len(reps) else (),
+                    status=status,
+                    reason=str(r.get("reason") or ""),
+                    flags=tuple(str(f) for f in r.get("flags") or ()),
+                    warnings=tuple(str(w) for w in r.get("warnings") or ()),
+                )
+            )
+    return out

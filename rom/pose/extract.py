@@ -227,6 +227,7 @@ def extract_poses(
     *,
     settings: ExtractSettings = ExtractSettings(),
     on_frame: Callable[[int], None] | None = None,
+    on_pose: Callable[[Frame, Candidate | None], None] | None = None,
     model_meta: dict[str, object] | None = None,
 ) -> PoseSequence:
     """Track the analysed person through ``source``; one row per decoded frame.
@@ -235,7 +236,10 @@ def extract_poses(
     :func:`open_landmarkers` (reused; restarted here, so results do not depend on the
     clips they saw before).
 
-    ``on_frame(i)`` is called after each frame (progress bars). If decoding fails part
+    ``on_frame(i)`` is called after each frame (progress bars). ``on_pose(frame, pose)``
+    is called after each frame with the pose accepted for it so far (landmarks (33, 3) in
+    pixels and the raw pose) or None: the live camera view draws it (poses of the first
+    frames, while the person is being chosen, arrive as None). If decoding fails part
     way, the frames decoded so far are returned and ``source.error`` says why.
     """
     info = source.info
@@ -403,6 +407,8 @@ def extract_poses(
                         accepted.append(None)
             if on_frame is not None:
                 on_frame(frame.index)
+            if on_pose is not None:
+                on_pose(frame, accepted[-1])
         if track is None and window and last_frame is not None:
             # short clip: the whole clip was the search window
             start_track(last_frame, last_chance=True)

@@ -159,7 +159,11 @@ def extract_key_frames(
                     xy, vis = np.concatenate([xy, oxy]), np.concatenate([vis, ovis])
                 rgb = blur_faces(rgb, xy, vis)
             vals = wanted[i]
-            labels = [f"{_short(v)}: {v.value_deg:.1f} deg" for v in vals[:4]]
+            labels = [
+                f"{display_name(v.measure, v.side)} {v.label}: "
+                + ("--" if v.value_deg is None else f"{v.value_deg:.0f} deg")
+                for v in vals[:4]
+            ]
             img = draw_frame(rgb, seq.image_xyz[i, :, :2], labels)
             h, w = img.shape[:2]
             if h > MAX_HEIGHT_PX:

@@ -1,0 +1,531 @@
+"""The live webcam view: the same per-frame pieces as a recorded clip, fed frame by frame.
+
+A :class:`LiveSession` receives the browser's camera frames (from ``streamlit-webrtc``'s
+callback thread) and
+
+- feeds the newest one to :func:`rom.pose.extract.extract_poses`, running in its own
+  thread over a :class:`LiveFrameSource` (the same landmarker, person choice and
+  tracking as ``rom analyze``; frames that arrive while a frame is being analysed are
+  skipped for the display, never for the recording);
+- computes the protocol's angles of each tracked pose with
+  :func:`rom.metrics.angles.compute_angles` over the last second of poses (label swaps
+  undone first, as in the pipeline) and checks the view and framing with
+  :func:`rom.metrics.view.check_view` (the hints);
+- draws the skeleton and the angles on the frame sent back with
+  :func:`rom.overlay.draw_frame` (the overlay video's drawing);
+- while recording, writes every received frame to an H.264 file that is then analysed
+  like an upload.
+
+Nothing here imports Streamlit: the page holds a session in its state and reads
+:meth:`LiveSession.reading`.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, cast
+
+import numpy as np
+
+from rom.landmarks import N_LANDMARKS
+from rom.metrics.angles import compute_angles
+from rom.metrics.laterality import fix_label_swaps
+from rom.metrics.protocols import Protocol
+from rom.metrics.results import describe_value
+from rom.metrics.view import compute_view
+from rom.overlay import draw_frame
+from rom.pose.extract import Candidate, ExtractSettings, extract_poses
+from rom.pose.sources import Frame, FrameSource, VideoInfo
+from rom.pose.tracking import PersonChoice, torso_centre
+from rom.sequence import PoseSequence
+from rom.summary import clip_warnings
+
+log = logging.getLogger(__name__)
+
+#: Poses kept for the angles and the view check (seconds).
+WINDOW_S = 1.0
+#: The angles are recomputed this often (seconds): every catalogue angle of a window
+#: costs tens of milliseconds, more than one frame's tracking.
+ANGLES_EVERY_S = 0.2
+#: The view and framing are checked this often (seconds).
+HINT_EVERY_S = 0.5
+#: Frames waiting to be written to the recording before new ones are dropped (counted).
+RECORDER_QUEUE_FRAMES = 240
+
+#: Landmarks checked live without a protocol.
+LIVE_LANDMARKS = ("left_shoulder", "right_shoulder", "left_hip", "right_hip")
+
+_CLOSED = object()
+
+
+@dataclass(frozen=True)
+class LiveReading:
+    """What the page shows: the last tracked frame's angles (degrees by column; NaN when
+    not measurable), the hints (empty when the view and framing are fine), the
+    analysed frame rate and the recording's state."""
+
+    time_s: float = math.nan
+    angles_deg: dict[str, float] = field(default_factory=dict)
+    person_seen: bool = False
+    hints: tuple[str, ...] = ()
+    view: str = ""
+    analysed_fps: float = 0.0
+    frames_received: int = 0
+    recording: bool = False
+    recorded_s: float = 0.0
+    recorded_frames: int = 0
+
+
+class LiveFrameSource(FrameSource):
+    """A :class:`FrameSource` over frames pushed from another thread.
+
+    :meth:`push` replaces a frame not yet taken (the analysis always gets the newest
+    one); iteration ends after :meth:`close`. Every frame is resized to the first frame's
+    size (a WebRTC stream may change resolution under load).
+    """
+
+    def __init__(self, width_px: int, height_px: int, fps: float = 30.0) -> None:
+        self.info = VideoInfo("webcam (browser)", "camera", width_px, height_px, fps, None, None)
+        self._q: queue.Queue[object] = queue.Queue(maxsize=1)
+        self._index = 0
+
+    def push(self, rgb: np.ndarray, time_s: float) -> None:
+        item = (rgb, time_s)
+        while True:
+            try:
+                self._q.put_nowait(item)
+                return
+            except queue.Full:
+                try:
+                    self._q.get_nowait()
+                except queue.Empty:
+                    pass
+
+    def close(self) -> None:
+        while True:
+            try:
+                self._q.put_nowait(_CLOSED)
+                return
+            except queue.Full:
+                try:
+                    self._q.get_nowait()
+                except queue.Empty:
+                    pass
+
+    def __iter__(self) -> Iterator[Frame]:
+        last_t = -math.inf
+        while True:
+            item = self._q.get()
+            if item is _CLOSED:
+                return
+            rgb, time_s = cast(tuple[np.ndarray, float], item)
+            t = max(float(time_s), last_t + 1e-3)
+            last_t = t
+            yield Frame(self._index, t, fit_to(rgb, self.info.width_px, self.info.height_px))
+            self._index += 1
+
+
+def fit_to(rgb: np.ndarray, width_px: int, height_px: int) -> np.ndarray:
+    """``rgb`` resized to (height_px, width_px) when it differs (C-contiguous copy)."""
+    if rgb.shape[1] == width_px and rgb.shape[0] == height_px:
+        return np.ascontiguousarray(rgb)
+    import cv2
+
+    return np.ascontiguousarray(cv2.resize(rgb, (width_px, height_px)))
+
+
+class Recorder:
+    """Writes frames to an H.264 mp4 (PyAV, ``libx264``) in its own thread, at their own
+    timestamps. Frames the encoder cannot keep up with are counted in ``dropped``."""
+
+    def __init__(self, path: Path, width_px: int, height_px: int) -> None:
+        self.path = path
+        self.size = (width_px // 2 * 2, height_px // 2 * 2)
+        self.n_frames = 0
+        self.dropped = 0
+        self.first_time_s: float | None = None
+        self.last_time_s: float | None = None
+        self.first_rgb: np.ndarray | None = None
+        self.error: str | None = None
+        self._q: queue.Queue[object] = queue.Queue(maxsize=RECORDER_QUEUE_FRAMES)
+        self._thread = threading.Thread(target=self._run, name="rom-live-recorder", daemon=True)
+        self._thread.start()
+
+    @property
+    def duration_s(self) -> float:
+        if self.first_time_s is None or self.last_time_s is None:
+            return 0.0
+        return self.last_time_s - self.first_time_s
+
+    def write(self, rgb: np.ndarray, time_s: float) -> None:
+        if self.first_time_s is None:
+            self.first_time_s = time_s
+            self.first_rgb = rgb
+        if self.last_time_s is not None and time_s <= self.last_time_s:
+            return  # a repeated timestamp: MP4 needs increasing times
+        self.last_time_s = time_s
+        try:
+            self._q.put_nowait((rgb, time_s - self.first_time_s))
+            self.n_frames += 1
+        except queue.Full:
+            self.dropped += 1
+
+    def finish(self) -> Path:
+        """Flush and close the file; returns its path (raises OSError if writing failed)."""
+        self._q.put(_CLOSED)
+        self._thread.join()
+        if self.error:
+            raise OSError(self.error)
+        return self.path
+
+    def _run(self) -> None:
+        import av
+
+        w, h = self.size
+        container = av.open(str(self.path), mode="w", options={"movflags": "+faststart"})
+        try:
+            stream = container.add_stream("libx264", rate=30)
+            stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
+            stream.options = {"crf": "18", "preset": "ultrafast"}
+            stream.time_base = Fraction(1, 1000)
+            # millisecond timestamps in the codec too: a webcam's frame times are kept
+            # as they came (variable frame rate), not rounded to 30 fps
+            stream.codec_context.time_base = Fraction(1, 1000)
+            last_pts = -1
+            while True:
+                item = self._q.get()
+                if item is _CLOSED:
+                    break
+                rgb, t = cast(tuple[np.ndarray, float], item)
+                pts = max(round(t * 1000), last_pts + 1)
+                last_pts = pts
+                frame = av.VideoFrame.from_ndarray(fit_to(rgb, w, h), format="rgb24")
+                frame.pts, frame.time_base = pts, Fraction(1, 1000)
+                for packet in stream.encode(frame):
+                    container.mux(packet)
+            for packet in stream.encode():
+                container.mux(packet)
+        except Exception as exc:  # noqa: BLE001 - reported by finish()
+            self.error = f"the recording could not be written ({exc})"
+            while self._q.get() is not _CLOSED:
+                pass
+        finally:
+            container.close()
+
+
+class LiveSession:
+    """One browser camera stream: tracking, angles, hints, drawing and recording.
+
+    Parameters
+    ----------
+    model_path : Path
+        The pose model (``rom.pose.models.resolve_model``).
+    protocol : Protocol or None
+        Its angles are shown and its view and landmarks checked; without one, the
+        shoulder elevations are shown and only the framing is checked.
+    record_dir : Path
+        Where recordings are written (``live-<time>.mp4``).
+    person : PersonChoice or None
+        Who to follow when several people are in view (default: largest, most central).
+    """
+
+    def __init__(
+        self,
+        model_path: Path,
+        protocol: Protocol | None,
+        record_dir: Path,
+        *,
+        person: PersonChoice | None = None,
+    ) -> None:
+        self.model_path = Path(model_path)
+        self.protocol = protocol
+        self.record_dir = Path(record_dir)
+        self.person = person
+        self.columns = _display_columns(protocol)
+        self._lock = threading.Lock()
+        self._source: LiveFrameSource | None = None
+        self._thread: threading.Thread | None = None
+        self._poses: deque[tuple[float, Candidate | None]] = deque()
+        self._reading = LiveReading()
+        self._xy_px: np.ndarray | None = None
+        self._last_hint_s = -math.inf
+        self._last_angles_s = -math.inf
+        self._angles: dict[str, float] = {}
+        self._hints: tuple[str, ...] = ()
+        self._view = ""
+        self._analysed: deque[float] = deque(maxlen=30)
+        self._frames_received = 0
+        self._latest_rgb: np.ndarray | None = None
+        self._recorder: Recorder | None = None
+        self._pending: Recording | None = None
+        self._record_point: tuple[float, float] | None = None
+        self.error: str | None = None
+
+    # -- the camera side (streamlit-webrtc's thread) ---------------------------------------
+    async def on_frames(self, frames: list[Any]) -> list[Any]:
+        """``streamlit-webrtc``'s ``queued_video_frames_callback`` (a coroutine function):
+        see :meth:`process_frames`."""
+        return self.process_frames(frames)
+
+    def process_frames(self, frames: list[Any]) -> list[Any]:
+        """Record every frame (``av.VideoFrame``), analyse the newest, and return the
+        newest with the skeleton and angles drawn."""
+        import av
+
+        if not frames:
+            return frames
+        for f in frames:
+            rgb = f.to_ndarray(format="rgb24")
+            t = float(f.time) if f.time is not None else time.monotonic()
+            self.push(rgb, t, analyse=f is frames[-1])
+        out = av.VideoFrame.from_ndarray(self.draw(rgb), format="rgb24")
+        out.pts, out.time_base = frames[-1].pts, frames[-1].time_base
+        return [out]
+
+    def push(self, rgb: np.ndarray, time_s: float, *, analyse: bool = True) -> None:
+        """One camera frame (RGB, seconds): recorded if recording, analysed if asked."""
+        with self._lock:
+            self._frames_received += 1
+            self._latest_rgb = rgb
+            if self._source is None:
+                h, w = rgb.shape[:2]
+                self._start_tracking(w, h)
+            recorder, source = self._recorder, self._source
+        if recorder is not None:
+            assert source is not None
+            recorder.write(fit_to(rgb, source.info.width_px, source.info.height_px), time_s)
+        if analyse and source is not None:
+            source.push(rgb, time_s)
+
+    def draw(self, rgb: np.ndarray) -> np.ndarray:
+        """The frame with the last tracked skeleton, the angles and a recording mark."""
+        with self._lock:
+            xy = self._xy_px
+            reading = self._reading
+            recording = self._recorder is not None
+        if xy is None or xy.shape != (N_LANDMARKS, 2) or self._source is None:
+            xy = np.full((N_LANDMARKS, 2), np.nan)
+        elif (rgb.shape[1], rgb.shape[0]) != (
+            self._source.info.width_px,
+            self._source.info.height_px,
+        ):
+            sx = rgb.shape[1] / self._source.info.width_px
+            sy = rgb.shape[0] / self._source.info.height_px
+            xy = xy * [sx, sy]
+        labels = [describe_value(c, reading.angles_deg.get(c, math.nan)) for c in self.columns]
+        img = draw_frame(rgb, xy, labels)
+        if recording:
+            import cv2
+
+            r = max(6, rgb.shape[0] // 40)
+            cv2.circle(img, (img.shape[1] - 2 * r, 2 * r), r, (230, 30, 30), -1, cv2.LINE_AA)
+        return img
+
+    def set_protocol(self, protocol: Protocol | None) -> None:
+        """Show and check another protocol's angles from the next frame on."""
+        if protocol == self.protocol:
+            return
+        self.protocol = protocol
+        self.columns = _display_columns(protocol)
+        self._last_angles_s = self._last_hint_s = -math.inf
+
+    # -- recording -----------------------------------------------------------------------
+    def start_recording(self) -> None:
+        with self._lock:
+            if self._recorder is not None:
+                return
+            if self._source is None:
+                raise RuntimeError("the camera has not sent any frame yet; press START first")
+            self.record_dir.mkdir(parents=True, exist_ok=True)
+            path = self.record_dir / f"live-{time.strftime('%Y%m%d-%H%M%S')}.mp4"
+            info = self._source.info
+            self._recorder = Recorder(path, info.width_px, info.height_px)
+            xy = self._xy_px
+            self._record_point = (
+                tuple(float(v) for v in torso_centre(xy)) if xy is not None else None  # type: ignore[assignment]
+            )
+
+    def stop_recording(self) -> Recording | None:
+        """Close the recording; None when nothing was recording or no frame was written."""
+        with self._lock:
+            recorder, self._recorder = self._recorder, None
+            point, self._record_point = self._record_point, None
+        if recorder is None:
+            return None
+        path = recorder.finish()
+        if recorder.n_frames == 0:
+            path.unlink(missing_ok=True)
+            return None
+        return Recording(path, recorder.n_frames, recorder.duration_s, recorder.dropped, point)
+
+    @property
+    def recording(self) -> bool:
+        return self._recorder is not None
+
+    # -- choosing the person -------------------------------------------------------------
+    def latest_frame(self) -> np.ndarray | None:
+        """The last frame received (RGB), e.g. for the user to click on the client."""
+        with self._lock:
+            return self._latest_rgb
+
+    def choose_person(self, person: PersonChoice | None) -> None:
+        """Follow someone else from the next frames (restarts the tracking)."""
+        self.person = person
+        with self._lock:
+            source, self._source = self._source, None
+            self._xy_px = None
+            self._poses.clear()
+        if source is not None:
+            source.close()
+
+    # -- the analysis side ----------------------------------------------------------------
+    def reading(self) -> LiveReading:
+        with self._lock:
+            reading = self._reading
+            rec = self._recorder
+            fr = self._frames_received
+        times = list(self._analysed)
+        fps = (
+            (len(times) - 1) / (times[-1] - times[0])
+            if len(times) > 2 and times[-1] > times[0]
+            else 0.0
+        )
+        return LiveReading(
+            time_s=reading.time_s,
+            angles_deg=reading.angles_deg,
+            person_seen=reading.person_seen,
+            hints=reading.hints,
+            view=reading.view,
+            analysed_fps=fps,
+            frames_received=fr,
+            recording=rec is not None,
+            recorded_s=rec.duration_s if rec else 0.0,
+            recorded_frames=rec.n_frames if rec else 0,
+        )
+
+    def on_ended(self) -> None:
+        """``streamlit-webrtc``'s ``on_video_ended``: the browser's stream stopped (STOP
+        pressed, tab closed). The recording is finished and kept for :meth:`close`; the
+        tracking stops."""
+        rec = self.stop_recording()
+        with self._lock:
+            if rec is not None:
+                self._pending = rec
+            source, self._source = self._source, None
+        if source is not None:
+            source.close()
+
+    def close(self) -> Recording | None:
+        """Stop tracking and recording; returns the recording not yet handed over."""
+        rec = self.stop_recording()
+        with self._lock:
+            rec, self._pending = rec or self._pending, None
+            source, self._source = self._source, None
+        if source is not None:
+            source.close()
+        return rec
+
+    def _start_tracking(self, width_px: int, height_px: int) -> None:
+        source = LiveFrameSource(width_px, height_px)
+        self._source = source
+        person = self.person
+        thread = threading.Thread(
+            target=self._track, args=(source, person), name="rom-live-tracking", daemon=True
+        )
+        self._thread = thread
+        thread.start()
+
+    def _track(self, source: LiveFrameSource, person: PersonChoice | None) -> None:
+        try:
+            extract_poses(
+                source,
+                self.model_path,
+                settings=ExtractSettings(person=person, queue_frames=1),
+                on_pose=lambda frame, pose: self._on_pose(source, frame, pose),
+            )
+        except Exception as exc:
+            log.exception("live tracking stopped")
+            self.error = f"live tracking stopped: {type(exc).__name__}: {exc}"
+
+    def _on_pose(self, source: LiveFrameSource, frame: Frame, pose: Candidate | None) -> None:
+        if source is not self._source:
+            return  # a tracking restarted for another person
+        self._analysed.append(time.monotonic())
+        self._poses.append((frame.time_s, pose))
+        while self._poses and self._poses[0][0] < frame.time_s - WINDOW_S:
+            self._poses.popleft()
+        seq = _window_sequence(self._poses, (source.info.width_px, source.info.height_px))
+        seq, _ = fix_label_swaps(seq)
+        seen = pose is not None
+        if not seen:
+            self._angles = {}
+        elif frame.time_s - self._last_angles_s >= ANGLES_EVERY_S:
+            self._last_angles_s = frame.time_s
+            with_3d = any(c.endswith("_3d_deg") for c in self.columns)
+            angles = compute_angles(seq.slice(seq.n_frames - 1, seq.n_frames), with_3d=with_3d)
+            self._angles = {c: float(angles[c][-1]) for c in self.columns if c in angles}
+        if frame.time_s - self._last_hint_s >= HINT_EVERY_S:
+            self._last_hint_s = frame.time_s
+            self._hints, self._view = live_hints(seq, self.protocol)
+        values = self._angles
+        xy = seq.image_xyz[-1, :, :2].astype(float) if seen else None
+        with self._lock:
+            self._xy_px = xy
+            self._reading = LiveReading(
+                time_s=frame.time_s,
+                angles_deg=values,
+                person_seen=seen,
+                hints=self._hints if seen else ("nobody is being followed: step into view",),
+                view=self._view,
+            )
+
+
+@dataclass(frozen=True)
+class Recording:
+    """A finished webcam recording: the file, its frames and length, the frames the
+    encoder dropped, and the pixel (x, y) of the client followed when it started."""
+
+    path: Path
+    n_frames: int
+    duration_s: float
+    dropped_frames: int
+    person_point_px: tuple[float, float] | None
+
+
+def _display_columns(protocol: Protocol | None) -> tuple[str, ...]:
+    if protocol is None:
+        return ("shoulder_elevation_left_deg", "shoulder_elevation_right_deg")
+    return protocol.angles
+
+
+def _window_sequence(
+    poses: deque[tuple[float, Candidate | None]], size: tuple[int, int]
+) -> PoseSequence:
+    times = np.array([t for t, _ in poses], float)
+    seq = PoseSequence.empty(len(times), size, times)
+    for i, (_, pose) in enumerate(poses):
+        if pose is not None:
+            xyz, raw = pose
+            seq.image_xyz[i] = xyz
+            seq.world_xyz[i] = raw.world
+            seq.visibility[i] = raw.visibility
+            seq.presence[i] = raw.presence
+    return seq
+
+
+def live_hints(seq: PoseSequence, protocol: Protocol | None) -> tuple[tuple[str, ...], str]:
+    """Hints for the last second of poses: the same view and visibility checks as a
+    recorded clip's (:func:`rom.summary.clip_warnings`), and the view label. Without a
+    protocol the shoulders and hips must be in view."""
+    view = compute_view(seq)
+    landmarks = () if protocol is not None else LIVE_LANDMARKS
+    return tuple(clip_warnings(view, protocol, landmarks)), view.label

@@ -1,0 +1,207 @@
+"""The live webcam path for real: Chromium's fake camera plays a shared clip (a Y4M file
+this test writes), streamlit-webrtc brings the frames to the app with no STUN/TURN
+server, the page shows the protocol's live angles, and a few seconds recorded are
+analysed and stored like an upload."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+pytest.importorskip("streamlit_webrtc")
+
+from tests.app_support import (
+    ANALYSIS_S,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    OUTDOOR,
+    PAGE_S,
+    add_client,
+    add_session,
+    app_env,
+    choose,
+    click,
+    poll,
+    rom_app,
+    screenshot,
+    settle,
+    table,
+    write_y4m,
+)
+
+pytestmark = pytest.mark.slow
+
+#: 4 s of the outdoor clip (the man raises both arms twice), looped by Chromium.
+CAMERA_FRAMES = 120
+COLUMNS = ("shoulder_abduction_left_deg", "shoulder_abduction_right_deg")
+#: A live reading (one frame, unfiltered) may differ from the offline per-frame angle
+#: range by MediaPipe's frame-to-frame spread plus the WebRTC encoding's loss.
+TOLERANCE_DEG = 12.0
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The test's output folder for screenshots."""
+    return tmp_path_factory.mktemp("screenshots")
+
+
+@pytest.fixture(scope="module")
+def camera(tmp_path_factory: pytest.TempPathFactory, shared_dir: Path) -> Path:
+    out = tmp_path_factory.mktemp("camera") / "camera.y4m"
+    return write_y4m(shared_dir / "clips" / OUTDOOR, out, n_frames=CAMERA_FRAMES)
+
+
+@pytest.fixture(scope="module")
+def offline(
+    camera: Path, shared_model: Path, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, np.ndarray]:
+    """The package's per-frame angles of the camera's frames (before filtering, as the
+    live view shows them)."""
+    import os
+
+    from rom.metrics.angles import compute_angles
+    from rom.pipeline import AnalysisConfig, analyze_video
+
+    os.environ.setdefault("ROM_MODEL_PATH", str(shared_model))
+    r = analyze_video(
+        camera, tmp_path_factory.mktemp("offline"), AnalysisConfig(protocol="shoulder-abduction")
+    )
+    raw = compute_angles(r.sequence)
+    return {c: raw[c][np.isfinite(raw[c])] for c in COLUMNS}
+
+
+@pytest.fixture(scope="module")
+def live_page(
+    tmp_path_factory: pytest.TempPathFactory, shared_model: Path, camera: Path, skip_or_fail: Any
+) -> Iterator[tuple[Any, dict[str, Any]]]:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not CHROMIUM.is_file():
+        skip_or_fail(f"{CHROMIUM} is absent (apt-get install chromium)")
+    root = tmp_path_factory.mktemp("rom-app-live")
+    args = [
+        *CHROMIUM_ARGS,
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={camera}",
+    ]
+    with rom_app(root, shared_model) as url, sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=args)
+        pg = browser.new_page(viewport={"width": 1400, "height": 1600})
+        pg.set_default_timeout(PAGE_S * 1000)
+        pg.goto(url)
+        yield pg, {"url": url, "root": root, "model": shared_model}
+        browser.close()
+
+
+def live_readings(pg: Any) -> dict[str, str]:
+    """The live metrics now on the page: {label: value text}."""
+    texts = pg.evaluate(
+        "() => [...document.querySelectorAll('[data-testid=stMetric]')].map(e => e.innerText)"
+    )
+    out = {}
+    for t in texts:
+        parts = [x.strip() for x in t.split("\n") if x.strip()]
+        if len(parts) >= 2 and parts[0].startswith("Live: "):
+            out[parts[0].removeprefix("Live: ")] = parts[1]
+    return out
+
+
+def degrees(text: str) -> float | None:
+    """``85°`` -> 85; ``8° (adduction)`` -> -8 (the negative direction); ``—`` -> None."""
+    m = re.match(r"^(\d+)°(?: \((.+)\))?$", text)
+    if not m:
+        return None
+    return -float(m.group(1)) if m.group(2) else float(m.group(1))
+
+
+def test_live_angles_match_the_clip_and_a_recording_is_stored(
+    live_page: tuple[Any, dict[str, Any]],
+    offline: dict[str, np.ndarray],
+    shots: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pg, server = live_page
+    add_client(pg, "C-201")
+    add_session(pg, "home")
+    choose(pg, "Protocol", "Shoulder abduction (shoulder-abduction)")
+    click(pg, pg.get_by_text("Live from the webcam"))
+    frame = pg.frame_locator('iframe[title="streamlit_webrtc.component.webrtc_streamer"]')
+    frame.get_by_role("button", name="START").click()
+    frame.get_by_role("button", name="STOP").wait_for()
+
+    labels = {"left shoulder abduction": COLUMNS[0], "right shoulder abduction": COLUMNS[1]}
+    seen: dict[str, list[float]] = {c: [] for c in COLUMNS}
+
+    def enough() -> bool:
+        for label, text in live_readings(pg).items():
+            value = degrees(text)
+            if label in labels and value is not None:
+                seen[labels[label]].append(value)
+        return all(len(v) >= 6 for v in seen.values())
+
+    poll(enough, timeout_s=ANALYSIS_S, every_s=1.0, what="six live readings of each side")
+    screenshot(pg, shots, "capture-live", height=1800)
+    for col, values in seen.items():
+        ref = offline[col]
+        lo, hi = float(ref.min()) - TOLERANCE_DEG, float(ref.max()) + TOLERANCE_DEG
+        assert all(lo <= v <= hi for v in values), (col, values, (lo, hi))
+        # the live view follows the movement, not one frozen value
+        assert max(values) - min(values) >= 0.25 * float(np.ptp(ref)), (col, values)
+
+    click(pg, pg.get_by_role("button", name="Start recording"))
+    poll(
+        lambda: (
+            (m := re.search(r"Recording: (\d+\.\d) s", pg.get_by_test_id("stMain").inner_text()))
+            and float(m.group(1)) >= 3.0
+        ),
+        timeout_s=PAGE_S,
+        what="3 s recorded",
+    )
+    click(pg, pg.get_by_role("button", name="Stop and analyse"))
+    main = pg.get_by_test_id("stMain")
+    outcome = poll(
+        lambda: (
+            "done"
+            if re.search(r"webcam [^\n]*: done", main.inner_text())
+            else (
+                m.group(0)
+                if (m := re.search(r"webcam [^\n]*: failed: [^\n]*", main.inner_text()))
+                else None
+            )
+        ),
+        timeout_s=ANALYSIS_S,
+        every_s=2,
+        what="the recording analysed",
+    )
+    assert outcome == "done", outcome
+    click(pg, main.get_by_role("button", name="Open results"))
+    pg.get_by_test_id("results-table").wait_for()
+    settle(pg)
+
+    for k, v in app_env(server["root"], server["model"]).items():
+        monkeypatch.setenv(k, v)
+    from rom.app import data
+    from rom.app.tables import result_rows
+
+    try:
+        recs = data.list_recordings("C-201", "home")
+        assert len(recs) == 1 and recs[0].video_name.startswith("webcam ")
+        summary = recs[0].summary
+        assert summary["tracking"]["detected_frames"] >= 30  # the man was followed
+        assert summary["source"]["duration_s"] >= 2.5
+        want = result_rows(summary["results"])
+        assert table(pg, "results-table", "Value") == [r["Value"] for r in want]
+        assert any(
+            r["status"] == "measured"
+            for m in summary["results"]["measures"]
+            for r in m["sides"].values()
+        )
+    finally:
+        for st in data._STORES.values():
+            st.close()
+        data._STORES.clear()

@@ -1,0 +1,78 @@
+"""The live webcam pieces that need no model: the frame source fed from another thread,
+the recorder, and the live labels."""
+
+from __future__ import annotations
+
+import math
+import threading
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+pytest.importorskip("streamlit_webrtc")
+
+from rom.app.live import LiveFrameSource, Recorder
+from rom.app.webcam import RTC_CONFIGURATION, live_text
+
+
+def frame(value: int, h: int = 36, w: int = 64) -> np.ndarray:
+    return np.full((h, w, 3), value, np.uint8)
+
+
+def test_the_analysis_gets_the_newest_frame_and_stops_when_closed() -> None:
+    src = LiveFrameSource(64, 36)
+    src.push(frame(1), 0.00)
+    src.push(frame(2), 0.03)  # replaces the frame not yet taken
+    got = []
+    done = threading.Event()
+
+    def consume() -> None:
+        for f in src:
+            got.append((f.index, f.time_s, int(f.rgb[0, 0, 0]), f.rgb.shape))
+        done.set()
+
+    t = threading.Thread(target=consume, daemon=True)
+    t.start()
+    while not got:
+        threading.Event().wait(0.01)
+    src.push(frame(3, 72, 128), 0.03)  # same time again, another size
+    while len(got) < 2:
+        threading.Event().wait(0.01)
+    src.close()
+    assert done.wait(10)
+    assert got[0][:3] == (0, 0.03, 2)
+    assert got[1][0] == 1 and got[1][1] > got[0][1]  # time kept strictly increasing
+    assert got[1][3] == (36, 64, 3)  # resized to the first frame's size
+
+
+def test_the_recorder_writes_every_frame_at_its_time_in_h264(tmp_path: Path) -> None:
+    rec = Recorder(tmp_path / "live.mp4", 65, 37)  # odd sizes are made even
+    times = [10.0 + 0.04 * i for i in range(25)]
+    for i, t in enumerate(times):
+        rec.write(frame(10 * (i % 20), 37, 65), t)
+    rec.write(frame(0, 37, 65), times[-1])  # a repeated time is skipped
+    path = rec.finish()
+    assert rec.n_frames == 25 and rec.dropped == 0
+    assert math.isclose(rec.duration_s, 0.96, abs_tol=1e-9)
+    with av.open(str(path)) as c:
+        s = c.streams.video[0]
+        assert s.codec_context.name == "h264" and (s.width, s.height) == (64, 36)
+        decoded = [(float(f.time), f.to_ndarray(format="rgb24")) for f in c.decode(s)]
+    assert len(decoded) == 25
+    np.testing.assert_allclose([t for t, _ in decoded], [t - 10.0 for t in times], atol=2e-3)
+    assert abs(int(decoded[5][1][18, 32, 1]) - 50) <= 6  # the content survives encoding
+
+
+def test_live_labels_say_side_and_direction_in_words() -> None:
+    assert live_text("shoulder_abduction_left_deg", 85.4) == ("left shoulder abduction", "85°")
+    assert live_text("shoulder_abduction_right_3d_deg", -8.0) == (
+        "right shoulder abduction 3D",
+        "8° (adduction)",
+    )
+    assert live_text("neck_rotation_deg", math.nan) == ("neck rotation", "—")
+
+
+def test_no_outside_stun_or_turn_server() -> None:
+    assert RTC_CONFIGURATION == {"iceServers": []}
