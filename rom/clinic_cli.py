@@ -509,9 +509,7 @@ def store_analysis(
     """Save a finished analysis (``AnalysisResult``) into the client's session, with key
     frames (faces blurred unless ``show_faces``; ``model_path`` finds bystanders' faces
     too); prints what was stored. Returns the recording id."""
-    record, warning = analysis_record(
-        video, result, show_faces=show_faces, model_path=model_path
-    )
+    record, warning = analysis_record(video, result, show_faces=show_faces, model_path=model_path)
     with open_store_or_explain() as st:
         outcome = st.save_analysis(record, code, label, store_video=store_video)
     if warning:

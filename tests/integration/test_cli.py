@@ -401,6 +401,8 @@ def test_overlay_blurs_the_face_by_default(sample_result, tmp_path: Path) -> Non
     assert max(blurred_face) < 0.5, blurred_face
     assert all(b < k - 0.3 for b, k in zip(blurred_face, kept_face))
     assert np.median(elsewhere) > 0.8, elsewhere
+
+
 def test_a_failed_run_leaves_no_empty_output_folder(tmp_path: Path) -> None:
     f = tmp_path / "notes.mp4"
     f.write_text("hello\n" * 100)

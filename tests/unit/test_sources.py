@@ -251,6 +251,8 @@ def test_memory_source_rejects_no_frames_and_a_bad_info() -> None:
         MemorySource([], VideoInfo("x", "memory", 64, 48, 0.0, None, None))
     with pytest.raises(InputError, match="must be an RGB image"):
         MemorySource.from_frames([(0.0, np.zeros((48, 64), np.uint8))], fps=30)
+
+
 # --- real-file faults: the whole kind, on small clips the tests make ------------------------
 
 
