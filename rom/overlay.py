@@ -35,9 +35,10 @@ DEFAULT_OVERLAY_ANGLES = (
     "head_tilt_deg",
 )
 
-#: Taller clips are scaled down to this height (pixels): 4K frames are slow to encode and
-#: no screen shows them whole; anything smaller keeps its resolution.
-MAX_HEIGHT_PX = 2160
+#: Clips whose longer side exceeds this (pixels) are scaled down to it: 4K frames are slow
+#: to encode and no screen shows them whole; Full HD, landscape or portrait, and anything
+#: smaller keeps its resolution.
+MAX_SIDE_PX = 1920
 
 _LEFT = (255, 140, 0)  # RGB: the person's left side in orange
 _RIGHT = (0, 170, 255)  # right side in blue
@@ -102,13 +103,13 @@ def write_overlay(
     path: str | Path,
     *,
     columns: Sequence[str] = DEFAULT_OVERLAY_ANGLES,
-    max_height_px: int = MAX_HEIGHT_PX,
+    max_side_px: int = MAX_SIDE_PX,
     blur_faces: bool = True,
     fps_for_images: float = 30.0,
     on_frame: Callable[[int], None] | None = None,
 ) -> Path:
     """Re-read ``source`` and write the overlay video to ``path`` (H.264 mp4), at the
-    clip's own resolution (scaled down only when taller than ``max_height_px``), with each
+    clip's own resolution (scaled down only when its longer side exceeds ``max_side_px``), with each
     angle in words (:func:`rom.metrics.results.describe_value`).
 
     The tracked person's face is blurred (:func:`rom.privacy.blur_faces`) unless
@@ -129,7 +130,7 @@ def write_overlay(
         container = av.open(str(tmp), mode="w", options={"movflags": "+faststart"})
         try:
             w, h = seq.image_size_px
-            scale = min(1.0, max_height_px / max(h, 1))
+            scale = min(1.0, max_side_px / max(w, h, 1))
             ow, oh = max(int(w * scale) // 2 * 2, 2), max(int(h * scale) // 2 * 2, 2)
             stream = container.add_stream("libx264", rate=Fraction(fps).limit_denominator(1001))
             stream.width, stream.height, stream.pix_fmt = ow, oh, "yuv420p"

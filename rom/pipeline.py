@@ -113,7 +113,9 @@ def analyze_video(
     and ``config.extract``) are reused instead of loading the model for this clip; the
     results are the same either way. ``model``: the model ``config`` names, already
     resolved (:func:`rom.pose.models.resolve_model`), so that many clips do not each check
-    and hash the model file.
+    and hash the model file. ``progress(stage, total)`` makes a per-frame callback for
+    progress bars; unless it is the default (none) or has ``enabled = False``, a first
+    run also narrates the model's download or build on stderr.
 
     Raises :class:`NoPersonError` when nobody is found (the pose file is still written)
     and :class:`PartialResultError` after writing every output when the person was lost
@@ -149,7 +151,9 @@ def _analyze(
         if model is None:
             # With progress shown, the first run says which model it downloads or builds.
             model = resolve_model(
-                config.model_variant, config.model_path, progress=progress is not _no_progress
+                config.model_variant,
+                config.model_path,
+                progress=progress is not _no_progress and getattr(progress, "enabled", True),
             )
         if landmarkers is not None and landmarkers.model_path.resolve() != model.path.resolve():
             raise ValueError(

@@ -273,6 +273,6 @@ def test_research_page_lists_the_stored_values(
     go(pg, "Research")
     pg.get_by_test_id("stDataFrame").first.wait_for()
     rows = data.export_frame()
-    n = int((rows["statistic"] == "value_deg").sum())
+    n = int((rows["statistic"] == "value").sum())
     pg.get_by_text(f"{n} of {len(rows)} rows from the database").wait_for()
     screenshot(pg, shots, "research", height=2000)

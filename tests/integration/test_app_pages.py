@@ -209,7 +209,7 @@ def test_research_lists_every_stored_value_and_filters(stored: dict[str, Any]) -
     assert not at.exception
     frame = at.dataframe[0].value
     rows = data.export_frame()
-    main = rows[rows["statistic"] == "value_deg"]
+    main = rows[rows["statistic"] == "value"]
     assert len(frame) == len(main) > 0
     at.multiselect(key="research-filter-session").set_value(["post"]).run()
     assert set(at.dataframe[0].value["session"]) == {"post"}

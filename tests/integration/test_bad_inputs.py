@@ -195,7 +195,7 @@ def test_variable_frame_rate(tmp_path: Path, shared_model: Path) -> None:
 @pytest.mark.slow
 def test_4k_clip(tmp_path: Path, shared_model: Path) -> None:
     """3840 x 2160: analysed at full size (landmarks in 4K pixels); the overlay is scaled
-    to 1080 lines."""
+    to Full HD (longer side 1,920 pixels)."""
     import cv2
 
     def up(rgb: np.ndarray) -> np.ndarray:

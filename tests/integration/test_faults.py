@@ -29,12 +29,19 @@ from tests.corpus import SAMPLE, encode, read_frames
 from tests.integration.test_cli import ROOT, assert_one_line_error, run_rom
 
 OUTPUTS = ("pose.npz", "angles.csv", "angles.mot", "summary.json", "overlay.mp4")
+#: Outputs that are not per frame: checked whole, not counted.
+TABLES = ("results.csv",)
 
 
 def assert_whole_or_absent(out: Path) -> dict[str, int]:
     """Every output present under its real name is complete and readable; returns the
     frame count of each. Temporary files are hidden (dot) names only."""
     frames: dict[str, int] = {}
+    for name in TABLES:
+        if (out / name).exists():
+            with open(out / name, newline="", encoding="utf-8") as fh:
+                rows = list(csv.reader(fh))
+            assert rows and all(len(r) == len(rows[0]) for r in rows), name
     for name in OUTPUTS:
         p = out / name
         if not p.exists():
@@ -56,7 +63,7 @@ def assert_whole_or_absent(out: Path) -> dict[str, int]:
         else:
             with av.open(str(p)) as c:
                 frames[name] = sum(1 for _ in c.decode(video=0))
-    assert all(p.name in OUTPUTS or p.name.startswith(".") for p in out.iterdir())
+    assert all(p.name in OUTPUTS + TABLES or p.name.startswith(".") for p in out.iterdir())
     return frames
 
 

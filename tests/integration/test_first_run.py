@@ -32,7 +32,7 @@ def test_first_run_says_which_model_it_builds(
         shutil.copy(kept[0], wheels / kept[0].name)
     elif not _pypi_reachable():
         skip_or_fail("PyPI is unreachable and no mediapipe wheel is cached")
-    clip = transform_video(SAMPLE, tmp_path / "short.mp4", lambda f: f, max_frames=10)
+    clip = transform_video(SAMPLE, tmp_path / "short.mp4", lambda f: f, max_frames=30)
     env = {k: v for k, v in os.environ.items() if k not in ("ROM_MODEL_PATH", "ROM_MODEL_URL")}
     env.update(ROM_CACHE_DIR=str(cache), ROM_MODEL_URL=UNREACHABLE_URL)
 

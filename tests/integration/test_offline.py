@@ -53,13 +53,14 @@ def test_analysis_with_the_network_cut_makes_no_network_call(
 @pytest.mark.slow
 def test_no_model_and_no_network_says_how_to_get_one(tmp_path: Path, skip_or_fail) -> None:
     """An empty cache, a corrupt cached model, and no network: the corrupt file is
-    deleted (never used), and one line says what was tried and how to get a model."""
+    deleted (never used), and one line says what was tried and how to get a model
+    (``--quiet``: without it, the download and build attempts are narrated first)."""
     prefix = _namespace("n", skip_or_fail)
     cache = tmp_path / "cache"
     cache.mkdir()
     (cache / "pose_landmarker_full.task").write_bytes(b"PK\x03\x04 a download cut short")
     proc = run_rom(
-        "analyze", str(SAMPLE), "--out", str(tmp_path / "o"),
+        "analyze", str(SAMPLE), "--out", str(tmp_path / "o"), "--quiet",
         prefix=prefix, env={"ROM_CACHE_DIR": str(cache), "ROM_MODEL_PATH": ""},
     )  # fmt: skip
     assert_one_line_error(

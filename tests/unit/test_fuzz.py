@@ -184,7 +184,9 @@ def test_posture_of_any_angles(data: st.DataObject, n: int, use_3d: bool) -> Non
         if not np.isfinite(cols[col]).any():
             assert math.isnan(v)
     assert 0 <= p["n_frames_used"] <= n
-    assert p["frames_used"] in ("still", "all")
+    assert p["frames_used"] in ("still", "none")
+    if p["frames_used"] == "none":  # no still period: no posture value at all
+        assert all(math.isnan(p[f"{a}_deg"]) for a in POSTURE_ANGLES)
 
 
 # --- filters: any settings a user can type, any trace ---------------------------------------
