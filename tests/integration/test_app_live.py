@@ -39,6 +39,9 @@ pytestmark = pytest.mark.slow
 #: 4 s of the outdoor clip (the man raises both arms twice), looped by Chromium.
 CAMERA_FRAMES = 120
 COLUMNS = ("shoulder_abduction_left_deg", "shoulder_abduction_right_deg")
+#: Live readings start about a second after START (see ../shared/README.md): a page
+#: that shows none after this long is broken, and the test says what it shows instead.
+LIVE_S = 180
 #: A live reading (one frame, unfiltered) may differ from the offline per-frame angle
 #: range by MediaPipe's frame-to-frame spread plus the WebRTC encoding's loss.
 TOLERANCE_DEG = 12.0
@@ -111,6 +114,18 @@ def live_readings(pg: Any) -> dict[str, str]:
     return out
 
 
+def page_state(pg: Any) -> str:
+    """What the Capture page's live panel says (errors, hints, captions, metrics), in one
+    line, for a failure message."""
+    texts = pg.evaluate(
+        """() => [...document.querySelectorAll(
+            '[data-testid=stMain] :is([data-testid=stAlert], [data-testid=stCaptionContainer],'
+            + ' [data-testid=stMetric], [data-testid=stException])'
+        )].map(e => e.innerText.replace(/\\s+/g, ' ').trim()).filter(t => t)"""
+    )
+    return " | ".join(texts) or "(no alert, caption or metric on the page)"
+
+
 def degrees(text: str) -> float | None:
     """``85°`` -> 85; ``8° (adduction)`` -> -8 (the negative direction); ``—`` -> None."""
     m = re.match(r"^(\d+)°(?: \((.+)\))?$", text)
@@ -144,7 +159,16 @@ def test_live_angles_match_the_clip_and_a_recording_is_stored(
                 seen[labels[label]].append(value)
         return all(len(v) >= 6 for v in seen.values())
 
-    poll(enough, timeout_s=ANALYSIS_S, every_s=1.0, what="six live readings of each side")
+    try:
+        poll(enough, timeout_s=LIVE_S, every_s=1.0, what="six live readings of each side")
+    except TimeoutError as exc:
+        shot = shots / "capture-live-timeout.png"
+        pg.screenshot(path=str(shot))
+        log = server["root"] / "server.log"
+        raise AssertionError(
+            f"{exc}; readings seen {seen}; the page shows: {page_state(pg)}; "
+            f"screenshot {shot}; server log {log}"
+        ) from None
     screenshot(pg, shots, "capture-live", height=1800)
     for col, values in seen.items():
         ref = offline[col]
