@@ -61,16 +61,32 @@ def clip_segment(
     return write_video(dst, frames, times_s=[t - times[0] for t in times], fps=fps)
 
 
-def write_y4m(src: Path, dst: Path, *, n_frames: int, width: int = 640, height: int = 360) -> Path:
+def write_y4m(
+    src: Path,
+    dst: Path,
+    *,
+    n_frames: int,
+    width: int = 640,
+    height: int = 360,
+    crop: tuple[float, float, float, float] = (0.0, 0.0, 1.0, 1.0),
+) -> Path:
     """The first ``n_frames`` of ``src`` as a Y4M file (yuv4mpegpipe, rawvideo, yuv420p)
-    for Chromium's fake camera."""
+    for Chromium's fake camera; ``crop`` (x0, y0, x1, y1, fractions of the frame) frames
+    the person as a webcam would."""
     with av.open(str(src)) as inp, av.open(str(dst), "w", format="yuv4mpegpipe") as out:
         stream = out.add_stream("rawvideo", rate=30)
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         for i, f in enumerate(inp.decode(video=0)):
             if i >= n_frames:
                 break
-            g = f.reformat(width=width, height=height, format="yuv420p")
+            rgb = f.to_ndarray(format="rgb24")
+            h, w = rgb.shape[:2]
+            x0, y0, x1, y1 = crop
+            rgb = np.ascontiguousarray(
+                rgb[round(y0 * h) : round(y1 * h), round(x0 * w) : round(x1 * w)]
+            )
+            g = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+            g = g.reformat(width=width, height=height, format="yuv420p")
             g.pts = None
             for p in stream.encode(g):
                 out.mux(p)

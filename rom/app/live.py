@@ -449,7 +449,14 @@ class LiveSession:
             extract_poses(
                 source,
                 self.model_path,
-                settings=ExtractSettings(person=person, queue_frames=1),
+                # The preview analyses only the newest frame, as often as the machine
+                # can (a few a second on a busy one): the clip rules that count
+                # consecutive frames (re-sighting confirmation, two sightings to start)
+                # would drop the client between analysed frames. The recording itself is
+                # analysed afterwards with every rule.
+                settings=ExtractSettings(
+                    person=person, queue_frames=1, confirm_after_s=math.inf, start_sightings=1
+                ),
                 on_pose=lambda frame, pose: self._on_pose(source, frame, pose),
             )
         except Exception as exc:

@@ -70,9 +70,13 @@ class ExtractSettings:
     #: found in ``confirm_frames`` frames before missing in as many: an isolated detection
     #: (a skeleton found on a title card's text, a flash frame) is not them, while a
     #: person MediaPipe finds only every other frame (small, backlit) is. The person is
-    #: first chosen only once seen in two frames of the search window.
+    #: first chosen only once seen in ``start_sightings`` frames of the search window.
+    #: Both rules count consecutive frames of a clip: a live preview that analyses only
+    #: the newest frame at whatever rate the machine manages turns them off
+    #: (``confirm_after_s=math.inf``, ``start_sightings=1``).
     confirm_after_s: float = 0.25
     confirm_frames: int = 3
+    start_sightings: int = 2
     #: a pose counts as seeing the person only when they are found in at least this many
     #: frames (and 40 %) of the 0.25 s around it (rom.pose.tracking.sustained_sightings);
     #: 1 turns this off
@@ -280,7 +284,9 @@ def extract_poses(
         chosen = resolve_start(window, size, settings.person)
         if chosen is None:
             return None
-        if not last_chance and sum(c is not None for c in chosen) < min(2, len(chosen)):
+        if not last_chance and sum(c is not None for c in chosen) < min(
+            settings.start_sightings, len(chosen)
+        ):
             return None  # an isolated detection: wait for the person to be seen again
         single = pair.single()
         accepted[window_start:] = chosen

@@ -56,7 +56,11 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def camera(tmp_path_factory: pytest.TempPathFactory, shared_dir: Path) -> Path:
     out = tmp_path_factory.mktemp("camera") / "camera.y4m"
-    return write_y4m(shared_dir / "clips" / OUTDOOR, out, n_frames=CAMERA_FRAMES)
+    # The man on the box framed as a webcam would frame a client (the clip is a wide shot):
+    # the top half around him, at the camera's 640 x 360.
+    return write_y4m(
+        shared_dir / "clips" / OUTDOOR, out, n_frames=CAMERA_FRAMES, crop=(0.085, 0.0, 0.585, 0.5)
+    )
 
 
 @pytest.fixture(scope="module")
