@@ -187,3 +187,24 @@ def _jobs_live() -> None:
 
 #: Filled by :func:`rom.app.main.main` with the st.Page objects, for switch_page.
 PAGES: dict[str, Any] = {}
+
+
+def report_button(client: str, before: str, after: str, *, key: str) -> None:
+    """ "Make the PDF report" for ``client``'s ``before`` -> ``after`` sessions, then its
+    download button (the PDF kept in the session state under ``key``); an error is shown
+    in the page, which goes on."""
+    if st.button(f"Make the PDF report ({before} → {after})", key=f"{key}-make"):
+        with st.spinner("Writing the report…"):
+            try:
+                st.session_state[key] = data.report(client, before, after)
+            except Exception as exc:  # noqa: BLE001 - shown, the page goes on
+                st.error(error_text(exc))
+    pdf = st.session_state.get(key)
+    if pdf:
+        st.download_button(
+            "Report (PDF)",
+            pdf,
+            file_name=f"{client}_{before}_{after}_report.pdf",
+            mime="application/pdf",
+            key=f"{key}-download",
+        )

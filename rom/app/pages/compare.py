@@ -142,19 +142,4 @@ def progress(client: str) -> None:
 
 def report(client: str, before: str, after: str) -> None:
     st.markdown("#### Report for the client's file")
-    key = f"compare-report-{client}-{before}-{after}"
-    if st.button(f"Make the PDF report ({before} → {after})", key=f"{key}-make"):
-        with st.spinner("Writing the report…"):
-            try:
-                st.session_state[key] = data.report(client, before, after)
-            except Exception as exc:  # noqa: BLE001 - shown, the page goes on
-                st.error(ui.error_text(exc))
-    pdf = st.session_state.get(key)
-    if pdf:
-        st.download_button(
-            "Report (PDF)",
-            pdf,
-            file_name=f"{client}_{before}_{after}_report.pdf",
-            mime="application/pdf",
-            key=f"{key}-download",
-        )
+    ui.report_button(client, before, after, key=f"compare-report-{client}-{before}-{after}")

@@ -196,22 +196,7 @@ def report_download(client: str, session: str) -> None:
         st.caption("The PDF report compares two sessions: add a second session for this client.")
         return
     before, after = (labels[0], session) if session != labels[0] else (session, labels[-1])
-    key = f"report-{client}-{before}-{after}"
-    if st.button(f"Make the PDF report ({before} → {after})", key=f"{key}-make"):
-        with st.spinner("Writing the report…"):
-            try:
-                st.session_state[key] = data.report(client, before, after)
-            except Exception as exc:  # noqa: BLE001 - shown, the page goes on
-                st.error(ui.error_text(exc))
-    pdf = st.session_state.get(key)
-    if pdf:
-        st.download_button(
-            "Report (PDF)",
-            pdf,
-            file_name=f"{client}_{before}_{after}_report.pdf",
-            mime="application/pdf",
-            key=f"{key}-download",
-        )
+    ui.report_button(client, before, after, key=f"report-{client}-{before}-{after}")
 
 
 def angles_csv(rec: Any) -> str:
