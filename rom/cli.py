@@ -156,7 +156,9 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
                 _print_result(exc.result.summary, _shown(exc.result.files, args), quiet=args.quiet)
                 if storing:
                     _store(video, exc.result, args, config)
-            print(f"rom: incomplete: {exc}", file=sys.stderr)
+            # Stored without --out: the scratch folder is gone, so it is not named.
+            text = exc.problem if storing and args.out is None else str(exc)
+            print(f"rom: incomplete: {text}", file=sys.stderr)
             return exc.exit_code
         finally:
             progress.close()

@@ -286,7 +286,7 @@ def _compare(args: argparse.Namespace) -> int:
             "changes": [c.as_dict() for c in changes],
             "asymmetry": [x.as_dict() for x in compare_asymmetry(vb, va)],
         }
-        print(json.dumps(doc, indent=2))
+        print(json.dumps(_rounded(doc), indent=2))
     elif args.format == "csv":
         print(
             _csv(
@@ -342,7 +342,20 @@ def _print_progress(rows: Sequence[Any], sessions: Sequence[Any], fmt: str) -> i
     return 0
 
 
+def _rounded(value: Any) -> Any:
+    """``value`` with every float rounded to 0.001 (degrees and percents: what they
+    measure, not floating-point noise such as -2.0999999999999943)."""
+    if isinstance(value, float):
+        return round(value, 3)
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_rounded(v) for v in value]
+    return value
+
+
 def _csv(rows: Sequence[dict[str, Any]]) -> str:
+    rows = [_rounded(r) for r in rows]
     buf = io.StringIO()
     if not rows:
         return ""

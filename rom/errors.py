@@ -59,13 +59,15 @@ class RomWarning(UserWarning):
 
 class PartialResultError(RomError):
     """The analysis finished with every output written, but part of the clip could not be
-    measured (the person left the view, the video is truncated). ``result`` holds it."""
+    measured (the person left the view, the video is truncated). ``result`` holds it;
+    ``problem`` says what went wrong, without where the outputs are."""
 
     exit_code = 5
 
-    def __init__(self, message: str, result: object = None) -> None:
+    def __init__(self, message: str, result: object = None, problem: str | None = None) -> None:
         super().__init__(message)
         self.result = result
+        self.problem = problem or message
 
 
 def read_user_text(path: object, what: str, error: type[InputError] = InputError) -> str:

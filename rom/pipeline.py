@@ -224,7 +224,9 @@ def _analyze(
     )
     problem = tracking_report(seq).get("problem")
     if problem:
-        raise PartialResultError(f"{problem}; outputs written to {out}", result=result)
+        raise PartialResultError(
+            f"{problem}; outputs written to {out}", result=result, problem=problem
+        )
     return result
 
 

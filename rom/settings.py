@@ -182,6 +182,12 @@ def config_from_settings(values: Mapping[str, Any]) -> Any:
         raise InputError(f"--fps must be a frame rate above 0, got {values['fps']}")
     model = str(values["model"])
     model_path, variant = (None, model) if model in ("lite", "full", "heavy") else (model, "full")
+    if model_path is not None and not Path(model_path).exists() and not _looks_like_path(model):
+        # "medium", "Full": a mistyped name, not a missing file
+        raise InputError(
+            f"--model {model!r} is not a model name: choose lite, full or heavy, or give the "
+            "path to a .task file"
+        )
     return AnalysisConfig(
         model_variant=variant,
         model_path=Path(model_path) if model_path else None,
@@ -245,6 +251,12 @@ def config_to_toml(config: Any, *, header: Mapping[str, str] | None = None) -> s
         else:
             lines.append(f"{key} = {_toml_value(value)}  # {help_text}")
     return "\n".join(lines) + "\n"
+
+
+def _looks_like_path(text: str) -> bool:
+    """Whether a --model value names a file (a folder or a suffix in it) rather than a
+    model by name."""
+    return "/" in text or "\\" in text or Path(text).suffix != ""
 
 
 def settings_hash(config: Any, *, model_sha256: str, version: str) -> str:

@@ -708,6 +708,7 @@ def _rom_side(
         rep_peaks_deg=finite_reps,
         other_estimate_deg=other_value,
         both_estimates_valid=bool(np.isfinite(ob) and ob <= MAX_2D_OBLIQUENESS_DEG),
+        zero_unknown=not summary.get("quality", {}).get("neutral_found", True),
     )
     out["uncertainty_deg"] = _num(u.deg)
     out["uncertainty_components"] = u.components
@@ -1274,7 +1275,8 @@ def result_lines(results: Mapping[str, Any], *, all_measures: bool = False) -> l
         reps = [r.get("n_reps") for _, _, r in entries if r["status"] == "measured"]
         if reps and first["kind"] == "rom":
             same = len(set(reps)) == 1
-            text += f"; {reps[0] if same else '/'.join(str(x) for x in reps)} reps"
+            word = "rep" if same and reps[0] == 1 else "reps"
+            text += f"; {reps[0] if same else '/'.join(str(x) for x in reps)} {word}"
         estimates = sorted(
             {str(r.get("estimate")).upper() for _, _, r in entries if r["status"] == "measured"}
         )

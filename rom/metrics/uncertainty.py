@@ -77,6 +77,10 @@ DEPTH_DEG = 17.8
 #: One SD of a face-based cervical angle (head pose from the face landmarks), degrees
 #: (not calibrated: see the module docstring).
 BASE_FACE_DEG = 4.0
+#: One SD of a face-based angle's zero when no still neutral was found to zero it on,
+#: degrees: the face model's own zero sits 10 to 25 deg off for a given face and camera
+#: (measured on the outdoor clip and synthetic heads, README "Known limits"); the middle.
+FACE_ZERO_DEG = 17.5
 #: Share of the 2D-3D disagreement counted in a 2D value's uncertainty (calibrated).
 DISAGREEMENT_2D = 1.6
 #: The same for a 3D value (calibrated).
@@ -106,6 +110,7 @@ def value_uncertainty(
     both_estimates_valid: bool = False,
     spread_deg: float | None = None,
     spread_duration_s: float | None = None,
+    zero_unknown: bool = False,
 ) -> Uncertainty:
     """Standard uncertainty of one reported value (see the module docstring).
 
@@ -130,6 +135,9 @@ def value_uncertainty(
     spread_deg, spread_duration_s : float, optional
         SD (degrees) and length (seconds) of a still period a posture value is the
         median of.
+    zero_unknown : bool
+        No still neutral was found: a face-based value is measured from the face model's
+        own zero, which adds :data:`FACE_ZERO_DEG` (component ``zero``).
 
     Returns
     -------
@@ -168,6 +176,8 @@ def value_uncertainty(
     if both_estimates_valid and _finite(other_estimate_deg) and estimate in ("2d", "3d"):
         share = DISAGREEMENT_2D if estimate == "2d" else DISAGREEMENT_3D
         parts["estimates"] = share * abs(float(value_deg) - float(other_estimate_deg))  # type: ignore[arg-type]
+    if zero_unknown and estimate == "face":
+        parts["zero"] = FACE_ZERO_DEG
     if _finite(spread_deg):
         seconds = max(1.0, float(spread_duration_s)) if _finite(spread_duration_s) else 1.0  # type: ignore[arg-type]
         parts["spread"] = float(spread_deg) / math.sqrt(seconds)  # type: ignore[arg-type]

@@ -252,3 +252,20 @@ def test_rom_analyze_and_batch_read_the_same_flags_and_config_file(tmp_path, com
     assert config.with_3d is False
     assert config.protocol == "cervical-rotation"
     assert config.filter.hampel is True  # the default
+
+
+@pytest.mark.parametrize("name", ["medium", "Full", "heavvy"])
+def test_a_mistyped_model_name_is_bad_input_not_a_missing_model(name: str) -> None:
+    from rom.errors import InputError
+    from rom.settings import resolve_config
+
+    with pytest.raises(InputError, match="not a model name: choose lite, full or heavy"):
+        resolve_config({"model": name})
+
+
+def test_a_model_path_is_still_a_path(tmp_path) -> None:
+    from rom.settings import resolve_config
+
+    config = resolve_config({"model": str(tmp_path / "mine.task")})
+    assert config.model_path == tmp_path / "mine.task"
+    assert resolve_config({"model": "heavy"}).model_variant == "heavy"

@@ -55,3 +55,19 @@ def test_no_value_no_uncertainty() -> None:
     assert math.isnan(u(value_deg=float("nan")))
     with pytest.raises(ValueError, match="estimate"):
         u(estimate="4d")
+
+
+def test_a_face_value_without_a_neutral_carries_the_face_models_zero() -> None:
+    """No still neutral: the face-based angle is measured from the face model's own zero
+    (10-25 deg off), so its uncertainty says so; 2D and 3D values are zeroed anatomically
+    and do not change."""
+    from rom.metrics.uncertainty import FACE_ZERO_DEG, value_uncertainty
+
+    zeroed = value_uncertainty(estimate="face", value_deg=36.0)
+    unzeroed = value_uncertainty(estimate="face", value_deg=36.0, zero_unknown=True)
+    assert unzeroed.components["zero"] == FACE_ZERO_DEG
+    assert unzeroed.deg > zeroed.deg + 10.0
+    for est in ("2d", "3d"):
+        assert value_uncertainty(estimate=est, value_deg=36.0, zero_unknown=True) == (
+            value_uncertainty(estimate=est, value_deg=36.0)
+        )
