@@ -99,21 +99,16 @@ class LiveFrameSource(FrameSource):
         self._index = 0
 
     def push(self, rgb: np.ndarray, time_s: float) -> None:
-        item = (rgb, time_s)
+        self._put_newest((rgb, time_s))
+
+    def close(self) -> None:
+        self._put_newest(_CLOSED)
+
+    def _put_newest(self, item: object) -> None:
+        """Queue ``item``, dropping the oldest waiting one while the queue is full."""
         while True:
             try:
                 self._q.put_nowait(item)
-                return
-            except queue.Full:
-                try:
-                    self._q.get_nowait()
-                except queue.Empty:
-                    pass
-
-    def close(self) -> None:
-        while True:
-            try:
-                self._q.put_nowait(_CLOSED)
                 return
             except queue.Full:
                 try:

@@ -50,7 +50,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rom.landmarks import LANDMARK_INDEX
+from rom.landmarks import LANDMARK_INDEX, LANDMARK_NAMES
 from rom.metrics.geometry import normalize
 
 __all__ = [
@@ -63,19 +63,7 @@ __all__ = [
 ]
 
 #: The eleven face landmarks of MediaPipe Pose, in landmark order.
-FACE_LANDMARKS = (
-    "nose",
-    "left_eye_inner",
-    "left_eye",
-    "left_eye_outer",
-    "right_eye_inner",
-    "right_eye",
-    "right_eye_outer",
-    "left_ear",
-    "right_ear",
-    "mouth_left",
-    "mouth_right",
-)
+FACE_LANDMARKS: tuple[str, ...] = LANDMARK_NAMES[:11]
 
 # (anterior, superior, right) of each face landmark from the ears' midpoint, in ear-to-ear
 # distances (the lab reference's median head; left and right averaged).
