@@ -174,9 +174,11 @@ def compare_figure(changes: Sequence[Any], *, title: str = "") -> Any:
             y=after,
             marker={
                 "color": SESSION_STYLE["after"]["color"],
-                "pattern": {"shape": patterns, "fgcolor": "white"},
+                # "overlay": white hatching over the green (Plotly's default "replace"
+                # draws the hatching on a transparent background: an invisible bar)
+                "pattern": {"shape": patterns, "fgcolor": "white", "fillmode": "overlay"},
             },
-            text=[f"{_deg_text(v)}<br>{c.verdict}" for v, c in zip(after, changes)],
+            text=[f"{_deg_text(v)}<br>{_verdict_words(c)}" for v, c in zip(after, changes)],
             textposition="outside",
         )
     )
@@ -221,6 +223,16 @@ def compare_figure(changes: Sequence[Any], *, title: str = "") -> Any:
     return fig
 
 
+def _verdict_words(c: Any) -> str:
+    """The verdict as written on an after bar (which session lacks the value, if one)."""
+    if c.verdict == "missing":
+        if c.before_deg is None and c.after_deg is not None:
+            return "not measured before"
+        if c.after_deg is None and c.before_deg is not None:
+            return "not measured after"
+    return str(c.verdict)
+
+
 def change_label(c: Any) -> str:
     side = f"{c.side} " if c.side else ""
     return f"{measure_title(c.measure)}<br>{side}{c.label}"
@@ -236,9 +248,12 @@ def progress_figure(rows: Sequence[Any], sessions: Sequence[str], *, title: str 
     session written at each point."""
     go = _go()
     fig = go.Figure()
-    for r in rows:
+    for k, r in enumerate(rows):
         side = r.side or ""
         style = SIDE_STYLE.get(side, SIDE_STYLE[""])
+        # alternate lines are labelled below their points, so that two lines meeting at
+        # one session do not write their verdicts over each other
+        where = "top center" if k % 2 == 0 else "bottom center"
         fig.add_trace(
             go.Scatter(
                 x=list(sessions),
@@ -246,7 +261,7 @@ def progress_figure(rows: Sequence[Any], sessions: Sequence[str], *, title: str 
                 mode="lines+markers+text",
                 name=f"{measure_title(r.measure)} {side} {r.label}".replace("  ", " "),
                 text=[verdict_short(v) for v in r.verdicts],
-                textposition="top center",
+                textposition=where,
                 line={"color": style["color"], "dash": style["dash"], "width": 3},
                 marker={"symbol": style["symbol"], "size": 12},
                 connectgaps=False,

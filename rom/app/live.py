@@ -58,6 +58,9 @@ WINDOW_S = 1.0
 ANGLES_EVERY_S = 0.2
 #: The view and framing are checked this often (seconds).
 HINT_EVERY_S = 0.5
+#: A client not found for this long (seconds) is looked for again as when the camera
+#: started (the person chosen by a click, if any, again).
+RESTART_AFTER_S = 1.5
 #: Frames waiting to be written to the recording before new ones are dropped (counted).
 RECORDER_QUEUE_FRAMES = 240
 
@@ -447,10 +450,15 @@ class LiveSession:
                 # The preview analyses only the newest frame, as often as the machine
                 # can (a few a second on a busy one): the clip rules that count
                 # consecutive frames (re-sighting confirmation, two sightings to start)
-                # would drop the client between analysed frames. The recording itself is
-                # analysed afterwards with every rule.
+                # would drop the client between analysed frames. A client lost for
+                # RESTART_AFTER_S is looked for afresh (stepped out and back, the light
+                # changed). The recording itself is analysed afterwards with every rule.
                 settings=ExtractSettings(
-                    person=person, queue_frames=1, confirm_after_s=math.inf, start_sightings=1
+                    person=person,
+                    queue_frames=1,
+                    confirm_after_s=math.inf,
+                    start_sightings=1,
+                    restart_after_s=RESTART_AFTER_S,
                 ),
                 on_pose=lambda frame, pose: self._on_pose(source, frame, pose),
             )

@@ -15,6 +15,7 @@ the person.
 
 from __future__ import annotations
 
+import math
 import queue
 import threading
 from collections.abc import Callable, Iterator
@@ -81,6 +82,11 @@ class ExtractSettings:
     #: frames (and 40 %) of the 0.25 s around it (rom.pose.tracking.sustained_sightings);
     #: 1 turns this off
     min_sighting_frames: int = 3
+    #: a person lost for this long (s) is forgotten and looked for again as at the start
+    #: (the choice ``person`` applies again). A clip keeps the track (math.inf: a
+    #: bystander must never take over); a live preview restarts, so that a client who
+    #: stepped out, or whose lighting changed, is found again when back in view
+    restart_after_s: float = math.inf
     queue_frames: int = 8
 
 
@@ -262,7 +268,7 @@ def extract_poses(
     pending: list[int] = []  # frames seen again after a loss, not confirmed yet
     pending_misses = 0  # frames without the person since the re-sighting began
     before_pending: Track | None = None
-    frame_interval_s = 1.0 / info.fps if info.fps else 0.0
+    nominal_interval_s = 1.0 / info.fps if info.fps else 0.0
     last_frame: Frame | None = None
     most_seen = 0  # most people seen at once while looking for the analysed person
 
@@ -307,8 +313,20 @@ def extract_poses(
 
     try:
         for frame in prefetch:
+            # The rules that tell a loss from the next frame compare the time since the
+            # person was last seen with the time since the previous frame analysed, not
+            # the header's nominal rate: a webcam recording or a live preview analyses
+            # frames at whatever rate the machine and camera manage.
+            frame_interval_s = (
+                frame.time_s - last_frame.time_s if last_frame is not None else nominal_interval_s
+            )
             last_frame = frame
             times.append(frame.time_s)
+            if track is not None and frame.time_s - track.time_s >= settings.restart_after_s:
+                for k in pending:  # an unconfirmed re-sighting is not kept
+                    accepted[k] = None
+                track, pending, streak, others = None, [], [], []
+                window, window_start, first_seen_s = [], len(accepted), None
             if track is None:
                 cands = [(_to_pixels(p, full), p) for p in search.detect(frame.rgb, frame.time_s)]
                 most_seen = max(most_seen, len(cands))

@@ -81,7 +81,9 @@ def offline(
         camera, tmp_path_factory.mktemp("offline"), AnalysisConfig(protocol="shoulder-abduction")
     )
     raw = compute_angles(r.sequence)
-    return {c: raw[c][np.isfinite(raw[c])] for c in COLUMNS}
+    out = {c: raw[c][np.isfinite(raw[c])] for c in COLUMNS}
+    out["detected_fraction"] = np.array([r.sequence.detected.mean()])
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -217,11 +219,15 @@ def test_live_angles_match_the_clip_and_a_recording_is_stored(
         settle(pg)
         assert len(recs) == 1 and recs[0].video_name.startswith("webcam ")
         summary = recs[0].summary
-        # The man was found in the recording. How long he is followed through a
-        # WebRTC-compressed webcam recording on a busy 2-core machine varies (issue 10's
-        # closing note: lost after 0.3 s in one run, 30+ frames in another), so this
-        # checks that he is found, not for how long.
-        assert summary["tracking"]["detected_frames"] > 0
+        # The man is in every frame the camera sends: the recording (WebRTC-compressed,
+        # frames at whatever rate the busy machine managed) is tracked through, nearly as
+        # much of it as the camera's own frames analysed directly.
+        tracking = summary["tracking"]
+        assert "problem" not in tracking, tracking
+        assert tracking["detected_fraction"] >= 0.8 * float(offline["detected_fraction"][0]), (
+            tracking,
+            float(offline["detected_fraction"][0]),
+        )
         assert summary["source"]["duration_s"] >= 2.5
         want = result_rows(summary["results"])
         assert table(pg, "results-table", "Value") == [r["Value"] for r in want]
