@@ -67,7 +67,7 @@ from rom.metrics.support import (
     supported_values,
 )
 from rom.metrics.uncertainty import value_uncertainty
-from rom.metrics.view import ViewEstimate
+from rom.metrics.view import ViewEstimate, view_near, view_position
 
 __all__ = [
     "AUTO_MEASURES",
@@ -324,22 +324,30 @@ def _obliqueness_at_movement(
     side: str,
     direction: str,
     angles: AngleSeries,
+    supported: AngleSeries,
     support: Mapping[str, AngleSupport],
     half: float,
 ) -> float:
-    """Obliqueness (degrees) of the measure's plane at the movement's peak (from the 3D
-    estimate where there is one: it does not depend on the view)."""
+    """Obliqueness (degrees) of the measure's plane at the movement's peak, the peak taken
+    over the frames whose view supports an estimate of the measure (from the 3D estimate
+    where there is one: it does not depend on the view). A moment when the client was
+    turned away cannot decide the verdict while other frames saw the movement (a right
+    arm's swing while side-on made a front clip's abduction "not measurable"); only when
+    no frame is supported is the unsupported peak read, to say how far off the view was."""
     c2, c3 = _columns(measure, side)
     ob = support[_key(measure, side)].obliqueness_deg
-    ref = next((c for c in (c3, c2) if c and c in angles and np.isfinite(angles[c]).any()), None)
-    if ref is None:
-        return float("nan")
-    x = angles[ref]
     sign = -1.0 if direction == "negative" else 1.0
-    i = int(np.nanargmax(sign * x))
-    at_peak = _median_near(ob, angles.time_s, float(angles.time_s[i]), half)
-    if np.isfinite(at_peak):
-        return at_peak
+    for source in (supported, angles):
+        ref = next(
+            (c for c in (c3, c2) if c and c in source and np.isfinite(source[c]).any()), None
+        )
+        if ref is None:
+            continue
+        i = int(np.nanargmax(sign * source[ref]))
+        at_peak = _median_near(ob, angles.time_s, float(angles.time_s[i]), half)
+        if np.isfinite(at_peak):
+            return at_peak
+        break
     return float(np.nanmedian(ob)) if np.isfinite(ob).any() else float("nan")
 
 
@@ -356,7 +364,9 @@ def _choose_estimates(
     accept3: dict[str, bool] = {}
     for side in plan.sides:
         c2, c3 = _columns(plan.measure, side)
-        ob = _obliqueness_at_movement(plan.measure, side, primary, angles, support, half)
+        ob = _obliqueness_at_movement(
+            plan.measure, side, primary, angles, supported, support, half
+        )
         obliq[side] = ob
         has2 = bool(c2 and c2 in supported and np.isfinite(supported[c2]).any())
         has3 = bool(c3 and c3 in supported and np.isfinite(supported[c3]).any())
@@ -683,6 +693,16 @@ def _rom_side(
 
     out["status"] = "measured"
     out["value_deg"] = value
+    # a value read while the client faced another way than for most of the clip
+    if peak_t is not None and view.label != "unknown" and estimate != "face":
+        there = view_near(view, t, peak_t)
+        if there not in ("unknown", view.label):
+            out["view_at_peak"] = there
+            out["flags"].append("other_view")
+            out["warnings"].append(
+                f"measured at {peak_t:.1f} s, when {view_position(there)} (the clip is "
+                f"mostly a {view.label} view): check that this was the movement tested"
+            )
     reps = [
         value_sign * float(p) if _num(p) is not None else None for p in d.get("rep_peaks_deg", [])
     ]
