@@ -351,6 +351,10 @@ def _obliqueness_at_movement(
     return float(np.nanmedian(ob)) if np.isfinite(ob).any() else float("nan")
 
 
+#: A side whose supported values span less than this (degrees) did not move.
+_MOVED_DEG = 10.0
+
+
 def _choose_estimates(
     plan: _Plan,
     angles: AngleSeries,
@@ -362,6 +366,8 @@ def _choose_estimates(
     prefer: dict[str, str | None] = {}
     obliq: dict[str, float] = {}
     accept3: dict[str, bool] = {}
+    ok: dict[str, dict[str, bool]] = {}
+    moved: dict[str, bool] = {}
     for side in plan.sides:
         c2, c3 = _columns(plan.measure, side)
         ob = _obliqueness_at_movement(
@@ -378,12 +384,25 @@ def _choose_estimates(
         face = bool(cf and cf in supported and np.isfinite(supported[cf]).any())
         # rom's best estimate first (rom.metrics.support.estimate_order, measured on the
         # lab reference by benchmarks/accuracy.py)
-        ok = {"3d": accept3[side], "2d": ok2, "face": face}
+        ok[side] = {"3d": accept3[side], "2d": ok2, "face": face}
         order = estimate_order(_key(plan.measure, side))
-        prefer[side] = next((e for e in order if ok[e]), None)
+        prefer[side] = next((e for e in order if ok[side][e]), None)
+        ref = next((c for c in (c3, c2) if c and c in supported), None)
+        x = supported[ref] if ref else np.full(1, np.nan)
+        moved[side] = bool(
+            np.isfinite(x).any() and np.nanmax(x) - np.nanmin(x) >= _MOVED_DEG
+        )
     usable = [s for s in plan.sides if prefer[s]]
-    if usable and len({prefer[s] for s in usable}) > 1 and all(accept3[s] for s in usable):
-        prefer = {s: ("3d" if s in usable else None) for s in plan.sides}  # sides compare
+    # the sides compare: they use one estimate. A side that did not move has no peak to
+    # judge the view by (its "peak" is any still frame): it follows the side that moved.
+    voters = [s for s in usable if moved[s]] or usable
+    if len({prefer[s] for s in voters}) == 1 and voters:
+        est = prefer[voters[0]]
+        for s in usable:
+            if s not in voters and est is not None and ok[s][est]:
+                prefer[s] = est
+    elif voters and all(accept3[s] for s in usable):
+        prefer = {s: ("3d" if s in usable else None) for s in plan.sides}
     return prefer, obliq
 
 
