@@ -370,9 +370,7 @@ def _choose_estimates(
     moved: dict[str, bool] = {}
     for side in plan.sides:
         c2, c3 = _columns(plan.measure, side)
-        ob = _obliqueness_at_movement(
-            plan.measure, side, primary, angles, supported, support, half
-        )
+        ob = _obliqueness_at_movement(plan.measure, side, primary, angles, supported, support, half)
         obliq[side] = ob
         has2 = bool(c2 and c2 in supported and np.isfinite(supported[c2]).any())
         has3 = bool(c3 and c3 in supported and np.isfinite(supported[c3]).any())
@@ -389,9 +387,7 @@ def _choose_estimates(
         prefer[side] = next((e for e in order if ok[side][e]), None)
         ref = next((c for c in (c3, c2) if c and c in supported), None)
         x = supported[ref] if ref else np.full(1, np.nan)
-        moved[side] = bool(
-            np.isfinite(x).any() and np.nanmax(x) - np.nanmin(x) >= _MOVED_DEG
-        )
+        moved[side] = bool(np.isfinite(x).any() and np.nanmax(x) - np.nanmin(x) >= _MOVED_DEG)
     usable = [s for s in plan.sides if prefer[s]]
     # the sides compare: they use one estimate. A side that did not move has no peak to
     # judge the view by (its "peak" is any still frame): it follows the side that moved.
@@ -1236,6 +1232,9 @@ def _side_text(who: str, r: Mapping[str, Any], measure: str, kind: str) -> str:
             text += f" ({r['percent_of_normal']:.0f}% of {r['normal_deg']:.0f})"
         if "beyond_anatomical_range" in r.get("flags", []):
             text += " [beyond anatomical range]"
+        if "other_view" in r.get("flags", []) and r.get("view_at_peak"):
+            at = f" at {r['peak_time_s']:.1f} s" if r.get("peak_time_s") is not None else ""
+            text += f" [read{at} from a {r['view_at_peak']} view]"
         return text
     if status == "not_seen":
         least = f" (at least {r['at_least_deg']:.0f} deg)" if r.get("at_least_deg") else ""

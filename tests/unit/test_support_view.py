@@ -10,7 +10,6 @@ import pytest
 
 from rom.metrics.support import compute_support, estimate_valid, sustained_deg
 from rom.metrics.view import compute_view, view_near
-from rom.sequence import PoseSequence
 from tests.synthetic import Camera, make_sequence
 from tests.unit.test_results import FPS, analyse, measure, raises
 
