@@ -14,7 +14,13 @@ Rules, for a range-of-motion measure (``kind = "rom"``):
   within 60 deg of square, else the measure is ``not_measurable`` with the reason; both
   sides of a measure use the same estimate when they can (so that they compare), and
   both estimates stay in ``angles.csv``. Peaks are taken only from frames whose view
-  supports the estimate and where every landmark the angle needs is inside the image.
+  supports the estimate and where every landmark the angle needs is inside the image;
+  the verdict too is judged at the peak among the frames the view supports (the view of
+  a planar angle being the body's sustained orientation,
+  :func:`rom.metrics.support.sustained_deg`), so a moment turned away cannot decide it.
+  A side that did not move (its values span under 10 deg) follows the estimate of the
+  side that did. A value read while the client faced another way than for most of the
+  clip (:func:`rom.metrics.view.view_near`) is flagged ``other_view``.
 * **The directions tested**: those the protocol has a norm for (abduction, not
   adduction); without a protocol, those any packaged protocol has a norm for.
 * **The plane the limb moved in.** Shoulder and hip flexion, extension and abduction are
