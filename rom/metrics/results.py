@@ -14,7 +14,13 @@ Rules, for a range-of-motion measure (``kind = "rom"``):
   within 60 deg of square, else the measure is ``not_measurable`` with the reason; both
   sides of a measure use the same estimate when they can (so that they compare), and
   both estimates stay in ``angles.csv``. Peaks are taken only from frames whose view
-  supports the estimate and where every landmark the angle needs is inside the image.
+  supports the estimate and where every landmark the angle needs is inside the image;
+  the verdict too is judged at the peak among the frames the view supports (the view of
+  a planar angle being the body's sustained orientation,
+  :func:`rom.metrics.support.sustained_deg`), so a moment turned away cannot decide it.
+  A side that did not move (its values span under 10 deg) follows the estimate of the
+  side that did. A value read while the client faced another way than for most of the
+  clip (:func:`rom.metrics.view.view_near`) is flagged ``other_view``.
 * **The directions tested**: those the protocol has a norm for (abduction, not
   adduction); without a protocol, those any packaged protocol has a norm for.
 * **The plane the limb moved in.** Shoulder and hip flexion, extension and abduction are
@@ -67,7 +73,7 @@ from rom.metrics.support import (
     supported_values,
 )
 from rom.metrics.uncertainty import value_uncertainty
-from rom.metrics.view import ViewEstimate
+from rom.metrics.view import ViewEstimate, view_near, view_position
 
 __all__ = [
     "AUTO_MEASURES",
@@ -324,23 +330,35 @@ def _obliqueness_at_movement(
     side: str,
     direction: str,
     angles: AngleSeries,
+    supported: AngleSeries,
     support: Mapping[str, AngleSupport],
     half: float,
 ) -> float:
-    """Obliqueness (degrees) of the measure's plane at the movement's peak (from the 3D
-    estimate where there is one: it does not depend on the view)."""
+    """Obliqueness (degrees) of the measure's plane at the movement's peak, the peak taken
+    over the frames whose view supports an estimate of the measure (from the 3D estimate
+    where there is one: it does not depend on the view). A moment when the client was
+    turned away cannot decide the verdict while other frames saw the movement (a right
+    arm's swing while side-on made a front clip's abduction "not measurable"); only when
+    no frame is supported is the unsupported peak read, to say how far off the view was."""
     c2, c3 = _columns(measure, side)
     ob = support[_key(measure, side)].obliqueness_deg
-    ref = next((c for c in (c3, c2) if c and c in angles and np.isfinite(angles[c]).any()), None)
-    if ref is None:
-        return float("nan")
-    x = angles[ref]
     sign = -1.0 if direction == "negative" else 1.0
-    i = int(np.nanargmax(sign * x))
-    at_peak = _median_near(ob, angles.time_s, float(angles.time_s[i]), half)
-    if np.isfinite(at_peak):
-        return at_peak
+    for source in (supported, angles):
+        ref = next(
+            (c for c in (c3, c2) if c and c in source and np.isfinite(source[c]).any()), None
+        )
+        if ref is None:
+            continue
+        i = int(np.nanargmax(sign * source[ref]))
+        at_peak = _median_near(ob, angles.time_s, float(angles.time_s[i]), half)
+        if np.isfinite(at_peak):
+            return at_peak
+        break
     return float(np.nanmedian(ob)) if np.isfinite(ob).any() else float("nan")
+
+
+#: A side whose supported values span less than this (degrees) did not move.
+_MOVED_DEG = 10.0
 
 
 def _choose_estimates(
@@ -354,9 +372,11 @@ def _choose_estimates(
     prefer: dict[str, str | None] = {}
     obliq: dict[str, float] = {}
     accept3: dict[str, bool] = {}
+    ok: dict[str, dict[str, bool]] = {}
+    moved: dict[str, bool] = {}
     for side in plan.sides:
         c2, c3 = _columns(plan.measure, side)
-        ob = _obliqueness_at_movement(plan.measure, side, primary, angles, support, half)
+        ob = _obliqueness_at_movement(plan.measure, side, primary, angles, supported, support, half)
         obliq[side] = ob
         has2 = bool(c2 and c2 in supported and np.isfinite(supported[c2]).any())
         has3 = bool(c3 and c3 in supported and np.isfinite(supported[c3]).any())
@@ -368,12 +388,23 @@ def _choose_estimates(
         face = bool(cf and cf in supported and np.isfinite(supported[cf]).any())
         # rom's best estimate first (rom.metrics.support.estimate_order, measured on the
         # lab reference by benchmarks/accuracy.py)
-        ok = {"3d": accept3[side], "2d": ok2, "face": face}
+        ok[side] = {"3d": accept3[side], "2d": ok2, "face": face}
         order = estimate_order(_key(plan.measure, side))
-        prefer[side] = next((e for e in order if ok[e]), None)
+        prefer[side] = next((e for e in order if ok[side][e]), None)
+        ref = next((c for c in (c3, c2) if c and c in supported), None)
+        x = supported[ref] if ref else np.full(1, np.nan)
+        moved[side] = bool(np.isfinite(x).any() and np.nanmax(x) - np.nanmin(x) >= _MOVED_DEG)
     usable = [s for s in plan.sides if prefer[s]]
-    if usable and len({prefer[s] for s in usable}) > 1 and all(accept3[s] for s in usable):
-        prefer = {s: ("3d" if s in usable else None) for s in plan.sides}  # sides compare
+    # the sides compare: they use one estimate. A side that did not move has no peak to
+    # judge the view by (its "peak" is any still frame): it follows the side that moved.
+    voters = [s for s in usable if moved[s]] or usable
+    if len({prefer[s] for s in voters}) == 1 and voters:
+        est = prefer[voters[0]]
+        for s in usable:
+            if s not in voters and est is not None and ok[s][est]:
+                prefer[s] = est
+    elif voters and all(accept3[s] for s in usable):
+        prefer = {s: ("3d" if s in usable else None) for s in plan.sides}
     return prefer, obliq
 
 
@@ -683,6 +714,16 @@ def _rom_side(
 
     out["status"] = "measured"
     out["value_deg"] = value
+    # a value read while the client faced another way than for most of the clip
+    if peak_t is not None and view.label != "unknown" and estimate != "face":
+        there = view_near(view, t, peak_t)
+        if there not in ("unknown", view.label):
+            out["view_at_peak"] = there
+            out["flags"].append("other_view")
+            out["warnings"].append(
+                f"measured at {peak_t:.1f} s, when {view_position(there)} (the clip is "
+                f"mostly a {view.label} view): check that this was the movement tested"
+            )
     reps = [
         value_sign * float(p) if _num(p) is not None else None for p in d.get("rep_peaks_deg", [])
     ]
@@ -1197,6 +1238,9 @@ def _side_text(who: str, r: Mapping[str, Any], measure: str, kind: str) -> str:
             text += f" ({r['percent_of_normal']:.0f}% of {r['normal_deg']:.0f})"
         if "beyond_anatomical_range" in r.get("flags", []):
             text += " [beyond anatomical range]"
+        if "other_view" in r.get("flags", []) and r.get("view_at_peak"):
+            at = f" at {r['peak_time_s']:.1f} s" if r.get("peak_time_s") is not None else ""
+            text += f" [read{at} from a {r['view_at_peak']} view]"
         return text
     if status == "not_seen":
         least = f" (at least {r['at_least_deg']:.0f} deg)" if r.get("at_least_deg") else ""

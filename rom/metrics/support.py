@@ -14,9 +14,16 @@ obliqueness (degrees)
     straight, the limb's own angle out of the image plane; trunk inclination: the
     vertical and the trunk). MediaPipe's world landmarks are aligned with the camera, so
     the line of sight is the world z axis. NaN where the plane is undefined (a limb
-    hanging straight, a trunk upright): any estimate is then accepted. A view does not
-    change from one frame to the next, while MediaPipe's depth jitters: the obliqueness
-    is the running median over ``smooth_s`` (0.5 s).
+    hanging straight, a trunk upright): any estimate is then accepted.
+
+    A view does not change from one frame to the next unless the person turns, while
+    MediaPipe's depth jitters (most at the top of a raise). So the obliqueness of a
+    planar angle (sagittal, frontal, transverse: its plane is the body frame's) follows
+    the *sustained* orientation of the body (:func:`sustained_deg`): an excursion shorter
+    than ``view_hold_s`` (0.75 s) is dropped, a turn that lasts longer is kept, from the
+    frame it starts (so a client who turns side-on part way is judged side-on from
+    then). The plane of a ``3d`` angle (the plane its segments span) really moves with
+    the limb; it is smoothed over ``smooth_s`` (0.5 s) only.
 seen
     False when a landmark the angle needs lies outside the image or within
     ``edge_margin_fraction`` (2 %) of the image's smaller side from its border: MediaPipe
@@ -66,6 +73,7 @@ __all__ = [
     "estimate_order",
     "estimate_valid",
     "supported_values",
+    "sustained_deg",
     "view_support_markdown",
 ]
 
@@ -261,17 +269,26 @@ def _obliqueness(
     return np.where(spanned, _tilt_from_sight_deg(n), np.nan)
 
 
-def _running_median(x: np.ndarray, time_s: np.ndarray, window_s: float) -> np.ndarray:
-    """NaN-aware centred running median over ``window_s`` seconds (NaN stays NaN)."""
+def _running_median(
+    x: np.ndarray, time_s: np.ndarray, window_s: float, *, fill: bool = False
+) -> np.ndarray:
+    """NaN-aware centred running median over ``window_s`` seconds (NaN stays NaN unless
+    ``fill``: then a NaN frame takes the median of the values around it)."""
     n = x.size
     if n < 3 or window_s <= 0:
         return x
-    dt = float(np.median(np.diff(time_s)))
+    steps = np.diff(time_s)
+    steps = steps[np.isfinite(steps) & (steps > 0)]
+    if not steps.size:
+        return x
+    dt = float(np.median(steps))
     half = max(1, round(window_s / dt / 2))
     padded = np.concatenate((np.full(half, np.nan), x, np.full(half, np.nan)))
     win = np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1)
     out = np.full(n, np.nan)
     has = np.isfinite(x)
+    if fill:
+        has = np.isfinite(win).any(axis=1)
     if has.any():
         import warnings
 
@@ -279,6 +296,56 @@ def _running_median(x: np.ndarray, time_s: np.ndarray, window_s: float) -> np.nd
             warnings.simplefilter("ignore", RuntimeWarning)
             out[has] = np.nanmedian(win[has], axis=1)
     return out
+
+
+def sustained_deg(x: np.ndarray, time_s: np.ndarray, min_hold_s: float = 0.75) -> np.ndarray:
+    """The sustained level of an orientation signal (degrees): what it holds for at least
+    ``min_hold_s`` seconds, frame by frame.
+
+    A centred running median over ``2 * min_hold_s``: an excursion (or a run of NaN-free
+    jitter) shorter than ``min_hold_s`` is outvoted by the frames around it and dropped;
+    a change that lasts longer (the person turned) is kept, with its start in the right
+    frame, since a running median does not smear a step (Tukey 1977, *Exploratory Data
+    Analysis*, ch. 7: running medians keep edges and remove impulses). Missing values
+    (NaN) do not vote; a frame without a value takes the sustained level around it (NaN
+    only with no value within ``min_hold_s``): the view does not change because a
+    landmark was missed.
+
+    Parameters
+    ----------
+    x : ndarray, shape (frames,)
+        Per-frame values (degrees), e.g. the obliqueness of an anatomical plane.
+    time_s : ndarray, shape (frames,)
+        Frame times (seconds), increasing.
+    min_hold_s : float
+        Shortest change (seconds) accepted as real; 0 returns ``x`` unchanged.
+
+    Returns
+    -------
+    ndarray, shape (frames,)
+
+    Raises
+    ------
+    ValueError
+        When ``x`` and ``time_s`` differ in shape, or ``min_hold_s`` is negative.
+
+    Examples
+    --------
+    >>> t = np.arange(120) / 30.0                      # 4 s at 30 fps
+    >>> x = np.full(120, 5.0); x[40:50] = 80.0         # a 0.33 s excursion
+    >>> float(sustained_deg(x, t).max())
+    5.0
+    >>> x = np.full(120, 5.0); x[60:] = 80.0           # a turn that lasts
+    >>> sustained_deg(x, t)[[59, 60]].tolist()
+    [5.0, 80.0]
+    """
+    x = np.asarray(x, dtype=float)
+    t = np.asarray(time_s, dtype=float)
+    if x.shape != t.shape or x.ndim != 1:
+        raise ValueError(f"x and time_s must be 1-D and alike, got {x.shape} and {t.shape}")
+    if min_hold_s < 0:
+        raise ValueError(f"min_hold_s must be >= 0, got {min_hold_s}")
+    return _running_median(x, t, 2.0 * min_hold_s, fill=True)
 
 
 def _seen_landmarks(adef: catalogue.AngleDef) -> tuple[str, ...]:
@@ -297,6 +364,7 @@ def compute_support(
     min_visibility: float = 0.5,
     edge_margin_fraction: float = EDGE_MARGIN_FRACTION,
     smooth_s: float = 0.5,
+    view_hold_s: float = 0.75,
 ) -> dict[str, AngleSupport]:
     """Per-frame support of every catalogue angle, keyed by catalogue key.
 
@@ -310,7 +378,11 @@ def compute_support(
         A landmark within this fraction of the image's smaller side from its border
         counts as outside the image.
     smooth_s : float
-        Width (seconds) of the running median applied to the obliqueness.
+        Width (seconds) of the running median applied to the obliqueness of a ``3d``
+        angle's plane (the plane its segments span).
+    view_hold_s : float
+        Shortest change of the body's orientation (seconds) that counts for a planar
+        angle (sagittal, frontal, transverse): :func:`sustained_deg`.
 
     Returns
     -------
@@ -352,7 +424,11 @@ def compute_support(
             lowest = np.where(np.isfinite(vis[:, idx]), vis[:, idx], np.inf).min(axis=1)
         out[key] = AngleSupport(
             key=key,
-            obliqueness_deg=_running_median(_obliqueness(adef, world, frames), t, smooth_s),
+            obliqueness_deg=(
+                _running_median(_obliqueness(adef, world, frames), t, smooth_s)
+                if adef.plane == "3d"
+                else sustained_deg(_obliqueness(adef, world, frames), t, view_hold_s)
+            ),
             seen=np.asarray(~outside[:, idx].any(axis=1), dtype=bool),
             visibility=np.where(np.isfinite(lowest), lowest, np.nan),
             landmarks=names,

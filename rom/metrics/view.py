@@ -21,7 +21,16 @@ from rom.landmarks import LANDMARK_INDEX, LANDMARK_NAMES
 from rom.metrics.geometry import midpoint, norm, normalize, unwrap_deg, wrap_deg
 from rom.sequence import PoseSequence
 
-__all__ = ["LABEL_TOLERANCE_DEG", "ViewEstimate", "body_yaw_deg", "check_view", "compute_view"]
+__all__ = [
+    "LABEL_TOLERANCE_DEG",
+    "ViewEstimate",
+    "body_yaw_deg",
+    "check_view",
+    "compute_view",
+    "view_label",
+    "view_near",
+    "view_position",
+]
 
 #: A dominant yaw within this many degrees of 0 / +-90 / 180 is labelled front / side /
 #: back; anything else is oblique.
@@ -186,6 +195,38 @@ def view_label(yaw_deg: float) -> str:
             return name
     y = float(wrap_deg(yaw_deg))
     return f"oblique-{'front' if abs(y) < 90 else 'back'}-{'left' if y > 0 else 'right'}"
+
+
+def view_near(view: ViewEstimate, time_s: np.ndarray, t0: float, half_s: float = 0.75) -> str:
+    """The view (a :func:`view_label`) held around time ``t0``: the circular median of the
+    yaw over ``t0 +- half_s`` seconds, so a moment of depth jitter does not name it.
+
+    Parameters
+    ----------
+    view : ViewEstimate
+        From :func:`compute_view`.
+    time_s : ndarray, shape (frames,)
+        The clip's frame times (seconds), as ``view.yaw_deg``.
+    t0, half_s : float
+        Centre and half-width of the window (seconds).
+
+    Examples
+    --------
+    >>> v = compute_view(PoseSequence.empty(3, (640, 480)))
+    >>> view_near(v, np.arange(3) / 30.0, 0.0)
+    'unknown'
+    """
+    t = np.asarray(time_s, dtype=float)
+    if t.shape != view.yaw_deg.shape:
+        raise ValueError(f"time_s has shape {t.shape}, the view's yaw {view.yaw_deg.shape}")
+    near = np.abs(t - t0) <= half_s + 1e-9
+    return view_label(_circular_median_deg(view.yaw_deg[near]))
+
+
+def view_position(label: str) -> str:
+    """A view label in words: ``view_position("right-side")`` is "the client's right side
+    faces the camera"."""
+    return _POSITION.get(label, "the view is unknown")
 
 
 def _deviation(yaw_deg: float, targets: tuple[float, ...]) -> float:
