@@ -12,7 +12,10 @@ Conventions
 Sides are the person's own. Signed angles are in (-180, 180] and made continuous over
 time by :func:`~rom.metrics.geometry.unwrap_deg` (360-degree jumps removed, each
 continuous stretch's median brought into (-180, 180], so a column may run a little past
-180 to stay continuous); unsigned angles are in [0, 180]. NaN means the angle could not
+180 to stay continuous); the arm's flexion and abduction, which pass 180 overhead and
+never reach 90 the other way, into (-90, 270] (the catalogue's ``range_centre_deg``), so
+that one frame of an arm past vertical reads 190, not 170 the other way. Unsigned angles
+are in [0, 180]. NaN means the angle could not
 be measured in that frame.
 
 2D estimates
@@ -275,7 +278,7 @@ def compute_angles(
 
 def _finish(adef: AngleDef, values: np.ndarray) -> np.ndarray:
     values = np.asarray(values, dtype=np.float64)
-    return unwrap_deg(values) if adef.signed else values
+    return unwrap_deg(values, centre_deg=adef.range_centre_deg) if adef.signed else values
 
 
 # --- context: masked landmarks, frames and facing, computed once ---------------------------

@@ -38,6 +38,9 @@ class AngleDef:
         hips, which define that frame; see :mod:`rom.metrics.angles`.
     definition : one or two sentences, the written definition
     has_face : whether a face-based estimate (``<key>_face_deg``) is computed
+    range_centre_deg : a signed angle's values lie within 180 degrees of this (the middle
+        of its anatomical range): 0 gives (-180, 180]; the arm's flexion and abduction,
+        which pass 180 overhead but never reach 90 the other way, use 90, i.e. (-90, 270]
     """
 
     name: str
@@ -51,6 +54,7 @@ class AngleDef:
     landmarks: tuple[str, ...]
     definition: str
     has_face: bool = False
+    range_centre_deg: float = 0.0
 
     @property
     def key(self) -> str:
@@ -152,6 +156,9 @@ _ANGLES: list[AngleDef] = [
     # --- shoulder -------------------------------------------------------------------
     *_both(
         "shoulder_flexion",
+        # overhead the arm passes 180 (190 is hyperflexion / hyperabduction, not
+        # 170 the other way); it never goes 90 the other way
+        range_centre_deg=90.0,
         plane="sagittal",
         views=("side",),
         has_3d=True,
@@ -165,6 +172,9 @@ _ANGLES: list[AngleDef] = [
     ),
     *_both(
         "shoulder_abduction",
+        # overhead the arm passes 180 (190 is hyperflexion / hyperabduction, not
+        # 170 the other way); it never goes 90 the other way
+        range_centre_deg=90.0,
         plane="frontal",
         views=("front", "back"),
         has_3d=True,

@@ -169,7 +169,9 @@ def wrap_deg(x: npt.ArrayLike) -> np.ndarray:
     return np.where(y == -180.0, 180.0, y)
 
 
-def unwrap_deg(x: npt.ArrayLike, *, max_step_deg: float = 90.0) -> np.ndarray:
+def unwrap_deg(
+    x: npt.ArrayLike, *, max_step_deg: float = 90.0, centre_deg: float = 0.0
+) -> np.ndarray:
     """Remove 360-degree jumps along the first (time) axis, ignoring NaN frames.
 
     Each column is followed over its valid (non-NaN) samples, as if consecutive valid
@@ -178,12 +180,15 @@ def unwrap_deg(x: npt.ArrayLike, *, max_step_deg: float = 90.0) -> np.ndarray:
     larger step (a tracking glitch, or a big change hidden by a gap) cannot be told from
     a wrap, so it starts a new segment instead of shifting everything after it by a turn.
     Each segment is then shifted by a whole number of turns so that its median lies in
-    (-180, 180]. NaN samples stay NaN. Works on ``(frames,)`` or ``(frames, k)``.
+    (centre_deg - 180, centre_deg + 180]. NaN samples stay NaN. Works on ``(frames,)`` or
+    ``(frames, k)``.
 
     Examples
     --------
     >>> unwrap_deg(np.array([170.0, np.nan, -175.0])).tolist()
     [170.0, nan, 185.0]
+    >>> unwrap_deg(np.array([-171.0]), centre_deg=90.0).tolist()
+    [189.0]
     """
     x = _arr(x)
     out = x.copy()
@@ -200,5 +205,5 @@ def unwrap_deg(x: npt.ArrayLike, *, max_step_deg: float = 90.0) -> np.ndarray:
             seg = raw[seg_idx]
             u = seg[0] + np.concatenate([[0.0], np.cumsum(wrap_deg(np.diff(seg)))])
             med = float(np.median(u))
-            col[ok[seg_idx]] = u - 360.0 * np.ceil((med - 180.0) / 360.0)
+            col[ok[seg_idx]] = u - 360.0 * np.ceil((med - centre_deg - 180.0) / 360.0)
     return cols.reshape(x.shape) if x.ndim > 1 else cols[:, 0]

@@ -602,3 +602,21 @@ def test_lateral_axial_angles_are_those_named_after_a_side() -> None:
         "shoulder_tilt",
         "pelvic_tilt",
     }
+
+
+@pytest.mark.parametrize("column", ["shoulder_abduction_left", "shoulder_flexion_right"])
+@pytest.mark.parametrize("est", ["", "_3d"])
+def test_one_frame_of_an_arm_past_vertical_reads_past_180_not_the_other_way(
+    column: str, est: str
+) -> None:
+    """The arm's flexion and abduction pass 180 overhead (hyperabduction, a trunk lean)
+    and never reach 90 the other way: a single frame at 190 (the live preview computes
+    one frame) is 190, not 170 of adduction / extension."""
+    yaw = 0.0 if "abduction" in column else -90.0  # the view the 2D estimate needs
+    for deg in (100.0, 175.0, 190.0, 215.0):
+        a = compute_angles(make_sequence(camera=FAR, yaw_deg=yaw, **{column: deg}))
+        got = float(a[f"{column}{est}_deg"][0])
+        assert got == pytest.approx(deg, abs=1.0), (deg, got)
+    # the other way stays negative (adduction / extension)
+    a = compute_angles(make_sequence(camera=FAR, yaw_deg=yaw, **{column: -30.0}))
+    assert float(a[f"{column}{est}_deg"][0]) == pytest.approx(-30.0, abs=1.0)
