@@ -307,6 +307,8 @@ def _cmd_batch(args: argparse.Namespace) -> int:
             print(f"  {report.files[name]}")
     if report.stored is not None:
         st = report.stored
+        if st.created:
+            print(st.created)
         print(
             f"database: {st.stored} clips stored, {st.existing} already there, "
             f"{st.skipped} without client and session or result, {len(st.failed)} failed"

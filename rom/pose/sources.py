@@ -327,7 +327,9 @@ class VideoFileSource(FrameSource):
         self._container.close()
 
 
-def _frame_estimate(container: Any, stream: Any, fps: float) -> tuple[int | None, float | None, str]:
+def _frame_estimate(
+    container: Any, stream: Any, fps: float
+) -> tuple[int | None, float | None, str]:
     """(frames, duration in s, kind) of the video stream; ``kind`` says where they come
     from: ``counted`` (a frame count in the file), ``timed`` (a duration, the count
     derived from ``fps``), ``upper-bound`` (the container's duration with other streams
