@@ -28,6 +28,12 @@ def run_in_terminal(*args: str, model: Path, timeout: float = 300) -> tuple[int,
     user sees them); return the exit code and everything written, in order."""
     env = {**os.environ, "ROM_MODEL_PATH": str(model), "COLUMNS": "120"}
     leader, follower = pty.openpty()
+    import fcntl
+    import struct
+    import termios
+
+    # A terminal 120 columns wide, as COLUMNS says (a new pseudo-terminal has 0 x 0).
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
     proc = subprocess.Popen(
         [sys.executable, "-m", "rom.cli", *args],
         stdout=follower,
