@@ -247,6 +247,8 @@ def test_a_new_database_is_announced_and_delete_removes_only_what_rom_owns(
     assert outside.exists() and outside.read_text() == "<html>report</html>"
     kept = [ln for ln in p.stderr.splitlines() if ln.strip()]
     assert kept == [
-        f"kept {outside}: a report written outside rom's data folder (or edited since); "
-        "delete it yourself if it should go"
+        (
+            f"kept {outside}: a report written outside rom's data folder (or edited since); "
+            "delete it yourself if it should go"
+        )
     ]
