@@ -247,7 +247,7 @@ def _add_batch(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
-    from rom.batch.report import summarize_batch
+    from rom.batch.report import ClipCounts, run_line, summarize_batch
     from rom.batch.run import run_batch
     from rom.errors import InputError
     from rom.settings import read_settings_file
@@ -271,15 +271,14 @@ def _cmd_batch(args: argparse.Namespace) -> int:
             from tqdm import tqdm
 
             bar = tqdm(total=n_todo, unit="clip", file=sys.stderr, disable=None)
-        counts.update(done=0, failed=0)
+            bar.set_postfix(counts.postfix(), refresh=False)
 
-    counts = {"done": 0, "failed": 0}
+    counts = ClipCounts()
 
     def progress(outcome: object) -> None:
-        key = "failed" if getattr(outcome, "status", "") == "failed" else "done"
-        counts[key] += 1
+        counts.add(str(getattr(outcome, "status", "")))
         if bar is not None:
-            bar.set_postfix(done=counts["done"], failed=counts["failed"], refresh=False)
+            bar.set_postfix(counts.postfix(), refresh=False)
             bar.update(1)
 
     try:
@@ -298,15 +297,13 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         if bar is not None:
             bar.close()
     if not args.quiet:
-        print(
-            f"analysed {report.n_done + report.n_partial + report.n_failed} clips now "
-            f"({report.n_partial} with a warning), {report.n_skipped} done before; "
-            f"{report.n_failed} failed" + (" (see errors.csv)" if report.n_failed else "")
-        )
+        print(run_line(report.n_done, report.n_partial, report.n_failed, report.n_skipped))
         for name in ("results_parquet", "results_csv", "errors_csv", "settings"):
             print(f"  {report.files[name]}")
     if report.stored is not None:
         st = report.stored
+        if st.created:
+            print(st.created)
         print(
             f"database: {st.stored} clips stored, {st.existing} already there, "
             f"{st.skipped} without client and session or result, {len(st.failed)} failed"

@@ -32,9 +32,10 @@ if TYPE_CHECKING:
 Sub = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
-def open_store_or_explain() -> Store:
+def open_store_or_explain(quiet: bool = False) -> Store:
     """The database (``ROM_DATABASE_URL`` or the default), or a one-line error saying how
-    to install the storage extra."""
+    to install the storage extra. A database created by opening it is announced in one
+    line (where it is, and how to use another), unless ``quiet``."""
     try:
         from rom.store import open_store
     except ImportError as e:
@@ -42,7 +43,18 @@ def open_store_or_explain() -> Store:
             f"storing clients needs rom's storage extra ({e.name} is missing): "
             "pip install 'rom[store]'"
         ) from None
-    return open_store()
+    store = open_store()
+    if store.created and not quiet:
+        print(created_line(store))
+    return store
+
+
+def created_line(store: Store) -> str:
+    """The line announcing a database just created: where it and its files are."""
+    return (
+        f"created the database {store.location} (files in {store.files.root}); "
+        "set ROM_DATABASE_URL to use another"
+    )
 
 
 def _common() -> argparse.ArgumentParser:
@@ -142,7 +154,7 @@ def _before_after(p: argparse.ArgumentParser) -> None:
 
 
 def _client_add(args: argparse.Namespace) -> int:
-    with open_store_or_explain() as st:
+    with open_store_or_explain(args.quiet) as st:
         c = st.add_client(args.code, args.notes)
     if not args.quiet:
         print(f"client {c.code} added")
@@ -150,7 +162,7 @@ def _client_add(args: argparse.Namespace) -> int:
 
 
 def _client_list(args: argparse.Namespace) -> int:
-    with open_store_or_explain() as st:
+    with open_store_or_explain(args.quiet) as st:
         clients = st.list_clients()
     if not clients:
         print("no clients yet; add one with: rom client add CODE")
@@ -163,7 +175,7 @@ def _client_list(args: argparse.Namespace) -> int:
 
 
 def _client_delete(args: argparse.Namespace) -> int:
-    with open_store_or_explain() as st:
+    with open_store_or_explain(args.quiet) as st:
         info = next((c for c in st.list_clients() if c.code == args.code), None)
         if info is None:
             st.get_client(args.code)  # raises the one-line "no client" error
@@ -180,7 +192,16 @@ def _client_delete(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(
             f"client {args.code} deleted: {out.sessions} session(s), {out.recordings} "
-            f"recording(s), {out.files_removed} file(s), {out.reports_removed} report(s)"
+            f"recording(s), {out.files_removed} file(s) in {st.files.root}, "
+            f"{len(out.reports_removed)} report(s)"
+        )
+        for path in out.reports_removed:
+            print(f"  removed report {path}")
+    for path in out.reports_kept:  # shown even with --quiet: client data left behind
+        print(
+            f"kept {path}: a report written outside rom's data folder (or edited since); "
+            "delete it yourself if it should go",
+            file=sys.stderr,
         )
     return 0
 

@@ -38,6 +38,7 @@ from rom.pose.extract import ExtractSettings, extract_poses
 from rom.pose.landmarker import LandmarkerPair
 from rom.pose.models import ModelInfo, resolve_model
 from rom.pose.sources import open_source
+from rom.pose.tracking import PersonChoice
 from rom.sequence import PoseSequence, save
 from rom.summary import build_summary, tracking_report
 
@@ -148,6 +149,7 @@ def _analyze(
     files = {k: out / v for k, v in OUTPUT_FILES.items()}
     with open_source(video, fps=config.fps_for_images) as source:
         # The video is checked first: a bad path is reported before any model download.
+        check_person_in_frame(config.extract.person, source.info.width_px, source.info.height_px)
         if model is None:
             # With progress shown, the first run says which model it downloads or builds.
             model = resolve_model(
@@ -180,6 +182,8 @@ def _analyze(
     _remove_previous(files)
     save(seq, files["pose"])
     if seq.n_frames == 0 or not seq.detected.any():
+        if config.extract.person is not None and seq.source.get("people_seen"):
+            raise InputError(_wrong_person_message(seq, config.extract.person))
         raise NoPersonError(_nobody_message(Path(str(video)).name, seq, config))
     angles, vertical, removed = measure_angles(seq, config)
     write_angles_csv(angles, files["angles"])
@@ -252,19 +256,49 @@ def _overlay_columns(protocol: Protocol | None) -> list[str]:
     return [c for c in protocol.angles if not c.endswith("_3d_deg")] if protocol else []
 
 
-def _nobody_message(name: str, seq: PoseSequence, config: AnalysisConfig) -> str:
-    person = config.extract.person
-    seen = int(seq.source.get("people_seen") or 0)
-    if person is not None and seen:
-        chosen = (
-            f"person {person.index} (counted from 0, left to right)"
-            if person.index is not None
-            else f"nobody at pixel {person.point_px[0]:g},{person.point_px[1]:g}"  # type: ignore[index]
+def check_person_in_frame(person: PersonChoice | None, width_px: int, height_px: int) -> None:
+    """A ``--person X,Y`` pixel must lie inside the (upright, square-pixel) frame.
+
+    Raises
+    ------
+    InputError
+        The pixel is outside the ``width_px`` x ``height_px`` frame.
+    """
+    if person is None or person.point_px is None or width_px <= 0 or height_px <= 0:
+        return
+    x, y = person.point_px
+    if not (0 <= x < width_px and 0 <= y < height_px):
+        raise InputError(
+            f"--person {x:g},{y:g}: the pixel is outside the frame ({width_px} x {height_px}); "
+            f"give X from 0 to {width_px - 1} and Y from 0 to {height_px - 1}, a pixel inside "
+            "the client"
         )
+
+
+def _wrong_person_message(seq: PoseSequence, person: PersonChoice) -> str:
+    """``--person`` named someone who was not there, though people were seen."""
+    seen = int(seq.source.get("people_seen") or 0)
+    w, h = seq.image_size_px
+    them = f"only {seen} {'person was' if seen == 1 else 'people were'} seen"
+    if person.index is not None:
         return (
-            f"the chosen person was not found in {name}: {chosen}, but at most {seen} "
-            f"{'person was' if seen == 1 else 'people were'} seen at once; give --person "
-            f"0 to {seen - 1}, or a pixel X,Y inside the client in the first frames"
+            f"--person {person.index}: {them}; use 0..{seen - 1} (counted from the left) "
+            f"or a pixel X,Y inside the client (the frame is {w} x {h})"
+        )
+    x, y = person.point_px  # type: ignore[misc]
+    return (
+        f"--person {x:g},{y:g}: nobody was at that pixel ({them}); give a pixel inside the "
+        f"client (the frame is {w} x {h}) or an index 0..{seen - 1} (counted from the left)"
+    )
+
+
+def _nobody_message(name: str, seq: PoseSequence, config: AnalysisConfig) -> str:
+    cut = seq.source.get("decode_error")
+    if cut:  # what was decoded before a cut or damage: the file is the problem first
+        n = seq.n_frames
+        return (
+            f"nobody was found in the {n} frame{'' if n == 1 else 's'} decoded: {cut}; "
+            "copy or export the whole video again"
         )
     return (
         f"nobody was found in {name} ({seq.n_frames} frames); film the client whole and "

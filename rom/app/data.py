@@ -35,7 +35,7 @@ def store() -> Store:
     if st is None:
         from rom.clinic_cli import open_store_or_explain
 
-        st = _STORES[url] = open_store_or_explain()
+        st = _STORES[url] = open_store_or_explain(quiet=True)
     return st
 
 

@@ -13,13 +13,33 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from rom.batch.worker import ClipOutcome, ClipTask, analyze_clip, setup_worker
+from rom.batch.worker import (
+    ClipOutcome,
+    ClipTask,
+    analyze_clip,
+    release_all_landmarkers,
+    setup_worker,
+)
 from rom.errors import InputError
 
 
 def _run(task: ClipTask) -> ClipOutcome:
     setup_worker()
     return analyze_clip(task)
+
+
+def _release_plugin() -> Any:
+    """A Dask worker plugin that closes the worker's landmarkers when it stops, while its
+    interpreter is whole (see :func:`rom.batch.worker.release_all_landmarkers`)."""
+    from distributed.diagnostics.plugin import WorkerPlugin
+
+    class ReleaseLandmarkers(WorkerPlugin):
+        name = "rom-release-landmarkers"
+
+        def teardown(self, worker: Any) -> None:
+            release_all_landmarkers()
+
+    return ReleaseLandmarkers()
 
 
 def connect(address: str) -> Any:
@@ -49,6 +69,7 @@ def run_on_cluster(
 
     client = connect(address)
     try:
+        client.register_plugin(_release_plugin())
         futures = {client.submit(_run, t, pure=False): t for t in tasks}
         for future in as_completed(futures):
             task = futures[future]

@@ -31,6 +31,8 @@ class StoreReport:
     existing: int = 0
     skipped: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
+    #: the line announcing the database when this run created it ("" otherwise)
+    created: str = ""
 
 
 def _angles(path: Path) -> Any:
@@ -86,6 +88,10 @@ def store_batch(
         ) from None
     report = StoreReport()
     with open_store(url) as store:
+        if store.created:
+            from rom.clinic_cli import created_line
+
+            report.created = created_line(store)
         for entry, key in zip(entries, keys):
             code = (entry.columns.get("client") or entry.columns.get("subject") or "").strip()
             label = (entry.columns.get("session") or "").strip()

@@ -13,6 +13,44 @@ from rom.errors import InputError
 HEADLINE_STATISTICS = ("value", "peak_deg")
 
 
+class ClipCounts:
+    """Clips of this run by outcome, named as ``results``' ``clip_status`` and
+    ``errors.csv`` name them: ``done``, ``partial`` (a result with a warning), ``failed``
+    (a row of errors.csv, no result)."""
+
+    def __init__(self) -> None:
+        self.done = self.partial = self.failed = 0
+
+    def add(self, status: str) -> None:
+        """Count one clip's outcome; an unknown status is a failure, never a result."""
+        if status == "done":
+            self.done += 1
+        elif status == "partial":
+            self.partial += 1
+        else:
+            self.failed += 1
+
+    @property
+    def analysed(self) -> int:
+        """Clips with a result (done or partial): failed clips are not analysed."""
+        return self.done + self.partial
+
+    def postfix(self) -> dict[str, int]:
+        """The progress bar's counts."""
+        return {"done": self.done, "warning": self.partial, "failed": self.failed}
+
+
+def run_line(n_done: int, n_partial: int, n_failed: int, n_skipped: int) -> str:
+    """The line ``rom batch`` ends with: clips run now, split into analysed (with a
+    result; those with a warning among them) and failed, then those done before."""
+    now = n_done + n_partial + n_failed
+    failed = f"{n_failed} failed" + (" (see errors.csv)" if n_failed else "")
+    return (
+        f"{now} clip{'' if now == 1 else 's'} now: {n_done + n_partial} analysed "
+        f"({n_partial} with a warning), {failed}; {n_skipped} done before"
+    )
+
+
 def summarize_batch(out_dir: str | Path) -> str:
     """The text ``rom batch --summary`` prints for the batch results in ``out_dir``.
 

@@ -16,13 +16,14 @@ from typing import Any
 
 from rom import __version__
 from rom.batch.manifest import ClipEntry, read_input
+from rom.batch.report import ClipCounts
 from rom.batch.store import ContentHashes, ResultStore, clip_key
 from rom.batch.tables import build_tables, write_tables
 from rom.batch.worker import (
     ClipOutcome,
     ClipTask,
     analyze_clip,
-    release_landmarkers,
+    release_all_landmarkers,
     setup_worker,
 )
 from rom.errors import InputError
@@ -152,16 +153,15 @@ def run_batch(
     todo = [t for k, t in tasks.items() if not store.is_done(k)]
     if on_start is not None:
         on_start(len(todo), len(tasks) - len(todo))
-    counts = {"done": 0, "partial": 0, "failed": 0}
+    counts = ClipCounts()  # the same counting as the progress bar's and errors.csv's
     for outcome in _outcomes(todo, workers, scheduler, max_memory_mb):
         store.write(outcome, meta[outcome.key])
-        counts[outcome.status] += 1
+        counts.add(outcome.status)
         if on_progress is not None:
             on_progress(outcome)
     rows, errors, rcols, ecols = build_tables(entries, keys, store)
     files = write_tables(out, rows, errors, rcols, ecols)
     files["settings"] = out / "settings.toml"
-    n_failed = len({e["clip_id"] for e in errors})
     stored = None
     if database:
         from rom.batch.database import store_batch
@@ -170,9 +170,9 @@ def run_batch(
     return BatchReport(
         len(tasks),
         len(tasks) - len(todo),
-        counts["done"],
-        counts["partial"],
-        n_failed,
+        counts.done,
+        counts.partial,
+        counts.failed,
         files,
         stored,
     )
@@ -194,7 +194,7 @@ def _outcomes(
         analyze_clip,
         workers=n,
         setup=setup_worker,
-        teardown=release_landmarkers,
+        teardown=release_all_landmarkers,
         on_failure=_failure,
         max_memory_mb=max_memory_mb or default_max_memory_mb(n),
     )

@@ -50,6 +50,10 @@ class ClipOutcome:
 
 
 _local = threading.local()  # this worker thread's loaded landmarkers (one model at a time)
+#: Every thread's loaded landmarkers, so that they can all be closed when the worker stops
+#: (a Dask worker runs tasks in its own threads; ``atexit`` runs in the main thread).
+_open_pairs: dict[int, Any] = {}
+_open_lock = threading.Lock()
 
 
 def limit_threads() -> None:
@@ -75,7 +79,7 @@ def setup_worker() -> None:
     import atexit
 
     limit_threads()
-    atexit.register(release_landmarkers)
+    atexit.register(release_all_landmarkers)
     _set_up = True
 
 
@@ -102,6 +106,8 @@ def _landmarkers(config: Any, sha256: str) -> tuple[Any, Any]:
         )
     pair = open_landmarkers(model.path, config.extract)
     _local.held = (want, model, pair)
+    with _open_lock:
+        _open_pairs[threading.get_ident()] = pair
     return model, pair
 
 
@@ -109,8 +115,21 @@ def release_landmarkers() -> None:
     """Close this thread's landmarkers (a worker that stops)."""
     held = getattr(_local, "held", None)
     if held is not None:
-        held[2].close()
         _local.held = None
+        with _open_lock:
+            _open_pairs.pop(threading.get_ident(), None)
+        held[2].close()
+
+
+def release_all_landmarkers() -> None:
+    """Close the landmarkers of every thread of this process: when a worker stops, before
+    the interpreter shuts down (left to the garbage collector then, MediaPipe prints a
+    ``TypeError`` traceback from its dispatcher, already torn down)."""
+    with _open_lock:
+        pairs = list(_open_pairs.values())
+        _open_pairs.clear()
+    for pair in pairs:
+        pair.close()
 
 
 def angles_parquet(angles: Any) -> bytes:

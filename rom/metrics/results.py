@@ -153,6 +153,17 @@ class ResultSettings:
     still_tolerance_deg: float = 3.0
 
 
+def too_short_reason(n_frames: int, time_s: np.ndarray, min_frames: int) -> str:
+    """Why a clip of ``n_frames`` frames (times ``time_s``, s) gives no value: it is
+    shorter than the ``min_frames`` a value needs; the fix is to film longer."""
+    span = float(time_s[-1] - time_s[0]) if len(time_s) > 1 else 0.0
+    return (
+        f"the clip is too short: {n_frames} frame{'' if n_frames == 1 else 's'} "
+        f"({span:.2f} s), at least {min_frames} are needed; film longer, the whole movement "
+        "(a few seconds)"
+    )
+
+
 def measure_title(measure: str) -> str:
     """A measure's name in words.
 
@@ -651,6 +662,9 @@ def _rom_side(
             reason, flag = _no_value(plan.measure, side, obliq_hint, angles, support, view)
             out["reason"] = reason
             out["flags"].append(flag)
+        elif len(t) < settings.min_valid_frames:
+            out["reason"] = too_short_reason(len(t), t, settings.min_valid_frames)
+            out["flags"].append("too_few_frames")
         else:
             out["reason"] = (
                 f"measured in only {n_valid} frames: keep the "

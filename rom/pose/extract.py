@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -176,6 +176,40 @@ def _inside(point: np.ndarray, box: np.ndarray) -> bool:
     return bool(box[0] <= point[0] <= box[2] and box[1] <= point[1] <= box[3])
 
 
+#: People count as seen together when seen together in at least this fraction of the
+#: frames where anyone was seen (and in 3 frames): MediaPipe's multi-pose search finds
+#: passing ghosts (a second skeleton on a tree, a doubled skeleton) in up to a fifth of
+#: the frames of a one-person clip; two people in view are found together in a third or
+#: more (measured on the sample and shared clips).
+SEEN_TOGETHER_FRACTION = 0.25
+
+
+def people_seen(counts: Sequence[int], fraction: float = SEEN_TOGETHER_FRACTION) -> int:
+    """The most people seen at once in at least ``fraction`` of the frames where anyone
+    was seen (and in 3 of them, or all in a shorter clip), from the number of distinct
+    people found in each frame: a false detection now and then does not count as a person.
+
+    >>> people_seen([1, 1, 4, 1, 2, 2, 2, 1, 1, 1, 1, 1, 0])
+    2
+    """
+    seen = sorted((c for c in counts if c > 0), reverse=True)
+    if not seen:
+        return 0
+    need = max(min(3, len(seen)), math.ceil(fraction * len(seen)))
+    return int(seen[need - 1])
+
+
+def distinct_people(candidates: Sequence[Candidate]) -> int:
+    """How many different people ``candidates`` (one frame's poses) are: two poses whose
+    torso centres are within 0.75 of the smaller torso size are one person found twice."""
+    kept: list[tuple[np.ndarray, float]] = []
+    for xyz, _ in candidates:
+        centre, size = torso_centre(xyz[:, :2]), torso_size(xyz[:, :2])
+        if all(np.linalg.norm(centre - c) >= 0.75 * min(size, s) for c, s in kept):
+            kept.append((centre, size))
+    return len(kept)
+
+
 def resolve_start(
     window: list[list[Candidate]],
     frame_size_px: tuple[int, int],
@@ -270,7 +304,7 @@ def extract_poses(
     before_pending: Track | None = None
     nominal_interval_s = 1.0 / info.fps if info.fps else 0.0
     last_frame: Frame | None = None
-    most_seen = 0  # most people seen at once while looking for the analysed person
+    seen_counts: list[int] = []  # people seen in each frame while looking for the person
 
     own = not isinstance(model, LandmarkerPair)
     pair = model if isinstance(model, LandmarkerPair) else open_landmarkers(model, settings)
@@ -329,7 +363,7 @@ def extract_poses(
                 window, window_start, first_seen_s = [], len(accepted), None
             if track is None:
                 cands = [(_to_pixels(p, full), p) for p in search.detect(frame.rgb, frame.time_s)]
-                most_seen = max(most_seen, len(cands))
+                seen_counts.append(distinct_people(cands))
                 window.append(cands)
                 accepted.append(None)
                 if cands and first_seen_s is None:
@@ -453,7 +487,7 @@ def extract_poses(
     )
     accepted = [a if k else None for a, k in zip(accepted, keep)]
     source_meta = source.meta()
-    source_meta["people_seen"] = most_seen
+    source_meta["people_seen"] = people_seen(seen_counts)
     return _to_sequence(accepted, times, size, source_meta, dict(model_meta or {}))
 
 

@@ -149,8 +149,20 @@ class VideoFileSource(FrameSource):
         # The shortest regular frame interval: a variable-rate clip's average rate is
         # lower than the rate its fastest frames come at (the stream's guessed rate).
         guessed = float(stream.guessed_rate or 0)
-        self._interval_s = 1.0 / (guessed if fps < guessed <= 4 * fps else fps)
-        n, duration, self._n_is_upper_bound = _frame_estimate(self._container, stream, fps)
+        interval_fps = guessed if fps < guessed <= 4 * fps else fps
+        self._header_warnings: list[str] = []
+        if not stream.frames:
+            # No frame index (Matroska, WebM, MPEG-TS): the rate is the header's word
+            # (Matroska's default duration), which may not be the frames' own timing.
+            timed = _rate_from_timestamps(self.path, stream.index)
+            if timed is not None and abs(timed / fps - 1) > RATE_DISAGREES:
+                self._header_warnings.append(
+                    f"{self.path.name}: the header says {fps:.3g} fps but the frames' "
+                    f"timestamps are {timed:.3g} fps apart; the timestamps are used"
+                )
+                fps = interval_fps = timed
+        self._interval_s = 1.0 / interval_fps
+        n, duration, self._n_kind = _frame_estimate(self._container, stream, fps)
         rotation = self._rotation_from_first_frame()
         sar = _sample_aspect_ratio(stream)
         self._display = _display_size(cc.width, cc.height, sar)
@@ -172,21 +184,18 @@ class VideoFileSource(FrameSource):
         )
 
     def _rotation_from_first_frame(self) -> int:
-        import av
-
         # One decoding generator for the whole file: a second one would flush the decoder
         # again at the end (FFmpeg's "End of file" error on a one-frame clip).
-        self._decoded = self._container.decode(self._stream)
-        try:
-            first = next(self._decoded, None)
-        except av.error.FFmpegError as exc:
-            self._container.close()
-            raise VideoError(
-                f"{self.path.name}: the first frame cannot be decoded ({_reason(exc)}); "
-                "the file is damaged or truncated"
-            ) from exc
+        self._decode_error: str | None = None
+        self._decoded = self._decode_packets()
+        first = next(self._decoded, None)
         if first is None:
             self._container.close()
+            if self._decode_error:
+                raise VideoError(
+                    f"{self.path.name}: the first frame cannot be decoded "
+                    f"({self._decode_error}); the file is damaged or truncated"
+                )
             raise VideoError(
                 f"{self.path.name} contains no decodable frame; the file is empty or truncated"
             )
@@ -195,25 +204,24 @@ class VideoFileSource(FrameSource):
         return round(rot / 90.0) * 90 % 360
 
     def __iter__(self) -> Iterator[Frame]:
-        import av
-
         timeline = Timeline(self._interval_s)
         index = 0
+        span_s = 0.0  # clip time at the end of the last frame decoded
         frames = self._decode_all()
         dw, dh = self._display
         try:
             while True:
-                try:
-                    frame = next(frames)
-                except (StopIteration, av.error.EOFError):
-                    self.error = self._truncation(index)
-                    return
-                except av.error.FFmpegError as exc:
-                    # A truncated or damaged stream: keep what was decoded, tell the user.
-                    self.error = (
-                        f"{self.path.name}: decoding stopped at frame {index} ({_reason(exc)}); "
-                        "the rest of the file is damaged or truncated"
-                    )
+                frame = next(frames, None)
+                if frame is None:
+                    # A truncated or damaged stream: what was decoded is kept, and the
+                    # user is told (the header's length says more than the decoder).
+                    self.error = self._truncation(index, span_s)
+                    if self.error is None and self._decode_error:
+                        self.error = (
+                            f"{self.path.name}: decoding stopped at frame {index} "
+                            f"({self._decode_error}); the rest of the file is damaged or "
+                            "truncated"
+                        )
                     return
                 duration = (
                     float(frame.duration * frame.time_base)
@@ -221,6 +229,8 @@ class VideoFileSource(FrameSource):
                     else None
                 )
                 ts = timeline.time(frame.time, duration)
+                plausible = duration is not None and 0.25 < duration / self._interval_s < 10
+                span_s = ts + (duration if plausible and duration else self._interval_s)
                 if (dw, dh) != (frame.width, frame.height):  # non-square pixels: make square
                     rgb = frame.to_ndarray(format="rgb24", width=dw, height=dh)
                 else:
@@ -229,22 +239,34 @@ class VideoFileSource(FrameSource):
                 index += 1
         finally:
             self.timestamps = timeline.report()
-            self.warnings = tuple(timeline.warnings(self.path.name))
+            self.warnings = (
+                *self._header_warnings,
+                *timeline.warnings(self.path.name),
+            )
 
-    def _truncation(self, decoded: int) -> str | None:
+    def _truncation(self, decoded: int, span_s: float) -> str | None:
         """Why the stream ended before its announced length, or None if it did not.
 
-        An estimate from the video stream itself (frame count, track duration) is trusted.
-        The container's duration covers every stream (audio may outlast the video), so
-        when it is all there is, the file is truncated only if no stream's packets reach
-        that duration.
+        ``decoded`` frames were decoded, reaching ``span_s`` seconds of clip time. A frame
+        count from the stream's own index is compared with ``decoded``. Otherwise the
+        announced duration is compared with ``span_s``, never with a count derived from
+        the header's frame rate (which may not be the frames' real rate). The container's
+        duration covers every stream (audio may outlast the video), so when it is all
+        there is, the file is truncated only if no stream's packets reach that duration.
         """
         expected = self.info.n_frames
-        if not expected or decoded >= expected - max(2, int(0.02 * expected)):
+        if self._n_kind == "counted":
+            if not expected or decoded >= expected - max(2, int(0.02 * expected)):
+                return None
+            return (
+                f"{self.path.name}: the video ends at frame {decoded} of the {expected} "
+                "its header announces; the file is truncated"
+            )
+        announced = self.info.duration_s
+        if not announced or span_s >= announced - max(2 * self._interval_s, 0.02 * announced):
             return None
-        if self._n_is_upper_bound:
+        if self._n_kind == "upper-bound":
             ends_s = _last_packet_end_s(self.path)
-            announced = self.info.duration_s or 0.0
             if ends_s is None or ends_s >= announced - max(0.5, 0.02 * announced):
                 return None  # another stream (audio) makes up the container's length
             return (
@@ -252,9 +274,49 @@ class VideoFileSource(FrameSource):
                 f"its header announces (frame {decoded}); the file is truncated"
             )
         return (
-            f"{self.path.name}: the video ends at frame {decoded} of the {expected} "
-            "its header announces; the file is truncated"
+            f"{self.path.name}: the video ends at {span_s:.2f} s of the {announced:.2f} s "
+            f"its header announces (frame {decoded}); the file is truncated"
         )
+
+    def _decode_packets(self) -> Iterator[Any]:
+        """The video stream's frames, packet by packet. A packet that cannot be read or
+        decoded (a file cut inside it, damaged data) ends the decoding; the frames the
+        decoder already holds are still returned, and ``_decode_error`` says why."""
+        import av
+
+        codec = self._stream.codec_context
+        time_base = self._stream.time_base
+        packets = self._container.demux(self._stream)
+        packet = None
+        while True:
+            try:
+                packet, previous = next(packets, None), packet
+                if previous is not None and previous.is_corrupt and previous.size:
+                    # A damaged packet (MPEG-TS marks a join so) is decoded, unless it
+                    # is the file's last: then the file was cut inside it.
+                    if packet is None or not packet.size:
+                        self._decode_error = "the last frame's data is incomplete"
+                        break
+                    yield from previous.decode()
+                if packet is None:
+                    return  # the last (empty) packet has flushed the decoder
+                if packet.is_corrupt and packet.size:
+                    continue  # decided once the next packet is read
+                frames = packet.decode()
+            except av.error.EOFError:
+                return
+            except av.error.FFmpegError as exc:
+                self._decode_error = _reason(exc)
+                break
+            yield from frames
+        try:  # flush: the frames held for reordering
+            frames = codec.decode(None)
+        except av.error.FFmpegError:
+            return
+        for frame in frames:
+            if frame.time_base is None:
+                frame.time_base = time_base
+            yield frame
 
     def _decode_all(self) -> Iterator[Any]:
         yield self._first
@@ -267,8 +329,11 @@ class VideoFileSource(FrameSource):
 
 def _frame_estimate(
     container: Any, stream: Any, fps: float
-) -> tuple[int | None, float | None, bool]:
-    """(frames, duration in s, whether these are only an upper bound) of the video stream.
+) -> tuple[int | None, float | None, str]:
+    """(frames, duration in s, kind) of the video stream; ``kind`` says where they come
+    from: ``counted`` (a frame count in the file), ``timed`` (a duration, the count
+    derived from ``fps``), ``upper-bound`` (the container's duration with other streams
+    beside the video) or ``unknown``.
 
     From the stream itself when possible: its frame count, its own duration (MP4/MOV
     tracks), or the per-track ``DURATION`` / ``NUMBER_OF_FRAMES`` tags that FFmpeg and
@@ -282,17 +347,50 @@ def _frame_estimate(
     elif "DURATION" in tags:
         duration = _parse_clock(tags["DURATION"])
     if stream.frames:
-        return int(stream.frames), duration, False
+        return int(stream.frames), duration, "counted"
     counted = tags.get("NUMBER_OF_FRAMES", "")
     if str(counted).isdigit() and int(counted) > 0:
-        return int(counted), duration, False
+        return int(counted), duration, "counted"
     if duration:
-        return round(duration * fps), duration, False
+        return round(duration * fps), duration, "timed"
     if container.duration:
         whole = container.duration / 1e6
         others = len(container.streams) > 1
-        return round(whole * fps), whole, others
-    return None, None, False
+        return round(whole * fps), whole, "upper-bound" if others else "timed"
+    return None, None, "unknown"
+
+
+#: A measured frame rate this far (as a fraction) from the header's replaces it.
+RATE_DISAGREES = 0.1
+#: Packets read to measure the frame rate from the timestamps.
+RATE_PACKETS = 60
+
+
+def _rate_from_timestamps(path: Path, index: int) -> float | None:
+    """Frames per second from the first packets' presentation times (their median
+    spacing), read without decoding; None when too few are timed or the file cannot be
+    read again."""
+    import av
+
+    times: list[float] = []
+    try:
+        with av.open(str(path)) as c:
+            stream = c.streams[index]
+            for pkt in c.demux(stream):
+                if pkt.pts is not None and pkt.time_base is not None:
+                    times.append(float(pkt.pts * pkt.time_base))
+                if len(times) >= RATE_PACKETS:
+                    break
+    except (av.error.FFmpegError, OSError):
+        pass  # a damaged tail ends the reading: what was read counts
+    steps = np.diff(np.unique(times))
+    if len(steps) < 4:
+        return None
+    median = float(np.median(steps))
+    # The mean of the regular steps: timestamps rounded to the container's clock
+    # (33 and 34 ms) average out; a gap or a jump does not count.
+    step = float(np.mean(steps[(steps > 0.5 * median) & (steps < 1.5 * median)]))
+    return 1.0 / step if 1e-3 < step < 10 else None
 
 
 def _parse_clock(text: object) -> float | None:

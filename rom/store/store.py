@@ -32,7 +32,7 @@ from rom.outputs import json_safe
 from rom.store import models as m
 from rom.store.engine import Database, connect, translate_errors
 from rom.store.files import FileStore, sha256_bytes, sha256_file
-from rom.store.migrate import ensure_schema
+from rom.store.migrate import ensure_schema, revision_of
 from rom.store.series import series_from_parquet, series_to_parquet
 
 __all__ = [
@@ -219,10 +219,16 @@ class SaveOutcome:
 
 @dataclass(frozen=True)
 class DeleteOutcome:
+    """What :meth:`Store.delete_client` removed: rows (sessions, recordings), the files
+    in rom's data folder (``files_removed``), the report files rom wrote there
+    (``reports_removed``, their paths), and the reports it left (``reports_kept``: written
+    outside the data folder, or edited since)."""
+
     sessions: int
     recordings: int
     files_removed: int
-    reports_removed: int
+    reports_removed: tuple[str, ...] = ()
+    reports_kept: tuple[str, ...] = ()
 
 
 #: MeasureValue fields held as JSON lists in the ``results`` table.
@@ -278,9 +284,27 @@ class Store:
     """The open database and its files folder. Use :func:`open_store`; close with
     :meth:`close` or as a context manager."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, created: bool = False) -> None:
         self.db = db
         self.files = FileStore(db.files_dir)
+        #: True when opening it created the database (it held no rom tables before)
+        self.created = created
+
+    @property
+    def location(self) -> str:
+        """Where the database is, for the user (a file's path, or a URL without password)."""
+        return self.db.name
+
+    def owns(self, path: Path) -> bool:
+        """Whether ``path`` lies in rom's data folder (this database's files folder, or
+        rom's default data folder): the only places :meth:`delete_client` removes
+        report files from."""
+        from rom.store.engine import default_data_dir
+
+        p = Path(path).resolve()
+        return any(
+            p.is_relative_to(root.resolve()) for root in (self.files.root, default_data_dir())
+        )
 
     def __enter__(self) -> Self:
         return self
@@ -356,19 +380,26 @@ class Store:
             return ClientInfo(c.code, c.notes, c.created_utc)
 
     def delete_client(self, code: str) -> DeleteOutcome:
-        """Delete a client and everything of theirs: sessions, recordings, results, key
-        frames, stored videos, time series and report files (a report file is removed
-        only if unchanged since rom wrote it)."""
+        """Delete a client and everything of theirs that rom owns: sessions, recordings,
+        results, key frames, stored videos, time series, and the report files written in
+        rom's data folder (:meth:`owns`) unchanged since rom wrote them. A report written
+        elsewhere (where the user chose, e.g. the client's file) or edited since is the
+        user's: it stays, and is listed in ``reports_kept``."""
         with self._reading() as s:
             c = self._client(s, code)
             reports = [(r.path, r.sha256) for r in c.reports]
-        removed_reports = 0
+        removed_reports: list[str] = []
+        kept: list[str] = []
         for path, sha in reports:
             p = Path(path)
             try:
-                if p.is_file() and sha256_file(p) == sha:
+                if not p.is_file():
+                    continue
+                if self.owns(p) and sha256_file(p) == sha:
                     p.unlink()
-                    removed_reports += 1
+                    removed_reports.append(str(p))
+                else:
+                    kept.append(str(p))
             except OSError as e:
                 raise StoreError(
                     f"cannot remove the report {p} ({e.strerror}); nothing was deleted: "
@@ -388,7 +419,7 @@ class Store:
         # Once the rows are gone, the files no other client's rows refer to.
         removed = self._remove_unreferenced(owned)
         self.sweep_files()
-        return DeleteOutcome(n_sessions, n_recordings, removed, removed_reports)
+        return DeleteOutcome(n_sessions, n_recordings, removed, tuple(removed_reports), tuple(kept))
 
     # -- sessions ---------------------------------------------------------------------
     @staticmethod
@@ -790,8 +821,9 @@ def open_store(url: str | None = None) -> Store:
     locked, read-only, damaged, unreachable or from a newer rom."""
     db = connect(url)
     try:
+        created = revision_of(db) is None
         ensure_schema(db)
     except BaseException:
         db.dispose()
         raise
-    return Store(db)
+    return Store(db, created=created)

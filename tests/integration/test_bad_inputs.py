@@ -130,6 +130,10 @@ def test_malformed_protocol_files(tmp_path: Path, text: str | bytes, words: list
         (["--max-gap-s", "-1"], ["--max-gap-s"]),
         (["--person", "-1"], ["--person"]),
         (["--person", "inf,3"], ["--person"]),
+        # A pixel outside the frame: caught before the analysis (and any model), with the
+        # frame's size. Before: analysed, then exit 3 "nobody ... at most 4 people seen".
+        (["--person", "5000,20"], ["--person 5000,20", "outside the frame (1768 x 994)"]),
+        (["--person=-5,100"], ["--person -5,100", "X from 0 to 1767"]),
     ],
 )
 def test_bad_option_values(tmp_path: Path, option: list[str], words: list[str]) -> None:

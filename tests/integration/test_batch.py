@@ -346,3 +346,77 @@ def test_database_stores_each_clip_naming_a_client_and_session_once(
             assert len(recs) == 1
             mine = {r["content_sha256"] for r in rows if r["subject"] == f"s-{name}"}
             assert {recs[0].video_sha256} == mine
+
+
+@pytest.fixture(scope="module")
+def small_folder(tmp_path_factory) -> Path:
+    """A 20-frame half-size copy of the sample and a corrupt file."""
+    d = tmp_path_factory.mktemp("small")
+    transform_video(
+        SAMPLE, d / "a.mp4", lambda f: np.ascontiguousarray(f[:992:2, ::2]), max_frames=20
+    )
+    (d / "corrupt.mp4").write_bytes(os.urandom(50_000))
+    return d
+
+
+@pytest.mark.slow
+def test_progress_counts_a_failed_clip_as_failed_not_analysed(
+    small_folder: Path, shared_model: Path, tmp_path: Path
+) -> None:
+    """Before: "analysed 2 clips now (0 with a warning), 0 done before; 1 failed" for one
+    result and one failure. The bar (on a terminal) and the last line count as
+    results.parquet and errors.csv do."""
+    from tests.integration.test_results_clips import run_in_terminal, screen_lines
+
+    out = tmp_path / "out"
+    code, raw = run_in_terminal(
+        "batch", str(small_folder), "--out", str(out), "--workers", "1", model=shared_model
+    )
+    lines = screen_lines(raw)
+    assert code == 8, raw
+    assert (
+        "2 clips now: 1 analysed (0 with a warning), 1 failed (see errors.csv); 0 done before"
+        in lines
+    ), lines
+    bar = [ln for ln in lines if "clip/s" in ln or "s/clip" in ln]
+    assert bar and "2/2" in bar[-1] and "done=1, warning=0, failed=1" in bar[-1], lines
+    assert len(read_errors(out)) == 1
+    assert {r["clip_id"] for r in read_rows(out)} and len(
+        {r["clip_id"] for r in read_rows(out)}
+    ) == 1
+
+
+@pytest.mark.slow
+def test_a_local_cluster_run_ends_without_a_mediapipe_traceback(
+    small_folder: Path, shared_model: Path, tmp_path: Path
+) -> None:
+    """Before: each Dask worker printed "TypeError: 'NoneType' object is not callable"
+    (MediaPipe's dispatcher, landmarkers left to the interpreter's shutdown) when the
+    LocalCluster closed. Its landmarkers are now closed by a worker plugin's teardown."""
+    script = (
+        "import sys\n"
+        "from distributed import LocalCluster\n"
+        "from rom.batch.run import run_batch\n"
+        "from rom.settings import resolve_config\n"
+        "if __name__ == '__main__':\n"
+        "    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True,\n"
+        "                      dashboard_address=None) as cluster:\n"
+        "        r = run_batch(sys.argv[1], sys.argv[2], resolve_config({}),\n"
+        "                      scheduler=cluster.scheduler_address)\n"
+        "    print('report', r.n_done, r.n_partial, r.n_failed)\n"
+    )
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(small_folder / "a.mp4", folder / "a.mp4")
+    proc = subprocess.run(
+        [sys.executable, "-c", script, str(folder), str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        cwd=ROOT,
+        env={**os.environ, "ROM_MODEL_PATH": str(shared_model)},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "report 1 0 0" in proc.stdout
+    assert "Traceback" not in proc.stderr and "TypeError" not in proc.stderr, proc.stderr

@@ -152,15 +152,15 @@ def test_the_clinic_flow_from_the_command_line(
     for (proto, measure, side, direction), v in stored_pre.items():
         assert values[("pre", measure, side or "none", direction)] == pytest.approx(v)
 
-    # Delete: the client's rows, time series, key frames and reports are all gone.
+    # Delete: the client's rows, time series and key frames are all gone; the reports
+    # written where the user chose (outside rom's data folder) are theirs and stay.
     with open_store() as st:
         files_root = st.files.root
     assert any(p.is_file() for p in files_root.rglob("*"))
     out = ok("client", "delete", "C01", "--yes")
-    reports = 2 if every_format else 1
     assert "client C01 deleted: 2 session(s), 2 recording(s)" in out
-    assert f"{reports} report(s)" in out
-    assert not pdf.exists() and not html.exists()
+    assert "0 report(s)" in out
+    assert pdf.exists() and html.exists()
     assert not [p for p in files_root.rglob("*") if p.is_file()]
     one_line_error(rom("session", "list", "C01"), 2, "no client 'C01'")
     with open_store() as st:
@@ -212,3 +212,43 @@ def test_bad_input_is_one_line_and_nothing_is_lost(
     )
     # Nothing was lost along the way.
     assert re.search(r"C01\s+1\s+0\s+first", ok("client", "list"))
+
+
+def test_a_new_database_is_announced_and_delete_removes_only_what_rom_owns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`rom client add` on a fresh machine says where it created the database (before:
+    silently). `rom client delete` removes the report files rom wrote in its data folder
+    and says which; a report written elsewhere stays (before: removed too)."""
+    db = tmp_path / "data" / "rom.sqlite3"
+    monkeypatch.setenv("ROM_DATABASE_URL", str(db))
+    monkeypatch.setenv("ROM_DATA_DIR", str(tmp_path / "data" / "files"))
+    first = ok("client", "add", "C01")
+    assert first.splitlines()[0] == (
+        f"created the database {db} (files in {tmp_path / 'data' / 'files'}); "
+        "set ROM_DATABASE_URL to use another"
+    )
+    assert "created the database" not in ok("client", "add", "C02")
+    assert "created the database" not in ok("client", "add", "C03", "--quiet")
+
+    inside = tmp_path / "data" / "files" / "reports" / "C01.html"
+    inside.parent.mkdir(parents=True)
+    outside = tmp_path / "clients" / "C01 report.html"
+    outside.parent.mkdir()
+    for path in (inside, outside):
+        path.write_text("<html>report</html>")
+    with open_store() as st:
+        st.add_report("C01", inside)
+        st.add_report("C01", outside)
+    p = rom("client", "delete", "C01", "--yes")
+    assert p.returncode == 0, p.stderr
+    assert "1 report(s)" in p.stdout and f"removed report {inside}" in p.stdout
+    assert not inside.exists()
+    assert outside.exists() and outside.read_text() == "<html>report</html>"
+    kept = [ln for ln in p.stderr.splitlines() if ln.strip()]
+    assert kept == [
+        (
+            f"kept {outside}: a report written outside rom's data folder (or edited since); "
+            "delete it yourself if it should go"
+        )
+    ]

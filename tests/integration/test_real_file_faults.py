@@ -203,3 +203,43 @@ def test_truncated_sample_still_says_truncated(tmp_path: Path, shared_model: Pat
         if code == 5:
             assert "truncated" in proc.stderr
             assert load(out / "pose.npz").n_frames < 150 and (out / "summary.json").is_file()
+
+
+def test_a_clip_cut_after_two_frames_is_analysed_and_says_film_longer(
+    tmp_path: Path, shared_model: Path
+) -> None:
+    """The sample (index first) cut a few bytes into its third frame. Before: refused,
+    exit 2 "the first frame cannot be decoded". Now the two whole frames are analysed like
+    any cut file (exit 5 "truncated"), and each measure says the clip is too short, as
+    for any clip shorter than a measure needs."""
+    fast = encode(
+        tmp_path / "fast.mp4",
+        (
+            (np.ascontiguousarray(f[:992:2, ::2]), t)
+            for f, t in read_frames(SAMPLE, start=40, stop=70)
+        ),
+        options={"movflags": "faststart"},
+    )
+    with av.open(str(fast)) as c:
+        packets = [(p.pos, p.size) for p in c.demux(c.streams.video[0]) if p.size]
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(fast.read_bytes()[: packets[1][0] + packets[1][1] + packets[2][1] // 2])
+    out = tmp_path / "o"
+    proc = run_rom(
+        "analyze",
+        str(cut),
+        "--out",
+        str(out),
+        "--protocol",
+        "shoulder-abduction",
+        model=shared_model,
+    )
+    assert proc.returncode == 5, proc.stderr
+    assert "the video ends at frame 2 of the 30 its header announces; the file is truncated" in (
+        proc.stderr
+    )
+    assert "the clip is too short: 2 frames" in proc.stdout and "film longer" in proc.stdout
+    s = _summary(out)
+    assert s["tracking"]["n_frames"] == 2
+    for side in s["results"]["measures"][0]["sides"].values():
+        assert side["value_deg"] is None and "too_few_frames" in side["flags"]

@@ -160,14 +160,16 @@ def test_an_analysis_is_saved_once_compared_exported_and_deleted_without_trace(
         assert all(r["value"] is None or math.isfinite(r["value"]) for r in rows)
         assert {r["session"] for r in rows} == {"pre", "post"}
 
-        # A report file the client owns, then delete the client: nothing remains.
-        report = tmp_path / "report.html"
+        # A report file the client owns (in rom's data folder), then delete the client:
+        # nothing remains.
+        report = st.files.root / "reports" / "report.html"
+        report.parent.mkdir(parents=True, exist_ok=True)
         report.write_text("<html>report</html>")
         st.add_report("C01", report)
         files_root = st.files.root
         assert _files(files_root)  # time series, key frames none, the stored video
         out = st.delete_client("C01")
-        assert (out.sessions, out.recordings, out.reports_removed) == (2, 2, 1)
+        assert (out.sessions, out.recordings, out.reports_removed) == (2, 2, (str(report),))
         assert not report.exists()
         with pytest.raises(InputError, match="no client"):
             st.list_sessions("C01")
@@ -177,13 +179,15 @@ def test_an_analysis_is_saved_once_compared_exported_and_deleted_without_trace(
 
 
 def test_a_changed_report_file_is_kept_on_delete(database_url: str, tmp_path: Path) -> None:
-    report = tmp_path / "report.html"
-    report.write_text("<html>report</html>")
     with open_store() as st:
+        report = st.files.root / "reports" / "report.html"
+        report.parent.mkdir(parents=True, exist_ok=True)
+        report.write_text("<html>report</html>")
         st.add_client("C01")
         st.add_report("C01", report)
         report.write_text("<html>edited by the therapist</html>")
-        assert st.delete_client("C01").reports_removed == 0
+        out = st.delete_client("C01")
+        assert out.reports_removed == () and out.reports_kept == (str(report.resolve()),)
     assert report.exists()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from fractions import Fraction
 from pathlib import Path
 
@@ -434,3 +435,68 @@ def test_image_folder_needs_a_positive_frame_rate(tmp_path: Path) -> None:
     cv2.imwrite(str(tmp_path / "1.png"), marker_frames(1)[0])
     with pytest.raises(InputError, match="--fps"):
         open_source(tmp_path, fps=0)
+
+
+# --- truncation whatever the header says --------------------------------------------------
+
+
+def _mkv(path: Path, n: int, *, header_fps: float, real_fps: float = 30.0) -> bytes:
+    """An n-frame Matroska clip whose frames are ``1/real_fps`` apart while its header
+    (the track's default duration) announces ``header_fps``; returns its bytes."""
+    from tests.corpus import encode
+
+    frames = [(f, i / real_fps) for i, f in enumerate(_numbered_frames(n))]
+    return encode(path, frames, fmt="matroska", fps=header_fps).read_bytes()
+
+
+@pytest.mark.parametrize("header_fps", [30.0, 10.0, 60.0])
+def test_matroska_cut_short_is_truncated_whatever_fps_its_header_states(
+    tmp_path: Path, header_fps: float
+) -> None:
+    """Before: a header of 10 fps for 30 fps frames hid the cut (90 frames expected 31,
+    35 decoded: "complete"), and one of 60 fps called the whole file truncated."""
+    data = _mkv(tmp_path / "whole.mkv", 90, header_fps=header_fps)
+    with open_source(tmp_path / "whole.mkv") as src:
+        assert len(list(src)) == 90 and src.error is None
+        assert src.info.fps == pytest.approx(30.0, rel=0.01)
+        assert src.info.n_frames == pytest.approx(90, abs=3)
+        if header_fps != 30.0:
+            assert any(f"header says {header_fps:.3g} fps" in w for w in src.warnings)
+    cut = tmp_path / "cut.mkv"
+    cut.write_bytes(data[: len(data) // 2])
+    with open_source(cut) as src:
+        n = len(list(src))
+        assert 10 < n < 80
+        assert src.error is not None and src.error.endswith("the file is truncated")
+        assert f"(frame {n})" in src.error
+        assert re.search(r"ends at \d\.\d\d s of the (2\.9\d|3\.0\d) s", src.error), src.error
+
+
+def test_a_cut_inside_the_third_frame_keeps_the_two_whole_frames(tmp_path: Path) -> None:
+    """A file cut a few bytes into its third frame (as at exactly 300,000 bytes of a
+    phone clip). Before: "the first frame cannot be decoded", refused (exit 2), though two
+    whole frames were there: the decoder's error on the cut frame hid the frames it held."""
+    import av
+
+    from tests.corpus import encode
+
+    src_path = encode(
+        tmp_path / "fast.mp4",
+        [(f, i / 30) for i, f in enumerate(_numbered_frames(30, 240, 320))],
+        options={"movflags": "faststart"},
+    )
+    with av.open(str(src_path)) as c:
+        packets = [(p.pos, p.size) for p in c.demux(c.streams.video[0]) if p.size]
+    data = src_path.read_bytes()
+    end = packets[1][0] + packets[1][1] + packets[2][1] // 2
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(data[:end])
+    with open_source(cut) as src:
+        got = list(src)
+        assert len(got) == 2
+        assert src.error == (
+            "cut.mp4: the video ends at frame 2 of the 30 its header announces; "
+            "the file is truncated"
+        )
+        assert np.isfinite([f.time_s for f in got]).all() and got[1].time_s > 0
+        assert not src.warnings  # both frames keep their own times
