@@ -56,6 +56,8 @@ WINDOW_S = 1.0
 #: The angles are recomputed this often (seconds): every catalogue angle of a window
 #: costs tens of milliseconds, more than one frame's tracking.
 ANGLES_EVERY_S = 0.2
+#: A live angle is the median of the frames analysed over this long (seconds).
+READING_S = 0.4
 #: The view and framing are checked this often (seconds).
 HINT_EVERY_S = 0.5
 #: A client not found for this long (seconds) is looked for again as when the camera
@@ -474,15 +476,15 @@ class LiveSession:
         while self._poses and self._poses[0][0] < frame.time_s - WINDOW_S:
             self._poses.popleft()
         seq = _window_sequence(self._poses, (source.info.width_px, source.info.height_px))
-        seq, _ = fix_label_swaps(seq)
+        # A clip's frames are 1/30 s apart; the preview's, whatever the machine managed:
+        # the swap check follows the heading across the preview's own frame spacing.
+        seq, _ = fix_label_swaps(seq, max_step_s=swap_step_s(seq.time_s))
         seen = pose is not None
         if not seen:
             self._angles = {}
         elif frame.time_s - self._last_angles_s >= ANGLES_EVERY_S:
             self._last_angles_s = frame.time_s
-            with_3d = any(c.endswith("_3d_deg") for c in self.columns)
-            angles = compute_angles(seq.slice(seq.n_frames - 1, seq.n_frames), with_3d=with_3d)
-            self._angles = {c: float(angles[c][-1]) for c in self.columns if c in angles}
+            self._angles = live_angles(seq, self.columns)
         if frame.time_s - self._last_hint_s >= HINT_EVERY_S:
             self._last_hint_s = frame.time_s
             self._hints, self._view = live_hints(seq, self.protocol)
@@ -509,6 +511,39 @@ class Recording:
     duration_s: float
     dropped_frames: int
     person_point_px: tuple[float, float] | None
+
+
+def live_angles(seq: PoseSequence, columns: tuple[str, ...]) -> dict[str, float]:
+    """The angles shown live (degrees by column): each column's median over the frames
+    of the last :data:`READING_S` seconds (at least the last frame), so that one frame's
+    misplaced landmark (MediaPipe's single-frame spread, larger when the preview skips
+    frames) does not flash a wrong number; NaN when not measurable in any of them."""
+    n = seq.n_frames
+    start = int(np.searchsorted(seq.time_s, seq.time_s[-1] - READING_S, side="left"))
+    start = min(start, n - 1)
+    with_3d = any(c.endswith("_3d_deg") for c in columns)
+    angles = compute_angles(seq.slice(start, n), with_3d=with_3d)
+    out = {}
+    for c in columns:
+        if c in angles:
+            x = np.asarray(angles[c], float)
+            out[c] = float(np.median(x[np.isfinite(x)])) if np.isfinite(x).any() else math.nan
+    return out
+
+
+def swap_step_s(time_s: np.ndarray) -> float:
+    """The longest step (seconds) between frames over which the label-swap check
+    follows the heading: a clip's 0.25 s, or 2.5 of the preview's typical frame spacing
+    when it analyses fewer frames (at most 1 s: a client may turn round in more).
+
+    Examples
+    --------
+    >>> swap_step_s(np.arange(10) / 30), round(swap_step_s(np.arange(10) / 5), 3)
+    (0.25, 0.5)
+    """
+    steps = np.diff(np.asarray(time_s, float))
+    typical = float(np.median(steps)) if steps.size else 0.0
+    return float(min(max(0.25, 2.5 * typical), 1.0))
 
 
 def _display_columns(protocol: Protocol | None) -> tuple[str, ...]:

@@ -76,3 +76,21 @@ def test_live_labels_say_side_and_direction_in_words() -> None:
 
 def test_no_outside_stun_or_turn_server() -> None:
     assert RTC_CONFIGURATION == {"iceServers": []}
+
+
+def test_a_live_angle_is_the_median_of_the_last_frames_not_one_frame() -> None:
+    """One frame with a misplaced arm (MediaPipe's single-frame spread) does not flash a
+    wrong number: the reading is the median of the frames analysed in the last 0.4 s."""
+    from rom.app.live import READING_S, live_angles
+    from tests.synthetic import Camera, make_sequence
+
+    FAR = Camera.far()
+
+    seq = make_sequence(camera=FAR, fps=10.0, shoulder_abduction_left=[40, 90, 90, 90, 150])
+    col = "shoulder_abduction_left_deg"
+    got = live_angles(seq, (col,))[col]
+    assert got == pytest.approx(90.0, abs=1.0)
+    assert READING_S < 0.5  # the 40 of 0.4 s before is outside the window
+    # a single frame is its own reading
+    one = live_angles(seq.slice(4, 5), (col,))[col]
+    assert one == pytest.approx(150.0, abs=1.0)
