@@ -701,6 +701,14 @@ def _rom_side(
         else:
             out["status"] = "not_performed"
             largest = f" (largest {value:.0f} deg)" if value is not None else ""
+            start = _num(summary.get("neutral_deg"))
+            if value is not None and start is not None and abs(start) >= 5.0:
+                # the movement is counted from the client's starting posture: a head
+                # already bowed 35 deg that bows to 42 did not flex 10 deg
+                largest = (
+                    f" from the starting posture ({value_sign * start:.0f} deg; "
+                    f"largest {value:.0f} deg)"
+                )
             out["reason"] = f"no {label} of 10 deg or more{largest}"
         out["value_deg"] = None
         return out

@@ -372,3 +372,14 @@ def test_values_in_words() -> None:
     assert (
         describe_value("shoulder_abduction_right_deg", 91.0) == "right shoulder abduction: 91 deg"
     )
+
+
+def test_a_movement_too_small_from_a_held_posture_says_from_where() -> None:
+    """An arm held forwards at 40 deg that moves 6 deg more did not flex 10 deg: the
+    reason says the movement is counted from the starting posture, so 'largest 46' does
+    not read as a contradiction."""
+    arc = 40.0 + raises(6.0)
+    seq = make_sequence(yaw_deg=-90, camera=FAR, shoulder_flexion_right=arc)
+    r = measure(analyse(seq, "shoulder-flexion"), "shoulder_flexion")["sides"]["right"]
+    assert r["status"] == "not_performed", r
+    assert "from the starting posture (40 deg; largest 46 deg)" in r["reason"], r["reason"]
