@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 
 #: Job states, in order.
 STATES = ("queued", "running", "done", "failed", "cancelled")
+#: Seconds a worker that has reported its result may take to exit before it is stopped.
+EXIT_WAIT_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -244,12 +246,30 @@ class JobManager:
                         self._update(job_id, stage=stage, done=done, total=total)
                     elif msg[0] in ("done", "failed"):
                         final = msg
-                proc.wait()
+                        break  # the result is in: the job does not wait on the exit
+                self._finish(job_id, final, "")
+                try:
+                    proc.wait(timeout=EXIT_WAIT_S)
+                except subprocess.TimeoutExpired:
+                    # stored already; a worker that hangs while exiting (a library's
+                    # threads at shutdown) must not hold the next job back
+                    proc.kill()
+                    proc.wait()
             finally:
                 with self._lock:
                     self._current = None
             errors.seek(0)
             tail = errors.read()[-2000:]
+        if final is None:
+            self._finish(job_id, None, tail, proc.returncode)
+
+    def _finish(
+        self, job_id: int, final: list[Any] | None, tail: str, returncode: int | None = None
+    ) -> None:
+        """Record how a job ended: its final message (``["done", id, warnings]`` or
+        ``["failed", message]``), or, without one, the worker's last words on stderr."""
+        if final is None and returncode is None:
+            return  # no result yet: decided once the worker has exited
         with self._lock:
             cancelled = job_id in self._cancelled
         now = time.time()
@@ -272,7 +292,7 @@ class JobManager:
                 job_id,
                 state="failed",
                 message=(
-                    f"the analysis stopped unexpectedly (exit code {proc.returncode}"
+                    f"the analysis stopped unexpectedly (exit code {returncode}"
                     + (f": {last}" if last else "")
                     + "); nothing was stored, try again or run `rom analyze` on the file"
                 ),

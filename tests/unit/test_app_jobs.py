@@ -123,3 +123,26 @@ def test_output_folders_are_never_reused(tmp_path: Path) -> None:
     a = job_out_dir(tmp_path, "stamp")
     b = job_out_dir(tmp_path, "stamp")
     assert a != b and a.is_dir() and b.is_dir()
+
+
+def test_a_worker_that_hangs_after_its_result_is_done_and_does_not_block_the_next(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """A child that has stored its result and reported it, then never exits (a library's
+    threads at interpreter shutdown), is done at once; it is stopped after
+    ``EXIT_WAIT_S`` so that the next job runs."""
+    import rom.app.jobs as jobs_module
+
+    monkeypatch.setattr(jobs_module, "EXIT_WAIT_S", 1.0)
+    code = (
+        "import json, sys, time\n"
+        "req = json.loads(sys.stdin.read())\n"
+        "print(json.dumps(['done', 5, []]), flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    jobs = JobManager(script(code))
+    a, b = jobs.submit(request(tmp_path, "a")), jobs.submit(request(tmp_path, "b"))
+    started = time.monotonic()
+    assert jobs.wait(a.id, TIMEOUT_S).state == "done"
+    assert jobs.wait(b.id, TIMEOUT_S).state == "done"
+    assert time.monotonic() - started < 30
