@@ -688,7 +688,10 @@ def _rom_side(
         out["peak_time_s"] = float(t[not_seen_at])
         return out
 
-    if not d.get("performed"):
+    # a direction counts from the angle's zero: a head bowed 30 deg that comes back to 18
+    # moved towards extension but never reached it (18 is still flexion)
+    wrong_side = value is not None and value <= 0.0 and value_sign == sign
+    if not d.get("performed") or wrong_side:
         other = _moved_in(raises)
         if movement and other is not None and other.movement != movement[1]:
             out["status"] = "not_performed"
@@ -702,6 +705,13 @@ def _rom_side(
             out["status"] = "not_performed"
             largest = f" (largest {value:.0f} deg)" if value is not None else ""
             start = _num(summary.get("neutral_deg"))
+            if wrong_side:
+                opposite = short_label(str(adef.negative) if sign > 0 else adef.positive)
+                largest = (
+                    f": it never passed the zero position (nearest: {abs(value):.0f} deg "  # type: ignore[arg-type]
+                    f"of {opposite})"
+                )
+                start = None
             if value is not None and start is not None and abs(start) >= 5.0:
                 # the movement is counted from the client's starting posture: a head
                 # already bowed 35 deg that bows to 42 did not flex 10 deg
@@ -709,7 +719,9 @@ def _rom_side(
                     f" from the starting posture ({value_sign * start:.0f} deg; "
                     f"largest {value:.0f} deg)"
                 )
-            out["reason"] = f"no {label} of 10 deg or more{largest}"
+            out["reason"] = (
+                f"no {label}{largest}" if wrong_side else f"no {label} of 10 deg or more{largest}"
+            )
         out["value_deg"] = None
         return out
 

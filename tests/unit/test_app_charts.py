@@ -33,7 +33,7 @@ def test_an_after_bar_within_noise_is_drawn_hatched_over_its_colour() -> None:
     assert pattern.fillmode == "overlay"
     assert after.marker.color not in (None, "rgba(0,0,0,0)")
     # the noise band is drawn around the before value
-    (band, band2) = fig.layout.shapes
+    band, _ = fig.layout.shapes
     assert (band.y0, band.y1) == (140.0, 164.0)
 
 

@@ -383,3 +383,15 @@ def test_a_movement_too_small_from_a_held_posture_says_from_where() -> None:
     r = measure(analyse(seq, "shoulder-flexion"), "shoulder_flexion")["sides"]["right"]
     assert r["status"] == "not_performed", r
     assert "from the starting posture (40 deg; largest 46 deg)" in r["reason"], r["reason"]
+
+
+def test_a_direction_never_past_the_zero_position_is_not_performed() -> None:
+    """A head bowed 40 deg that comes back to 25 moved towards extension but never
+    reached it: neck extension is not performed (not 'extension -25 deg')."""
+    arc = 40.0 - raises(15.0)
+    seq = make_sequence(yaw_deg=-90, camera=FAR, neck_flexion=arc)
+    doc = analyse(seq, "cervical-flexion-extension")
+    r = measure(doc, "neck_flexion", "negative")["sides"]["none"]
+    assert r["status"] == "not_performed", r
+    assert r["value_deg"] is None
+    assert "never passed the zero position (nearest: 25 deg of flexion)" in r["reason"], r
