@@ -34,6 +34,7 @@ from rom.pose.tracking import (
     body_box,
     choose_person,
     crop_box,
+    distinct,
     is_consistent,
     is_same_person,
     mask_others,
@@ -200,14 +201,20 @@ def people_seen(counts: Sequence[int], fraction: float = SEEN_TOGETHER_FRACTION)
 
 
 def distinct_people(candidates: Sequence[Candidate]) -> int:
-    """How many different people ``candidates`` (one frame's poses) are: two poses whose
-    torso centres are within 0.75 of the smaller torso size are one person found twice."""
-    kept: list[tuple[np.ndarray, float]] = []
-    for xyz, _ in candidates:
-        centre, size = torso_centre(xyz[:, :2]), torso_size(xyz[:, :2])
-        if all(np.linalg.norm(centre - c) >= 0.75 * min(size, s) for c, s in kept):
-            kept.append((centre, size))
-    return len(kept)
+    """How many different people ``candidates`` (one frame's poses) are
+    (:func:`rom.pose.tracking.distinct`)."""
+    return len(distinct([(xyz[:, :2], p.visibility) for xyz, p in candidates]))
+
+
+def _seen_steadily(cand: Candidate, window: list[list[Candidate]], share: float = 0.5) -> bool:
+    """Whether a pose is found at about its place (within 0.5 of its torso size, size
+    within 40 %) in at least ``share`` of the window's frames (and two of them)."""
+    xy = cand[0][:, :2]
+    hits = sum(
+        any(is_consistent(xy, other[:, :2], max_shift_sizes=0.5) for other, _ in frame)
+        for frame in window
+    )
+    return hits >= max(2, math.ceil(share * len(window))) or len(window) == 1
 
 
 def resolve_start(
@@ -226,11 +233,19 @@ def resolve_start(
     for k in order:
         if not window[k]:
             return None
+        candidates = window[k]
+        if choice is not None and choice.index is not None:
+            # people are counted among the poses found again at their place in most of
+            # the window's frames: a skeleton found once on a wall or a tree is no one
+            candidates = [c for c in candidates if _seen_steadily(c, window)]
+            if not candidates:
+                continue
         pick = choose_person(
-            [(c[:, :2], p.visibility) for c, p in window[k]], frame_size_px, choice
+            [(c[:, :2], p.visibility) for c, p in candidates], frame_size_px, choice
         )
         if pick is None:
             continue
+        pick = next(i for i, c in enumerate(window[k]) if c is candidates[pick])
         chosen: list[Candidate | None] = [None] * len(window)
         chosen[k] = window[k][pick]
         for step in (-1, 1):

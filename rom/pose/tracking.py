@@ -111,8 +111,11 @@ def choose_person(
         scores = [initial_score(xy, vis, frame_size_px) for xy, vis in candidates]
         return int(np.argmax(scores))
     if choice.index is not None:
-        order = np.argsort([torso_centre(xy)[0] for xy, _ in candidates])
-        return int(order[choice.index]) if choice.index < len(order) else None
+        # MediaPipe's multi-pose search sometimes returns one person twice: a second
+        # skeleton on the same body is not a second person to count
+        people = distinct(candidates)
+        order = sorted(people, key=lambda i: float(torso_centre(candidates[i][0])[0]))
+        return order[choice.index] if choice.index < len(order) else None
     assert choice.point_px is not None
     p = np.asarray(choice.point_px, float)
     inside = []
@@ -121,6 +124,24 @@ def choose_person(
         if x0 <= p[0] <= x1 and y0 <= p[1] <= y1:
             inside.append((np.linalg.norm(torso_centre(xy) - p), i))
     return min(inside)[1] if inside else None
+
+
+def distinct(candidates: list[tuple[np.ndarray, np.ndarray]]) -> list[int]:
+    """Indices of ``candidates`` [(xy_px (33, 2), visibility (33,)), ...] that are
+    different people: two poses whose torso centres lie within 0.75 of the smaller torso
+    size are one person found twice (the one seen better, by mean visibility, is kept)."""
+    order = sorted(range(len(candidates)), key=lambda i: -float(np.mean(candidates[i][1])))
+    kept: list[int] = []
+    for i in order:
+        xy = candidates[i][0]
+        c, size = torso_centre(xy), torso_size(xy)
+        if all(
+            np.linalg.norm(c - torso_centre(candidates[k][0]))
+            >= 0.75 * min(size, torso_size(candidates[k][0]))
+            for k in kept
+        ):
+            kept.append(i)
+    return sorted(kept)
 
 
 def crop_box(

@@ -80,6 +80,19 @@ def test_choice_by_index_counts_left_to_right() -> None:
     assert choose_person(cands, FRAME, PersonChoice(index=3)) is None
 
 
+def test_one_person_found_twice_is_counted_once_by_index() -> None:
+    """MediaPipe's multi-pose search sometimes returns a second skeleton on the same body
+    (seen on the sample clip): ``--person 1`` must not take that double for a second
+    person; the index is met only when someone else is in view."""
+    man = stick_person(640, 100, 500)
+    double = stick_person(655, 110, 480)
+    woman = stick_person(1450, 300, 400)
+    assert choose_person([(man, VIS), (double, VIS * 0.9)], FRAME, PersonChoice(index=1)) is None
+    three = [(double, VIS * 0.9), (woman, VIS), (man, VIS)]
+    assert choose_person(three, FRAME, PersonChoice(index=1)) == 1
+    assert choose_person(three, FRAME, PersonChoice(index=0)) == 2  # the better-seen copy
+
+
 def test_choice_by_point_picks_the_person_containing_it() -> None:
     a, b = stick_person(500, 100, 600), stick_person(1400, 100, 600)
     assert choose_person([(a, VIS), (b, VIS)], FRAME, PersonChoice(point_px=(1400, 400))) == 1
