@@ -300,7 +300,7 @@ def test_a_person_index_that_matches_nobody_says_so(tmp_path: Path, shared_model
     count of people seen, not MediaPipe's passing ghosts ("at most 4 people" before)."""
     short = transform_video(SAMPLE, tmp_path / "short.mp4", lambda f: f, max_frames=20)
     out = tmp_path / "o"
-    for index in ("3", "99"):
+    for index in ("1", "3", "99"):  # 1: a double skeleton on the man is not person 1
         proc = run_rom(
             "analyze", str(short), "--person", index, "--out", str(out), model=shared_model
         )
