@@ -27,7 +27,8 @@ _LS, _RS, _LH, _RH = _TORSO
 @dataclass(frozen=True)
 class PersonChoice:
     """How the user picks the person: ``index`` counts people left to right from 0 in the
-    first frame where anyone is seen; ``point_px`` is an (x, y) pixel inside the person."""
+    first frames where that many people are seen steadily (a skeleton found twice on one
+    body, or once on a wall, is no one); ``point_px`` is an (x, y) pixel inside the person."""
 
     index: int | None = None
     point_px: tuple[float, float] | None = None
