@@ -571,7 +571,8 @@ def _shoulder_in_plane(
     sup = support[key]
     view_ok = estimate_valid(key, "3d", sup.obliqueness_deg)
     flex_col = f"shoulder_flexion_{side}_3d_deg"
-    on_side, at_rest = _on_side(movement[1], elev, angles.get(flex_col), raises)
+    flexion = angles[flex_col] if flex_col in angles else None  # noqa: SIM401
+    on_side, at_rest = _on_side(movement[1], elev, flexion, raises)
     # frames of a raise on the other side go; frames at rest stay (the baseline)
     values_all = np.where(
         view_ok & (on_side | at_rest), restrict_to_movement(elev, raises, movement[1]), np.nan
