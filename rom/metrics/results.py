@@ -498,6 +498,39 @@ def _no_value(
 _InPlane = tuple[dict[str, Any], np.ndarray, np.ndarray]
 
 
+def _on_side(
+    movement: str,
+    elevation_deg: np.ndarray,
+    flexion_deg: np.ndarray | None,
+    raises: list[Excursion],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Frames where the arm is on a movement's side of the trunk's frontal plane, and
+    frames at rest (in no raise), both shape (frames,).
+
+    Flexion is the elevation of an arm in front of the frontal plane, extension of one
+    behind it; abduction is not split. In a raise named after the movement every frame
+    counts; in a raise whose plane is unknown, and at rest (below the raises' threshold,
+    where the plane of elevation is undefined), the sign of the sagittal-plane angle
+    ``flexion_deg`` (positive forwards) tells the side; without it, no frame there counts.
+    """
+    n = len(elevation_deg)
+    at_rest = np.isfinite(elevation_deg)
+    on_side = np.zeros(n, dtype=bool)
+    if flexion_deg is not None and movement in ("flexion", "extension"):
+        with np.errstate(invalid="ignore"):
+            by_sign = flexion_deg > 0 if movement == "flexion" else flexion_deg < 0
+    else:
+        by_sign = np.full(n, movement not in ("flexion", "extension"))
+    for x in raises:
+        at_rest[x.start : x.stop] = False
+        if x.movement == movement:
+            on_side[x.start : x.stop] = True
+        elif x.movement == "unknown":
+            on_side[x.start : x.stop] = by_sign[x.start : x.stop]
+    on_side |= at_rest & by_sign
+    return on_side, at_rest
+
+
 def _shoulder_in_plane(
     measure: str,
     side: str,
@@ -506,9 +539,21 @@ def _shoulder_in_plane(
     support: Mapping[str, AngleSupport],
     limbs: Mapping[str, Mapping[str, LimbElevation]],
     expected: Mapping[str, Mapping[str, float]],
+    *,
+    prominence_deg: float = 10.0,
 ) -> _InPlane | None:
     """The 3D value of a shoulder flexion, extension or abduction: the ISB elevation of the
-    raises made in that movement's plane (frames supported by the view)."""
+    raises made in that movement's plane (frames supported by the view).
+
+    The elevation has no sign, so each direction counts only the frames where the arm is
+    on its side of the trunk's frontal plane (:func:`_on_side`): an arm raised forwards
+    is no extension, and an arm hanging at its side is neither. The direction is
+    ``performed`` only when such a frame rises ``prominence_deg`` or more above the
+    resting elevation: the starting posture (neutral) when one was found, else the
+    median elevation of the frames at rest (in no raise), else 0 (arm hanging). The
+    summary's direction gains ``on_side`` (a frame on the side exists) and
+    ``rest_deg``.
+    """
     movement = _PLANE_MOVEMENTS.get((measure, direction))
     elev_col = f"shoulder_elevation_{side}_3d_deg"
     if (
@@ -520,12 +565,17 @@ def _shoulder_in_plane(
         return None
     t = angles.time_s
     limb = limbs["shoulder"][side]
-    raises = excursions(angles[elev_col], limb.plane_of_elevation_deg, t)
+    elev = angles[elev_col]
+    raises = excursions(elev, limb.plane_of_elevation_deg, t)
     key = _key(measure, side)
     sup = support[key]
     view_ok = estimate_valid(key, "3d", sup.obliqueness_deg)
+    flex_col = f"shoulder_flexion_{side}_3d_deg"
+    flexion = angles[flex_col] if flex_col in angles else None  # noqa: SIM401
+    on_side, at_rest = _on_side(movement[1], elev, flexion, raises)
+    # frames of a raise on the other side go; frames at rest stay (the baseline)
     values_all = np.where(
-        view_ok, restrict_to_movement(angles[elev_col], raises, movement[1]), np.nan
+        view_ok & (on_side | at_rest), restrict_to_movement(elev, raises, movement[1]), np.nan
     )
     values = np.where(sup.seen, values_all, np.nan)
     adef = catalogue.ANGLES[key]
@@ -537,8 +587,25 @@ def _shoulder_in_plane(
         positive_label=label,
         column=elev_col,
         expected_deg={"positive": normal} if normal else None,
+        prominence_deg=prominence_deg,
     )
-    return summary, values, values_all
+    d = summary["directions"]["positive"]
+    neutral = float(summary["neutral_deg"])
+    resting = elev[at_rest & view_ok & np.isfinite(elev)]
+    rest = neutral if np.isfinite(neutral) else float(np.median(resting)) if resting.size else 0.0
+    side_values = np.where(on_side, values, np.nan)
+    d["on_side"] = bool(np.isfinite(side_values).any())
+    d["rest_deg"] = rest
+    if d["on_side"]:
+        i = int(np.nanargmax(side_values))
+        if float(side_values[i]) < float(d["peak_deg"]):  # the peak of this side
+            d["peak_deg"], d["peak_time_s"] = float(side_values[i]), float(t[i])
+            d["excursion_deg"] = float(side_values[i]) - neutral
+    d["performed"] = bool(
+        d["performed"] and d["on_side"] and float(d["peak_deg"]) - rest >= prominence_deg
+    )
+    # an unseen value beyond the peak counts only on this side
+    return summary, values, np.where(on_side, values_all, np.nan)
 
 
 def _moved_in(raises: list[Excursion]) -> Excursion | None:
@@ -701,6 +768,24 @@ def _rom_side(
                 f"{other.plane_of_elevation_deg:.0f} deg, not in {_PLANE_WORDS[movement[1]]}"
             )
             out["flags"].append("moved_in_another_plane")
+        elif in_plane is not None and "rest_deg" in d:
+            # the elevation has no sign: say whether the arm went to this side at all
+            out["status"] = "not_performed"
+            way = {"flexion": "forwards", "extension": "backwards"}.get(
+                movement[1] if movement else "", "in this plane"
+            )
+            rest = float(d["rest_deg"])
+            if not d.get("on_side"):
+                out["reason"] = (
+                    f"no {label}: the {limb_word} was not raised {way} "
+                    f"(resting elevation about {rest:.0f} deg)"
+                )
+            else:
+                out["reason"] = (
+                    f"no {label} of 10 deg or more: the {limb_word} was raised {way} to "
+                    f"{value:.0f} deg from a resting elevation of about {rest:.0f} deg"
+                )
+            out["flags"].append("at_rest")
         else:
             out["status"] = "not_performed"
             largest = f" (largest {value:.0f} deg)" if value is not None else ""
@@ -735,6 +820,21 @@ def _rom_side(
                 f"at its peak the {limb_word} was raised in "
                 f"{_PLANE_WORDS[raise_here.movement]}, plane of elevation "
                 f"{raise_here.plane_of_elevation_deg:.0f} deg, not in {_PLANE_WORDS[movement[1]]}"
+            )
+            out["flags"].append("moved_in_another_plane")
+            return out
+        front = float(np.sin(np.radians(raise_here.plane_of_elevation_deg)))
+        if movement[1] in ("flexion", "extension") and (
+            (front < 0) if movement[1] == "flexion" else (front > 0)
+        ):
+            # the arm went the other way: in front of the frontal plane is no extension
+            out["status"] = "not_performed"
+            out["reason"] = (
+                f"at its peak the {limb_word} was raised in "
+                f"{_PLANE_WORDS.get(raise_here.movement, raise_here.movement)}, plane of "
+                f"elevation {raise_here.plane_of_elevation_deg:.0f} deg, "
+                f"{'behind' if front < 0 else 'in front of'} the frontal plane, not in "
+                f"{_PLANE_WORDS[movement[1]]}"
             )
             out["flags"].append("moved_in_another_plane")
             return out

@@ -152,10 +152,18 @@ def test_flexion_of_a_front_clip_is_not_measurable(tmp_path: Path, shared_model:
         for r in m["sides"].values():
             if r["status"] == "not_measurable":
                 assert "film from the side" in r["reason"]
-            else:  # only from the part where he had turned side-on
+            elif r["value_deg"] is not None:  # only from where he had turned side-on
                 assert r["peak_time_s"] > 2.9, r
                 assert "other_view" in r["flags"] and r["view_at_peak"] != "front", r
     assert summary["angles"]["shoulder_flexion_left_deg"]["valid_for_view"] is False
+    # the tester's fault: his left arm, hanging at his side at 3.2 s (elevation 21),
+    # printed as both flexion and extension 21 deg; it went neither forwards nor backwards
+    by_dir = {m["direction"]: m["sides"] for m in summary["results"]["measures"]}
+    for direction in ("positive", "negative"):
+        assert by_dir[direction]["left"]["value_deg"] is None, by_dir[direction]["left"]
+    for side in ("left", "right"):  # one elevation is never both directions
+        a, b = by_dir["positive"][side], by_dir["negative"][side]
+        assert a["value_deg"] is None or b["value_deg"] is None, (a, b)
 
 
 def test_checks_run_without_a_protocol(tmp_path: Path, shared_model: Path) -> None:
@@ -167,6 +175,8 @@ def test_checks_run_without_a_protocol(tmp_path: Path, shared_model: Path) -> No
     assert any("turns during the clip" in w for w in warnings), warnings
     assert any("left_elbow" in w for w in warnings), warnings
     assert any(line.startswith("  Shoulder abduction") for line in proc.stdout.splitlines())
+    # he never moved an arm backwards (printed: extension left 21, his resting elevation)
+    assert not any(line.startswith("  Shoulder extension") for line in proc.stdout.splitlines())
     angles = summary["angles"]
     assert angles["shoulder_abduction_left_deg"]["valid_for_view"] is True
     # the arms rose sideways, seen from the front: flexion's plane was edge-on

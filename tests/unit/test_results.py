@@ -395,3 +395,53 @@ def test_a_direction_never_past_the_zero_position_is_not_performed() -> None:
     assert r["status"] == "not_performed", r
     assert r["value_deg"] is None
     assert "never passed the zero position (nearest: 25 deg of flexion)" in r["reason"], r
+
+
+# --- flexion and extension read from the unsigned 3D elevation ------------------------------
+
+
+def _in_plane(doc: dict, direction: str, side: str = "right") -> dict:
+    r = measure(doc, "shoulder_flexion", direction)["sides"][side]
+    assert r["estimate"] == "3d" and r["column"] == f"shoulder_elevation_{side}_3d_deg", r
+    return r
+
+
+def _sway(n: int, amplitude_deg: float = 15.0, period_s: float = 0.8) -> np.ndarray:
+    """An arm swinging forwards and backwards at its side (no still start: no neutral)."""
+    return amplitude_deg * np.sin(2 * np.pi * np.arange(n) / FPS / period_s)
+
+
+def test_an_arm_hanging_at_its_side_is_neither_flexion_nor_extension() -> None:
+    """Issue 8 (tester): a front clip printed the left arm's resting elevation, 21 deg at
+    3.2 s, as both flexion and extension. The elevation has no sign; an arm swinging
+    +/-15 deg at its side never started still, so the rest was once the lowest value."""
+    n = int(6 * FPS)
+    seq = make_sequence(yaw_deg=-45, camera=FAR, shoulder_flexion_right=_sway(n), n_frames=n)
+    doc = analyse(seq, "shoulder-flexion")
+    for direction in ("positive", "negative"):
+        r = _in_plane(doc, direction)
+        assert r["status"] == "not_performed" and r["value_deg"] is None, r
+        assert "at_rest" in r["flags"] and "resting elevation" in r["reason"], r
+    lines = result_lines(doc["results"])
+    assert not any("extension" in line and "deg (" in line for line in lines), lines
+
+
+def test_flexion_only_is_no_extension() -> None:
+    arc = raises(150, rest_s=0.0)  # raised from the first frame: no still start
+    seq = make_sequence(yaw_deg=-45, camera=FAR, shoulder_flexion_right=arc + _sway(len(arc), 8.0))
+    doc = analyse(seq, "shoulder-flexion")
+    flexion = _in_plane(doc, "positive")
+    assert flexion["status"] == "measured" and flexion["value_deg"] == pytest.approx(150, abs=8)
+    extension = _in_plane(doc, "negative")
+    assert extension["status"] == "not_performed" and extension["value_deg"] is None, extension
+
+
+def test_extension_only_is_no_flexion() -> None:
+    arc = -raises(50, rest_s=0.0)  # backwards, from the first frame
+    seq = make_sequence(yaw_deg=-45, camera=FAR, shoulder_flexion_right=arc + _sway(len(arc), 8.0))
+    doc = analyse(seq, "shoulder-flexion")
+    extension = _in_plane(doc, "negative")
+    assert extension["status"] == "measured", extension
+    assert extension["value_deg"] == pytest.approx(50, abs=8)
+    flexion = _in_plane(doc, "positive")
+    assert flexion["status"] == "not_performed" and flexion["value_deg"] is None, flexion
