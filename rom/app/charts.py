@@ -113,7 +113,16 @@ def angle_figure(angles: AngleSeries, values: Sequence[Any], *, title: str) -> A
                     mode="markers+text",
                     name=f"{who} {v.label}: peak".strip(),
                     text=[f"{who} {v.label} {v.value_deg:.0f}°".strip()],
-                    textposition="top center",
+                    # the right side's label below its star: two peaks at one height do
+                    # not write over each other; inside the plot at its right edge
+                    textposition=(
+                        ("bottom" if side == "right" else "top")
+                        + (
+                            " left"
+                            if v.value_time_s > 0.8 * float(angles.time_s[-1])
+                            else " center"
+                        )
+                    ),
                     marker={"symbol": "star", "size": 18, "color": style["color"]},
                     showlegend=False,
                     hovertemplate="peak at %{x:.2f} s: %{y:.0f}°<extra></extra>",
@@ -271,6 +280,8 @@ def progress_figure(rows: Sequence[Any], sessions: Sequence[str], *, title: str 
         title=title,
         xaxis_title="session",
         yaxis_title="range (°)",
+        # from 0: a change of 2 degrees must not look like a steep decline
+        yaxis={"rangemode": "tozero"},
         font=FONT,
         height=420,
         legend={"orientation": "h", "y": -0.3},

@@ -419,9 +419,14 @@ def _choose_estimates(
     return prefer, obliq
 
 
+def _a(word: str) -> str:
+    """``word`` with its indefinite article: "a front", "an oblique-front-right"."""
+    return f"an {word}" if word[:1].lower() in "aeiou" else f"a {word}"
+
+
 def _view_reason(measure: str, side: str, obliq: float, view: ViewEstimate) -> str:
     adef = catalogue.ANGLES[_key(measure, side)]
-    where = f"from a {view.label} view" if view.label != "unknown" else "in this clip"
+    where = f"from {_a(view.label)} view" if view.label != "unknown" else "in this clip"
     if not np.isfinite(obliq):
         return f"{measure_title(measure).lower()} was not measured in any frame {where}"
     plane = f"the {adef.plane} plane" if adef.plane != "3d" else "the movement's plane"
@@ -1374,7 +1379,7 @@ def _side_text(who: str, r: Mapping[str, Any], measure: str, kind: str) -> str:
             text += " [beyond anatomical range]"
         if "other_view" in r.get("flags", []) and r.get("view_at_peak"):
             at = f" at {r['peak_time_s']:.1f} s" if r.get("peak_time_s") is not None else ""
-            text += f" [read{at} from a {r['view_at_peak']} view]"
+            text += f" [read{at} from {_a(str(r['view_at_peak']))} view]"
         return text
     if status == "not_seen":
         least = f" (at least {r['at_least_deg']:.0f} deg)" if r.get("at_least_deg") else ""

@@ -62,3 +62,46 @@ def test_two_lines_meeting_at_a_session_write_their_verdicts_apart() -> None:
     positions = [t.textposition for t in fig.data]
     assert positions[0] != positions[1]
     assert list(fig.data[1].y) == [None, 80.0, 156.0]
+
+
+def test_left_and_right_peaks_are_labelled_apart_and_inside_the_plot() -> None:
+    import numpy as np
+
+    from rom.app.charts import angle_figure
+    from rom.metrics.series import AngleSeries
+
+    t = np.arange(0, 5, 1 / 30)
+    left = 154 * np.sin(np.pi * t / 5) ** 2
+    angles = AngleSeries.from_dict(
+        t, {"shoulder_abduction_left_deg": left, "shoulder_abduction_right_deg": left + 2}
+    )
+
+    def value(side, at):
+        return SimpleNamespace(
+            column=f"shoulder_abduction_{side}_deg",
+            label="abduction",
+            rep_times_s=(),
+            value_time_s=at,
+            value_deg=154.0,
+            normal_deg=180.0,
+            direction="positive",
+        )
+
+    fig = angle_figure(angles, [value("left", 2.5), value("right", 4.8)], title="")
+    peaks = {t.name: t.textposition for t in fig.data if t.name.endswith("peak")}
+    assert peaks["Left abduction: peak"].startswith("top")
+    assert peaks["Right abduction: peak"] == "bottom left"  # near the right edge
+
+
+def test_the_progress_chart_starts_at_zero() -> None:
+    rows = [
+        SimpleNamespace(
+            measure="shoulder_abduction",
+            side="left",
+            label="abduction",
+            values_deg=(156.0, 154.0),
+            verdicts=("", "within noise"),
+        )
+    ]
+    fig = progress_figure(rows, ["pre", "post"])
+    assert fig.layout.yaxis.rangemode == "tozero"
