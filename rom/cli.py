@@ -329,7 +329,10 @@ def _print_result(summary: dict, files: dict[str, Path], *, quiet: bool) -> None
     if res.get("protocol"):
         print(f"{res['title']} ({res['protocol']}):")
     elif lines:
-        print(f"movements measured (no protocol; what a {res['view']} view supports):")
+        print(
+            "movements the client made (no protocol; each value from the view it was read "
+            "in, marked when not the clip's; every measure is in results.csv):"
+        )
     else:
         print(
             f"no movement of 10 deg or more that a {res['view']} view supports was found; "
