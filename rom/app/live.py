@@ -63,6 +63,10 @@ HINT_EVERY_S = 0.5
 #: A client not found for this long (seconds) is looked for again as when the camera
 #: started (the person chosen by a click, if any, again).
 RESTART_AFTER_S = 1.5
+#: The recording keeps a frame only this long (seconds) or more after the one before: a
+#: quarter of the 30 fps interval it is written at, the step ``rom.pose.timestamps``
+#: calls a broken timestamp below.
+MIN_FRAME_STEP_S = 0.25 / 30
 #: Frames waiting to be written to the recording before new ones are dropped (counted).
 RECORDER_QUEUE_FRAMES = 240
 
@@ -170,8 +174,11 @@ class Recorder:
         if self.first_time_s is None:
             self.first_time_s = time_s
             self.first_rgb = rgb
-        if self.last_time_s is not None and time_s <= self.last_time_s:
-            return  # a repeated timestamp: MP4 needs increasing times
+        if self.last_time_s is not None and time_s < self.last_time_s + MIN_FRAME_STEP_S:
+            # a repeated frame (or one a few milliseconds after the last, as WebRTC
+            # sometimes delivers): MP4 needs increasing times, and a step this short
+            # would read as a broken timestamp (rom.pose.timestamps) when analysed
+            return
         self.last_time_s = time_s
         try:
             self._q.put_nowait((rgb, time_s - self.first_time_s))

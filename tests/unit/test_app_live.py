@@ -53,6 +53,7 @@ def test_the_recorder_writes_every_frame_at_its_time_in_h264(tmp_path: Path) -> 
     for i, t in enumerate(times):
         rec.write(frame(10 * (i % 20), 37, 65), t)
     rec.write(frame(0, 37, 65), times[-1])  # a repeated time is skipped
+    rec.write(frame(0, 37, 65), times[-1] + 0.004)  # and one 4 ms after (WebRTC bursts)
     path = rec.finish()
     assert rec.n_frames == 25 and rec.dropped == 0
     assert math.isclose(rec.duration_s, 0.96, abs_tol=1e-9)
@@ -61,6 +62,12 @@ def test_the_recorder_writes_every_frame_at_its_time_in_h264(tmp_path: Path) -> 
         assert s.codec_context.name == "h264" and (s.width, s.height) == (64, 36)
         decoded = [(float(f.time), f.to_ndarray(format="rgb24")) for f in c.decode(s)]
     assert len(decoded) == 25
+    from rom.pose.sources import open_source
+
+    with open_source(path) as src:  # analysed, the recording's times are not "broken"
+        n = sum(1 for _ in src)
+        assert n == 25 and not src.warnings, src.warnings
+        assert (src.timestamps or {}).get("near_duplicates", 0) == 0, src.timestamps
     np.testing.assert_allclose([t for t, _ in decoded], [t - 10.0 for t in times], atol=2e-3)
     assert abs(int(decoded[5][1][18, 32, 1]) - 50) <= 6  # the content survives encoding
 
