@@ -249,6 +249,8 @@ def _change_one(
         assert b is not None and a is not None
         change = after - before
         pct = 100.0 * change / before if before > 0 and ref.kind == "rom" else None
+        if pct is not None and not math.isfinite(pct):
+            pct = None  # a before value too near 0 for a percentage (it overflows)
         if b.estimate != a.estimate:
             verdict = "not judged"
             basis = (

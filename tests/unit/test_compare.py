@@ -125,6 +125,15 @@ def test_a_value_missing_from_one_session_is_missing_never_zero() -> None:
     assert c.verdict == "missing" and c.before_deg is None and c.after_deg == 80.0
 
 
+def test_a_change_from_a_before_value_near_zero_has_no_percentage() -> None:
+    """Found by the fuzz test below with a fresh seed: a before value of 2.2e-308 deg
+    made the percent change overflow to infinity."""
+    (c,) = compare_values([mv(2.2250738585072014e-308)], [mv(30.0)], MDC)
+    assert c.change_deg == pytest.approx(30.0) and c.change_pct is None
+    (c,) = compare_values([mv(20.0)], [mv(30.0)], MDC)
+    assert c.change_pct == pytest.approx(50.0)
+
+
 def test_a_direction_not_performed_is_missing_not_zero() -> None:
     b = mv(100.0, (99.0, 101.0))
     a = MeasureValue(
