@@ -247,7 +247,8 @@ class JobManager:
                     elif msg[0] in ("done", "failed"):
                         final = msg
                         break  # the result is in: the job does not wait on the exit
-                self._finish(job_id, final, "")
+                if final is not None:
+                    self._finish(job_id, final)
                 try:
                     proc.wait(timeout=EXIT_WAIT_S)
                 except subprocess.TimeoutExpired:
@@ -264,12 +265,11 @@ class JobManager:
             self._finish(job_id, None, tail, proc.returncode)
 
     def _finish(
-        self, job_id: int, final: list[Any] | None, tail: str, returncode: int | None = None
+        self, job_id: int, final: list[Any] | None, tail: str = "", returncode: int | None = None
     ) -> None:
         """Record how a job ended: its final message (``["done", id, warnings]`` or
-        ``["failed", message]``), or, without one, the worker's last words on stderr."""
-        if final is None and returncode is None:
-            return  # no result yet: decided once the worker has exited
+        ``["failed", message]``), or, without one, the worker's exit code and last words
+        on stderr."""
         with self._lock:
             cancelled = job_id in self._cancelled
         now = time.time()

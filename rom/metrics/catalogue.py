@@ -93,6 +93,11 @@ def _both(name: str, **kw: object) -> list[AngleDef]:
     return out
 
 
+#: The arm's flexion and abduction pass 180 overhead (190 is hyperflexion or
+#: hyperabduction, not 170 the other way) and never go 90 the other way: their values lie
+#: in (-90, 270].
+ARM_RANGE_CENTRE_DEG = 90.0
+
 _ANGLES: list[AngleDef] = [
     # --- cervical spine -------------------------------------------------------------
     AngleDef(
@@ -156,9 +161,7 @@ _ANGLES: list[AngleDef] = [
     # --- shoulder -------------------------------------------------------------------
     *_both(
         "shoulder_flexion",
-        # overhead the arm passes 180 (190 is hyperflexion / hyperabduction, not
-        # 170 the other way); it never goes 90 the other way
-        range_centre_deg=90.0,
+        range_centre_deg=ARM_RANGE_CENTRE_DEG,
         plane="sagittal",
         views=("side",),
         has_3d=True,
@@ -172,9 +175,7 @@ _ANGLES: list[AngleDef] = [
     ),
     *_both(
         "shoulder_abduction",
-        # overhead the arm passes 180 (190 is hyperflexion / hyperabduction, not
-        # 170 the other way); it never goes 90 the other way
-        range_centre_deg=90.0,
+        range_centre_deg=ARM_RANGE_CENTRE_DEG,
         plane="frontal",
         views=("front", "back"),
         has_3d=True,

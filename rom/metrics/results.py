@@ -817,28 +817,25 @@ def _rom_side(
 
     # a 2D value counts only when its raise went through the measure's plane
     if movement and estimate == "2d" and raise_here is not None:
-        if raise_here.movement in ("abduction", "flexion", "extension") and (
+        other_plane = raise_here.movement in ("abduction", "flexion", "extension") and (
             raise_here.movement != movement[1]
-        ):
-            out["status"] = "not_performed"
-            out["reason"] = (
-                f"at its peak the {limb_word} was raised in "
-                f"{_PLANE_WORDS[raise_here.movement]}, plane of elevation "
-                f"{raise_here.plane_of_elevation_deg:.0f} deg, not in {_PLANE_WORDS[movement[1]]}"
-            )
-            out["flags"].append("moved_in_another_plane")
-            return out
+        )
+        # or the arm went the other way: in front of the frontal plane is no extension
         front = float(np.sin(np.radians(raise_here.plane_of_elevation_deg)))
-        if movement[1] in ("flexion", "extension") and (
+        other_side = movement[1] in ("flexion", "extension") and (
             (front < 0) if movement[1] == "flexion" else (front > 0)
-        ):
-            # the arm went the other way: in front of the frontal plane is no extension
+        )
+        if other_plane or other_side:
+            where = (
+                ""
+                if other_plane
+                else f", {'behind' if front < 0 else 'in front of'} the frontal plane"
+            )
             out["status"] = "not_performed"
             out["reason"] = (
                 f"at its peak the {limb_word} was raised in "
                 f"{_PLANE_WORDS.get(raise_here.movement, raise_here.movement)}, plane of "
-                f"elevation {raise_here.plane_of_elevation_deg:.0f} deg, "
-                f"{'behind' if front < 0 else 'in front of'} the frontal plane, not in "
+                f"elevation {raise_here.plane_of_elevation_deg:.0f} deg{where}, not in "
                 f"{_PLANE_WORDS[movement[1]]}"
             )
             out["flags"].append("moved_in_another_plane")

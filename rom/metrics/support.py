@@ -422,12 +422,13 @@ def compute_support(
         idx = [LANDMARK_INDEX[n] for n in names]
         with np.errstate(invalid="ignore"):
             lowest = np.where(np.isfinite(vis[:, idx]), vis[:, idx], np.inf).min(axis=1)
+        oblique = _obliqueness(adef, world, frames)
         out[key] = AngleSupport(
             key=key,
             obliqueness_deg=(
-                _running_median(_obliqueness(adef, world, frames), t, smooth_s)
+                _running_median(oblique, t, smooth_s)
                 if adef.plane == "3d"
-                else sustained_deg(_obliqueness(adef, world, frames), t, view_hold_s)
+                else sustained_deg(oblique, t, view_hold_s)
             ),
             seen=np.asarray(~outside[:, idx].any(axis=1), dtype=bool),
             visibility=np.where(np.isfinite(lowest), lowest, np.nan),

@@ -245,9 +245,8 @@ def resolve_start(
         )
         if pick is None:
             continue
-        pick = next(i for i, c in enumerate(window[k]) if c is candidates[pick])
         chosen: list[Candidate | None] = [None] * len(window)
-        chosen[k] = window[k][pick]
+        chosen[k] = candidates[pick]
         for step in (-1, 1):
             ref = chosen[k]
             i = k + step

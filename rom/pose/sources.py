@@ -370,19 +370,7 @@ def _rate_from_timestamps(path: Path, index: int) -> float | None:
     """Frames per second from the first packets' presentation times (their median
     spacing), read without decoding; None when too few are timed or the file cannot be
     read again."""
-    import av
-
-    times: list[float] = []
-    try:
-        with av.open(str(path)) as c:
-            stream = c.streams[index]
-            for pkt in c.demux(stream):
-                if pkt.pts is not None and pkt.time_base is not None:
-                    times.append(float(pkt.pts * pkt.time_base))
-                if len(times) >= RATE_PACKETS:
-                    break
-    except (av.error.FFmpegError, OSError):
-        pass  # a damaged tail ends the reading: what was read counts
+    times = [start for start, _ in itertools.islice(_packet_times(path, index), RATE_PACKETS)]
     steps = np.diff(np.unique(times))
     if len(steps) < 4:
         return None
@@ -391,6 +379,24 @@ def _rate_from_timestamps(path: Path, index: int) -> float | None:
     # (33 and 34 ms) average out; a gap or a jump does not count.
     step = float(np.mean(steps[(steps > 0.5 * median) & (steps < 1.5 * median)]))
     return 1.0 / step if 1e-3 < step < 10 else None
+
+
+def _packet_times(path: Path, index: int | None = None) -> Iterator[tuple[float, float]]:
+    """(start, duration) in seconds of the timed packets of stream ``index`` (every
+    stream when None), in file order, read again without decoding. A damaged tail ends
+    the reading (what was read counts); a file that cannot be read again gives none."""
+    import av
+
+    try:
+        with av.open(str(path)) as c:
+            for pkt in c.demux(c.streams[index]) if index is not None else c.demux():
+                if pkt.pts is not None and pkt.time_base is not None:
+                    yield (
+                        float(pkt.pts * pkt.time_base),
+                        float((pkt.duration or 0) * pkt.time_base),
+                    )
+    except (av.error.FFmpegError, OSError):
+        pass  # a damaged tail ends the reading: what was read counts
 
 
 def _parse_clock(text: object) -> float | None:
@@ -406,19 +412,9 @@ def _parse_clock(text: object) -> float | None:
 def _last_packet_end_s(path: Path) -> float | None:
     """End time (s, from the earliest start) of the last packet of any stream, reading
     packets without decoding them; None if the file cannot be read again."""
-    import av
-
     first, end = math.inf, -math.inf
-    try:
-        with av.open(str(path)) as c:
-            for pkt in c.demux():
-                if pkt.pts is None or pkt.time_base is None:
-                    continue
-                t = float(pkt.pts * pkt.time_base)
-                first = min(first, t)
-                end = max(end, t + float((pkt.duration or 0) * pkt.time_base))
-    except (av.error.FFmpegError, OSError):
-        pass  # a damaged tail ends the reading: what was read counts
+    for start, duration in _packet_times(path):
+        first, end = min(first, start), max(end, start + duration)
     if not (math.isfinite(first) and math.isfinite(end)):
         return None
     return end - first
