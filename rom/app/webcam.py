@@ -1,8 +1,8 @@
 """The Capture page's live webcam section (``streamlit-webrtc``).
 
-The browser sends its camera over WebRTC straight to this server: the RTC configuration
-names no STUN or TURN server (the library's default would contact a public one), so on
-localhost the two connect directly and nothing leaves the machine. The frames go to a
+The browser sends its camera over WebRTC straight to this server, with the settings of
+:mod:`rom.app.camera_link` (no STUN or TURN server: nothing leaves the machine; a
+bitrate that keeps the picture sharp on a busy machine). The frames go to a
 :class:`rom.app.live.LiveSession` (tracking, angles, hints, recording); a finished
 recording is analysed and stored like an upload.
 """
@@ -15,13 +15,11 @@ import time
 import streamlit as st
 
 from rom.app import ui
+from rom.app.camera_link import MEDIA_CONSTRAINTS, RTC_CONFIGURATION, hold_camera_bitrate
 from rom.app.jobs import AnalysisRequest, job_out_dir
 from rom.app.live import LiveSession, Recording
 from rom.metrics.results import describe_value
 
-#: No outside STUN/TURN server: browser and server connect directly on this machine.
-RTC_CONFIGURATION: dict[str, list[object]] = {"iceServers": []}
-MEDIA_CONSTRAINTS = {"video": {"width": {"ideal": 640}, "height": {"ideal": 360}}, "audio": False}
 WEBRTC_KEY = "rom-webcam"
 
 
@@ -47,6 +45,7 @@ def live_section(client: str | None, session: str | None, protocol: str | None) 
         "have the client do the movement, and **Stop and analyse**."
     )
     live = live_session(protocol)
+    hold_camera_bitrate()
     ctx = webrtc_streamer(
         key=WEBRTC_KEY,
         mode=WebRtcMode.SENDRECV,

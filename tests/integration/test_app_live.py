@@ -191,14 +191,21 @@ def test_live_angles_match_the_clip_and_a_recording_is_stored(
         assert max(values) - min(values) >= 0.25 * float(np.ptp(ref)), (col, values)
 
     click(pg, pg.get_by_role("button", name="Start recording"))
-    poll(
-        lambda: (
-            (m := re.search(r"Recording: (\d+\.\d) s", pg.get_by_test_id("stMain").inner_text()))
-            and float(m.group(1)) >= 3.0
-        ),
-        timeout_s=PAGE_S,
-        what="3 s recorded",
-    )
+    try:
+        poll(
+            lambda: (
+                (
+                    m := re.search(
+                        r"Recording: (\d+\.\d) s", pg.get_by_test_id("stMain").inner_text()
+                    )
+                )
+                and float(m.group(1)) >= 3.0
+            ),
+            timeout_s=PAGE_S,
+            what="3 s recorded",
+        )
+    except TimeoutError as exc:
+        raise AssertionError(f"{exc}; the page shows: {page_state(pg)}") from None
     click(pg, pg.get_by_role("button", name="Stop and analyse"))
     main = pg.get_by_test_id("stMain")
 
