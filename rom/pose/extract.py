@@ -83,8 +83,9 @@ class ExtractSettings:
     #: frames (and 40 %) of the 0.25 s around it (rom.pose.tracking.sustained_sightings);
     #: 1 turns this off
     min_sighting_frames: int = 3
-    #: a person lost for this long (s) is forgotten and looked for again as at the start
-    #: (the choice ``person`` applies again). A clip keeps the track (math.inf: a
+    #: a person lost for this long (s), and not found in the frame analysed before, is
+    #: forgotten and looked for again as at the start (the choice ``person`` applies
+    #: again; a pause in a live analysis is not a loss). A clip keeps the track (math.inf: a
     #: bystander must never take over); a live preview restarts, so that a client who
     #: stepped out, or whose lighting changed, is found again when back in view
     restart_after_s: float = math.inf
@@ -370,7 +371,14 @@ def extract_poses(
             )
             last_frame = frame
             times.append(frame.time_s)
-            if track is not None and frame.time_s - track.time_s >= settings.restart_after_s:
+            if (
+                track is not None
+                and frame.time_s - track.time_s >= settings.restart_after_s
+                and accepted[-1] is None
+            ):
+                # Lost for that long, and not seen in the frame before: not a pause in
+                # the analysis (a busy machine's live preview may analyse nothing for
+                # seconds) but the person gone; look for them afresh.
                 for k in pending:  # an unconfirmed re-sighting is not kept
                     accepted[k] = None
                 track, pending, streak, others = None, [], [], []
@@ -397,9 +405,12 @@ def extract_poses(
                 found = None
                 rejected: list[np.ndarray] = []
                 # The single-pose landmarker first (fast); when it returns someone else,
-                # the multi-pose one looks at the same region for the analysed person.
+                # or nobody (it starts from the person's place in the frame before, and
+                # loses them when the picture moved: a shaken camera, a live preview's
+                # frames far apart), the multi-pose one, which runs its person detector
+                # on every frame, looks at the same region for the analysed person.
                 assert single is not None
-                # The rescue pass is for a bystander in the way of a person just seen; once
+                # The second look runs on every frame while the person was just seen; once
                 # the person has been gone a while it runs twice a second only, so that a
                 # long absence does not slow every frame down.
                 fresh = frame.time_s - track.time_s <= settings.rescue_within_s
@@ -431,7 +442,7 @@ def extract_poses(
                             rejected.append(xyz[:, :2])
                     if landmarker is single:
                         others = [body_box(xy, np.ones(len(xy))) for xy in rejected]
-                    if found is not None or not rejected:
+                    if found is not None:
                         break
                 if found is not None:
                     xyz, p, hist = found
