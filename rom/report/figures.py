@@ -161,7 +161,7 @@ def series_figure(
     from matplotlib.lines import Line2D
 
     handles: list[Artist] = [
-        line for line in ax.get_lines() if not line.get_label().startswith("_")
+        line for line in ax.get_lines() if not str(line.get_label()).startswith("_")
     ]
     handles += [
         Line2D([], [], ls="", marker="o", color="#444", mfc="white", ms=4, label="repetition peak"),
