@@ -8,6 +8,7 @@ it; OpenCV's ``mp4v`` output does not play in browsers.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
@@ -52,6 +53,73 @@ def _colour(a: int, b: int) -> tuple[int, int, int]:
     return _LEFT if a % 2 == 1 else _RIGHT
 
 
+#: The labels' text height (cv2's height of a line of capitals) as a fraction of the
+#: frame's shorter side: a caption's size, readable on a phone and across a room.
+TEXT_HEIGHT_FRACTION = 0.04
+#: ... never below this many pixels (a small webcam picture or key frame stays readable).
+MIN_TEXT_HEIGHT_PX = 12
+#: The panel of labels is kept within this fraction of the frame's width and height
+#: (a portrait clip or many labels make the text smaller), down to the minimum above.
+MAX_PANEL_FRACTION = 0.6
+_FONT = 0  # cv2.FONT_HERSHEY_SIMPLEX
+
+
+@dataclass(frozen=True)
+class LabelLayout:
+    """The size of the label panel on one frame (pixels; ``font_scale`` is cv2's):
+    ``text_h_px`` the height of capitals, ``line_h_px`` from one line's top to the next."""
+
+    font_scale: float
+    thickness: int
+    text_h_px: int
+    line_h_px: int
+    pad_px: int
+    panel_w_px: int
+    panel_h_px: int
+
+
+def _thickness(scale: float) -> int:
+    return max(1, round(2.0 * scale))
+
+
+def label_layout(height_px: int, width_px: int, labels: Sequence[str]) -> LabelLayout:
+    """Text size and panel size for ``labels`` on a ``height_px`` x ``width_px`` frame:
+    capitals :data:`TEXT_HEIGHT_FRACTION` of the shorter side high, made smaller if the
+    panel would cover more than :data:`MAX_PANEL_FRACTION` of the frame's width or
+    height, never below :data:`MIN_TEXT_HEIGHT_PX`."""
+    import cv2
+
+    texts = list(labels) or ["M"]
+
+    def size(scale: float) -> tuple[int, int]:
+        """(widest label, capitals' height) in pixels."""
+        sizes = [cv2.getTextSize(t, _FONT, scale, _thickness(scale))[0] for t in texts]
+        return max(w for w, _ in sizes), max(h for _, h in sizes)
+
+    w1, h1 = size(1.0)
+    n = max(len(labels), 1)
+    want_h = TEXT_HEIGHT_FRACTION * min(height_px, width_px)
+    # the panel: 1.7 text heights a line, one text height of padding in all
+    fit_h = MAX_PANEL_FRACTION * height_px / (1.7 * n + 0.3)
+    fit_w = MAX_PANEL_FRACTION * width_px / (w1 / h1 + 1.0)
+    scale = max(min(want_h, fit_h, fit_w), MIN_TEXT_HEIGHT_PX) / h1
+    w, h = size(scale)
+    while h < MIN_TEXT_HEIGHT_PX:  # the thickness rounds: grow to the minimum
+        scale *= 1.04
+        w, h = size(scale)
+    pad = max(4, round(0.5 * h))
+    line_h = round(1.7 * h)
+    return LabelLayout(
+        font_scale=scale,
+        thickness=_thickness(scale),
+        text_h_px=h,
+        line_h_px=line_h,
+        pad_px=pad,
+        panel_w_px=min(w + 2 * pad, width_px),
+        panel_h_px=min(line_h * (n - 1) + round(1.3 * h) + 2 * pad, height_px),
+    )
+
+
 def draw_frame(
     rgb: np.ndarray,
     xy_px: np.ndarray,
@@ -59,7 +127,8 @@ def draw_frame(
 ) -> np.ndarray:
     """Draw the skeleton (33, 2 pixels; NaN = not seen) and a panel of text ``labels``
     (one line each, e.g. from :func:`rom.metrics.results.describe_value`) on a copy of an
-    RGB frame."""
+    RGB frame: white text on a dark box in the top corner away from the person, sized to
+    the frame (:func:`label_layout`)."""
     import cv2
 
     img = rgb.copy()
@@ -73,24 +142,25 @@ def draw_frame(
         for i, p in enumerate(pts):
             if i > 10:
                 cv2.circle(img, tuple(p), thick + 1, (255, 255, 255), -1, cv2.LINE_AA)
-    font_scale = 0.45 * scale + 0.15
-    line_h = int(22 * scale + 6)
-    panel_w = int(560 * scale + 60)
-    panel_h = line_h * len(labels) + line_h // 2
+    if not labels:
+        return img
+    lay = label_layout(h, w, labels)
     # The panel goes in the top corner away from the person, so it never hides them.
     seen = xy_px[np.isfinite(xy_px).all(axis=1)]
-    x0 = w - panel_w if len(seen) and seen[:, 0].mean() < w / 2 else 0
-    region = img[0:panel_h, x0 : x0 + panel_w]
-    region[:] = (region * 0.35).astype(np.uint8)
+    x0 = w - lay.panel_w_px if len(seen) and seen[:, 0].mean() < w / 2 else 0
+    region = img[0 : lay.panel_h_px, x0 : x0 + lay.panel_w_px]
+    region[:] = (region * 0.25).astype(np.uint8)
     for i, text in enumerate(labels):
+        # putText's origin is the baseline: capitals' tops pad_px below the line's top
+        y = lay.pad_px + i * lay.line_h_px + lay.text_h_px
         cv2.putText(
             img,
             text,
-            (x0 + 8, line_h * (i + 1)),
-            cv2.FONT_HERSHEY_SIMPLEX,
-            font_scale,
+            (x0 + lay.pad_px, y),
+            _FONT,
+            lay.font_scale,
             (255, 255, 255),
-            max(1, thick // 2),
+            lay.thickness,
             cv2.LINE_AA,
         )
     return img

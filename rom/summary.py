@@ -173,25 +173,35 @@ def round_floats(obj: Any, key: str = "") -> Any:
 
 
 def clip_warnings(
-    view: ViewEstimate, protocol: Protocol | None, landmarks: tuple[str, ...]
+    view: ViewEstimate,
+    protocol: Protocol | None,
+    landmarks: tuple[str, ...],
+    *,
+    source: str = "clip",
 ) -> list[str]:
-    """The view and visibility checks, with or without a protocol."""
+    """The view and visibility checks, with or without a protocol; ``source`` words them
+    for a recorded ``clip`` or a live ``camera`` (:func:`rom.metrics.view.check_view`)."""
     if protocol is not None:
         return check_view(
             view,
             protocol.views,
             protocol.required_landmarks(_filmed_side(protocol, view)),
             protocol=protocol.name,
+            source=source,
         )
     views: tuple[str, ...] = (
         (view.label,) if view.label in ("front", "back", "left-side", "right-side") else ("any",)
     )
-    out = check_view(view, views, landmarks)
-    if view.label.startswith("oblique"):
+    out = check_view(view, views, landmarks, source=source)
+    if view.label.startswith("oblique") and view.detected_fraction > 0:
         out.insert(
             0,
             f"{view.description}: no movement plane is square to the camera, so the 2D "
-            "angles are not valid; 3D values are reported where the view allows",
+            + (
+                "angles cannot be measured; turn the client (or the camera) to a front or side view"
+                if source == "camera"
+                else "angles are not valid; 3D values are reported where the view allows"
+            ),
         )
     return out
 

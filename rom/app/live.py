@@ -41,7 +41,7 @@ from rom.metrics.angles import compute_angles
 from rom.metrics.laterality import fix_label_swaps
 from rom.metrics.protocols import Protocol
 from rom.metrics.results import describe_value
-from rom.metrics.view import compute_view
+from rom.metrics.view import NOBODY_IN_VIEW, compute_view
 from rom.overlay import draw_frame
 from rom.pose.extract import Candidate, ExtractSettings, extract_poses
 from rom.pose.sources import Frame, FrameSource, VideoInfo
@@ -492,7 +492,12 @@ class LiveSession:
         elif frame.time_s - self._last_angles_s >= ANGLES_EVERY_S:
             self._last_angles_s = frame.time_s
             self._angles = live_angles(seq, self.columns)
-        if frame.time_s - self._last_hint_s >= HINT_EVERY_S:
+        if not seen:
+            # nobody followed: that is the only hint, and there is no view to speak of
+            # (hints checked while someone was in view would contradict it)
+            self._hints, self._view = (NOBODY_IN_VIEW,), ""
+            self._last_hint_s = -math.inf
+        elif frame.time_s - self._last_hint_s >= HINT_EVERY_S:
             self._last_hint_s = frame.time_s
             self._hints, self._view = live_hints(seq, self.protocol)
         values = self._angles
@@ -503,7 +508,7 @@ class LiveSession:
                 time_s=frame.time_s,
                 angles_deg=values,
                 person_seen=seen,
-                hints=self._hints if seen else ("nobody is being followed: step into view",),
+                hints=self._hints,
                 view=self._view,
             )
 
@@ -575,9 +580,14 @@ def _window_sequence(
 
 
 def live_hints(seq: PoseSequence, protocol: Protocol | None) -> tuple[tuple[str, ...], str]:
-    """Hints for the last second of poses: the same view and visibility checks as a
-    recorded clip's (:func:`rom.summary.clip_warnings`), and the view label. Without a
-    protocol the shoulders and hips must be in view."""
+    """Hints for the last second of poses and the view label: the same view and
+    visibility checks as a recorded clip's (:func:`rom.summary.clip_warnings`), worded
+    for the camera. Without a protocol the shoulders and hips must be in view. When
+    nobody was followed in the window, the one hint is :data:`NOBODY_IN_VIEW` and the
+    view is "" (unknown): never a view with a hint that nobody is there."""
+    if not seq.detected.any():
+        return (NOBODY_IN_VIEW,), ""
     view = compute_view(seq)
     landmarks = () if protocol is not None else LIVE_LANDMARKS
-    return tuple(clip_warnings(view, protocol, landmarks)), view.label
+    hints = tuple(clip_warnings(view, protocol, landmarks, source="camera"))
+    return hints, "" if view.label == "unknown" else view.label

@@ -13,20 +13,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-#: Quality flags of ``docs/results.md`` in words (an unknown flag is shown as is).
-FLAG_WORDS = {
-    "view_not_supported": "the camera view does not support this measure",
-    "too_few_frames": "measured in too few frames",
-    "peak_not_seen": "the peak happened out of view",
-    "moved_in_another_plane": "the limb moved in another plane",
-    "between_planes": "the limb moved between two planes",
-    "beyond_anatomical_range": "beyond the anatomical range: check the footage",
-    "peak_at_edge": "peak at the start or end of the clip: it may be cut off",
-    "peak_near_gap": "peak next to frames without a value: the client may have moved further",
-    "no_neutral": "no still start: measured from the anatomical zero",
-    "low_visibility": "the joint was hard to see at the peak",
-    "no_still_period": "no still period long enough for a posture value",
-}
+from rom.metrics.notes import TableNotes, table_notes, value_notes
+
 STATUS_WORDS = {
     "measured": "measured",
     "not_measurable": "not measurable",
@@ -83,23 +71,31 @@ def percent_text(m: Mapping[str, Any], r: Mapping[str, Any]) -> str:
     return "—" if pct is None else f"{pct:.0f}%"
 
 
-def quality_text(m: Mapping[str, Any], r: Mapping[str, Any]) -> str:
-    """Why there is no value, the plane moved in, the flags and the notes, as sentences."""
-    parts: list[str] = []
-    if r.get("reason"):
-        parts.append(str(r["reason"]))
-    moved = r.get("moved_in")
-    if moved and moved != m.get("label"):
-        parts.append(f"moved in: {moved}")
-    parts += [FLAG_WORDS.get(f, str(f).replace("_", " ")) for f in r.get("flags") or ()]
-    parts += [str(w) for w in r.get("warnings") or () if str(w) not in parts]
-    return "; ".join(parts) if parts else "ok"
+def row_notes(m: Mapping[str, Any], r: Mapping[str, Any]) -> list[str]:
+    """One value's notes as sentences (:func:`rom.metrics.notes.value_notes`)."""
+    return value_notes(
+        reason=r.get("reason"),
+        flags=r.get("flags") or (),
+        warnings=r.get("warnings") or (),
+        moved_in=r.get("moved_in"),
+        label=m.get("label"),
+    )
+
+
+def result_notes(block: Mapping[str, Any]) -> TableNotes:
+    """The notes of the block's table, each said once: the clip's warnings and the notes
+    every value shares (``general``, shown above the table), the notes several values
+    share (``numbered``), and each row's Quality cell (:func:`rom.metrics.notes.table_notes`)."""
+    notes = [row_notes(m, r) for m, _, r in _side_rows(block)]
+    return table_notes(notes, [str(w) for w in block.get("warnings") or ()])
 
 
 def result_rows(block: Mapping[str, Any]) -> list[dict[str, str]]:
-    """One row of text per measure, direction and side of a ``results`` block."""
+    """One row of text per measure, direction and side of a ``results`` block; the
+    Quality cell holds only what is the row's own (:func:`result_notes`)."""
+    cells = result_notes(block).cells
     rows = []
-    for m, side, r in _side_rows(block):
+    for (m, side, r), quality in zip(_side_rows(block), cells):
         est = str(r.get("estimate") or "").upper()
         rows.append(
             {
@@ -111,7 +107,7 @@ def result_rows(block: Mapping[str, Any]) -> list[dict[str, str]]:
                 "% of normal": percent_text(m, r),
                 "Repetitions": str(r.get("n_reps")) if r.get("n_reps") is not None else "—",
                 "Estimate": est or "—",
-                "Quality": quality_text(m, r),
+                "Quality": quality,
             }
         )
     return rows
@@ -204,6 +200,19 @@ def html_table(
     return (
         f'<table class="rom-results"{tid}><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def html_notes(numbered: Sequence[str], *, test_id: str = "") -> str:
+    """The numbered notes of a table (:attr:`rom.metrics.notes.TableNotes.numbered`) as
+    an HTML list, escaped; "" when there is none."""
+    if not numbered:
+        return ""
+    tid = f' data-testid="{html.escape(test_id)}"' if test_id else ""
+    items = "".join(f"<li>{html.escape(n)}</li>" for n in numbered)
+    return (
+        f'<div class="rom-notes"{tid}><p>Notes on some values (their Quality says '
+        f"“see note N”):</p><ol>{items}</ol></div>"
     )
 
 

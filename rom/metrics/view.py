@@ -23,6 +23,7 @@ from rom.sequence import PoseSequence
 
 __all__ = [
     "LABEL_TOLERANCE_DEG",
+    "NOBODY_IN_VIEW",
     "ViewEstimate",
     "body_yaw_deg",
     "check_view",
@@ -263,6 +264,10 @@ def _advice(views: tuple[str, ...]) -> str:
     return "turn the client's right side to the camera"
 
 
+#: The hint when nobody is followed by a live camera view.
+NOBODY_IN_VIEW = "nobody is in view of the camera: have the client step into the picture"
+
+
 def check_view(
     view: ViewEstimate,
     required_views: tuple[str, ...],
@@ -273,6 +278,7 @@ def check_view(
     protocol: str | None = None,
     min_steady_fraction: float = 0.8,
     max_disagreement_deg: float = 25.0,
+    source: str = "clip",
 ) -> list[str]:
     """Human-readable warnings about the view and landmark visibility (empty when fine).
 
@@ -297,6 +303,9 @@ def check_view(
         ``max_oblique_deg`` of an allowed view (the client turned during the clip).
     max_disagreement_deg : float
         Warn when the 3D and 2D yaw estimates differ by more than this (degrees).
+    source : str
+        What ``view`` was computed over, for the wording: ``clip`` (a recorded clip) or
+        ``camera`` (the last moments of a live camera: the advice is what to change now).
 
     Returns
     -------
@@ -308,11 +317,18 @@ def check_view(
     >>> check_view(v, ("front",), ())
     ['no person was detected in the clip; check the video and that the client is in frame']
     """
+    if source not in ("clip", "camera"):
+        raise ValueError(f"source must be 'clip' or 'camera', got {source!r}")
+    live = source == "camera"
     who = f"protocol {protocol}" if protocol else "this protocol"
     if view.detected_fraction == 0.0:
         return [
-            "no person was detected in the clip; check the video and that the client is in frame"
+            NOBODY_IN_VIEW
+            if live
+            else "no person was detected in the clip; check the video and that the client "
+            "is in frame"
         ]
+    frames = "of recent frames" if live else "of frames"
     out: list[str] = []
     unknown = [v for v in required_views if v not in (*_CANONICAL, "any")]
     if unknown:
@@ -341,9 +357,10 @@ def check_view(
                 ok = np.array([_deviation(float(y), targets) <= max_oblique_deg for y in known])
                 if ok.size and ok.mean() < min_steady_fraction:
                     out.append(
-                        f"the client turns during the clip: only {100 * ok.mean():.0f}% of "
-                        f"frames are within {max_oblique_deg:.0f} deg of a "
-                        f"{_views_text(views)} view; keep them still relative to the camera"
+                        f"the client {'is turning' if live else 'turns during the clip'}: "
+                        f"only {100 * ok.mean():.0f}% {frames} are within "
+                        f"{max_oblique_deg:.0f} deg of a {_views_text(views)} view; keep them "
+                        "still relative to the camera"
                     )
     if (
         np.isfinite(view.view_disagreement_deg)
@@ -360,13 +377,13 @@ def check_view(
         seen = view.visible_fraction[name]
         if inside < min_visible_fraction:
             out.append(
-                f"{name} is outside the image (or not found) in {100 * (1 - inside):.0f}% of frames "
-                f"(needs to be in {100 * min_visible_fraction:.0f}%); move the camera back "
+                f"{name} is outside the image (or not found) in {100 * (1 - inside):.0f}% "
+                f"{frames} (needs to be in {100 * min_visible_fraction:.0f}%); move the camera back "
                 "or re-frame so the whole movement stays in view"
             )
         elif seen < min_visible_fraction:
             out.append(
-                f"{name} is visible in only {100 * seen:.0f}% of frames (needs "
+                f"{name} is visible in only {100 * seen:.0f}% {frames} (needs "
                 f"{100 * min_visible_fraction:.0f}%); keep it unoccluded (clothing, other "
                 "limbs, people) and well lit"
             )

@@ -26,6 +26,7 @@ from rom.metrics.compare import (
     progress,
 )
 from rom.metrics.measure_values import MeasureValue, display_name
+from rom.metrics.notes import NO_NOTE, NOTES_ABOVE, TableNotes, table_notes, value_notes
 from rom.store.store import ClientInfo, RecordingInfo, SessionInfo, Store
 
 if TYPE_CHECKING:
@@ -41,6 +42,23 @@ class RecordingPart:
     values: list[MeasureValue]
     chart_png: bytes | None
     key_frames: list[tuple[str, str, bool]]  # (data URI, caption, faces blurred)
+    #: the recording's warnings and notes every value shares (said once), the notes
+    #: several values share (numbered) and each value's own (``notes.cells``, in the
+    #: order of ``values``): :func:`rom.metrics.notes.table_notes`
+    notes: TableNotes = field(default_factory=lambda: TableNotes([], [], []))
+
+    @property
+    def rows(self) -> list[tuple[MeasureValue, str]]:
+        """Each value with its Quality cell."""
+        return list(zip(self.values, self.notes.cells))
+
+
+def recording_notes(info: RecordingInfo, values: list[MeasureValue]) -> TableNotes:
+    """The notes of one recording's table, each said once (as on the Results page)."""
+    return table_notes(
+        [value_notes(reason=v.reason, flags=v.flags, warnings=v.warnings) for v in values],
+        info.warnings,
+    )
 
 
 @dataclass(frozen=True)
@@ -125,7 +143,8 @@ def gather(
                                 kf.faces_blurred,
                             )
                         )
-            parts.append(RecordingPart(label, info, values, chart, frames))
+            notes = recording_notes(info, values)
+            parts.append(RecordingPart(label, info, values, chart, frames, notes))
     prog: list[ProgressRow] = []
     if len(sessions) > 2:
         prog = progress([store.session_values(code, s.label)[0] for s in sessions], table)
@@ -173,6 +192,7 @@ def _env() -> jinja2.Environment:
     env.filters["deg"] = _deg
     env.filters["pct"] = _pct
     env.globals["display_name"] = display_name
+    env.globals["plain_cells"] = (NO_NOTE, NOTES_ABOVE)
     env.globals["data_uri"] = _data_uri
     return env
 

@@ -20,10 +20,11 @@ from rom.metrics.measure_values import MeasureValue, display_name
 from rom.metrics.series import AngleSeries
 
 if TYPE_CHECKING:
+    from matplotlib.artist import Artist
     from matplotlib.figure import Figure
     from matplotlib.patches import Rectangle
 
-__all__ = ["change_chart", "series_chart"]
+__all__ = ["change_chart", "change_figure", "series_chart", "series_figure"]
 
 BEFORE = "#8c96a0"
 AFTER = "#1f6fb4"
@@ -37,6 +38,18 @@ def _figure(width_in: float, height_in: float) -> Figure:
     return Figure(figsize=(width_in, height_in), dpi=DPI, layout="constrained")
 
 
+def _legend_above(fig: Figure, handles: Sequence[Artist], ncols: int) -> None:
+    """The legend in a band above the axes (``constrained`` layout reserves it), where it
+    can never hide a bar, line or marker, however long the bars are."""
+    fig.legend(
+        handles=handles,
+        loc="outside upper center",
+        ncols=max(1, min(ncols, len(handles))),
+        fontsize=7,
+        frameon=False,
+    )
+
+
 def _png(fig: Figure) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI)
@@ -44,9 +57,16 @@ def _png(fig: Figure) -> bytes:
 
 
 def change_chart(changes: Sequence[Change]) -> bytes | None:
+    """:func:`change_figure` as PNG bytes; None when no measure has a value."""
+    fig = change_figure(changes)
+    return None if fig is None else _png(fig)
+
+
+def change_figure(changes: Sequence[Change]) -> Figure | None:
     """Horizontal bars before (grey) and after (blue) per measure, with the band of
     +/- the verdict's threshold around the value before (amber); missing values get no
-    bar and the word "missing". None when no measure has a value."""
+    bar and the word "missing"; the legend above the axes. None when no measure has a
+    value."""
     rows = [c for c in changes if c.before_deg is not None or c.after_deg is not None]
     if not rows:
         return None
@@ -69,17 +89,14 @@ def change_chart(changes: Sequence[Change]) -> bytes | None:
     ax.set_xlabel("degrees")
     from matplotlib.patches import Patch
 
-    ax.legend(
-        handles=[
-            Patch(color=BEFORE, label="before"),
-            Patch(color=AFTER, label="after"),
-            Patch(color=BAND, alpha=0.35, label="within noise / MDC of the value before"),
-        ],
-        fontsize=7,
-        loc="lower right",
-    )
+    handles = [
+        Patch(color=BEFORE, label="before"),
+        Patch(color=AFTER, label="after"),
+        Patch(color=BAND, alpha=0.35, label="within noise / MDC of the value before"),
+    ]
+    _legend_above(fig, handles, ncols=3)
     ax.grid(axis="x", alpha=0.3)
-    return _png(fig)
+    return fig
 
 
 def _rect(x: float, y: float, w: float, h: float, colour: str) -> Rectangle:
@@ -91,8 +108,17 @@ def _rect(x: float, y: float, w: float, h: float, colour: str) -> Rectangle:
 def series_chart(
     angles: AngleSeries, values: Sequence[MeasureValue], *, title: str = ""
 ) -> bytes | None:
+    """:func:`series_figure` as PNG bytes; None without columns to draw."""
+    fig = series_figure(angles, values, title=title)
+    return None if fig is None else _png(fig)
+
+
+def series_figure(
+    angles: AngleSeries, values: Sequence[MeasureValue], *, title: str = ""
+) -> Figure | None:
     """The angle over time of each column the ``values`` come from (one line each),
-    repetition peaks as dots, the reported peak as a star. None without such columns."""
+    repetition peaks as open circles, the reported peak as a star; the legend above the
+    axes. None without such columns."""
     cols: list[str] = []
     for v in values:
         if v.column and v.column in angles and v.column not in cols:
@@ -132,5 +158,14 @@ def series_chart(
     if title:
         ax.set_title(title, fontsize=9)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="best")
-    return _png(fig)
+    from matplotlib.lines import Line2D
+
+    handles: list[Artist] = [
+        line for line in ax.get_lines() if not str(line.get_label()).startswith("_")
+    ]
+    handles += [
+        Line2D([], [], ls="", marker="o", color="#444", mfc="white", ms=4, label="repetition peak"),
+        Line2D([], [], ls="", marker="*", color="#444", ms=8, label="reported peak"),
+    ]
+    _legend_above(fig, handles, ncols=4)
+    return fig

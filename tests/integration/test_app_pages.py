@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -143,6 +144,18 @@ def test_results_show_the_stored_results_block(stored: dict[str, Any]) -> None:
     want = tables.result_rows(block)
     assert cells(html, "Value") == [r["Value"] for r in want]
     assert cells(html, "% of normal") == [r["% of normal"] for r in want]
+    # notes said once: the clip's and the shared ones above the table, none in a row
+    notes = tables.result_notes(block)
+    quality = cells(html, "Quality")
+    assert quality == [r["Quality"] for r in want]
+    warnings = [w.value for w in at.warning]
+    for note in notes.general:
+        assert warnings.count(note) == 1
+        assert not any(note in q for q in quality)
+    refs = [re.findall(r"\d+", m) for q in quality for m in re.findall(r"see notes? ([\d, ]+)", q)]
+    for i, note in enumerate(notes.numbered, 1):
+        assert html.count(f"<li>{escape(note)}</li>") == 1
+        assert sum(str(i) in r for r in refs) >= 2  # a numbered note is shared
     measured = [
         r["value_deg"]
         for m in block["measures"]

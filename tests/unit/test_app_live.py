@@ -153,3 +153,111 @@ def test_a_live_angle_is_the_median_of_the_last_frames_not_one_frame() -> None:
     # a single frame is its own reading
     one = live_angles(seq.slice(4, 5), (col,))[col]
     assert one == pytest.approx(150.0, abs=1.0)
+
+
+# --- the live panel never contradicts itself ---------------------------------------------
+
+#: Words of a recorded clip, wrong for a live camera.
+CLIP_WORDS = ("clip", "video")
+
+
+def test_hints_over_a_window_without_anybody_say_only_that() -> None:
+    """Nobody in the last second: one hint about the camera, and no view."""
+    from rom.app.live import live_hints
+    from rom.metrics.protocols import load_protocols
+    from rom.metrics.view import NOBODY_IN_VIEW
+    from rom.sequence import PoseSequence
+
+    empty = PoseSequence.empty(8, (640, 360), np.arange(8) / 8)
+    for protocol in (None, load_protocols()["shoulder-abduction"]):
+        hints, view = live_hints(empty, protocol)
+        assert hints == (NOBODY_IN_VIEW,) and view == ""
+        assert not any(w in NOBODY_IN_VIEW for w in CLIP_WORDS)
+
+
+def test_live_hints_speak_of_the_camera_and_match_the_view() -> None:
+    """A client turned away from the protocol's view, half out of the picture: the same
+    checks as a clip, worded for the camera; the view shown is the one the hints judge."""
+    from rom.app.live import live_hints
+    from rom.metrics.protocols import load_protocols
+    from tests.synthetic import Camera, make_sequence
+
+    seq = make_sequence(
+        camera=Camera.far(), yaw_deg=90.0, fps=10.0, shoulder_abduction_left=[30, 60, 90, 60, 30]
+    )
+    seq.image_xyz[:3, :, 1] += 10_000.0  # out of the picture in 3 of 5 frames
+    protocol = load_protocols()["shoulder-abduction"]  # needs a front view
+    hints, view = live_hints(seq, protocol)
+    assert view.endswith("side")
+    assert any("needs a front" in h for h in hints), hints
+    assert any("outside the image" in h and "recent frames" in h for h in hints), hints
+    for h in hints:
+        assert not any(w in h for w in CLIP_WORDS), h
+
+
+def _camera_frames(path: Path, n: int) -> list[np.ndarray]:
+    """The first ``n`` frames of the outdoor clip framed as a 640 x 360 webcam would
+    (the man on the box; as tests/integration/test_app_live.py)."""
+    out = []
+    with av.open(str(path)) as c:
+        for i, f in enumerate(c.decode(video=0)):
+            if i >= n:
+                break
+            g = f.to_ndarray(format="rgb24")
+            h, w = g.shape[:2]
+            crop = np.ascontiguousarray(g[: round(0.5 * h), round(0.085 * w) : round(0.585 * w)])
+            out.append(av.VideoFrame.from_ndarray(crop).reformat(640, 360).to_ndarray("rgb24"))
+    return out
+
+
+def test_the_live_panel_never_shows_a_view_while_nobody_is_followed(
+    shared_dir: Path, shared_model: Path, tmp_path: Path
+) -> None:
+    """Real frames through a LiveSession (real model and tracking): while the client is
+    followed, a view and no "nobody" hint; when the picture empties, only the nobody
+    hint and no view; when they are back, their hints again at once (no stale "nobody")."""
+    import time
+
+    from rom.app.live import LiveSession
+    from rom.metrics.protocols import load_protocols
+    from rom.metrics.view import NOBODY_IN_VIEW
+    from tests.app_support import OUTDOOR
+
+    frames = _camera_frames(shared_dir / "clips" / OUTDOOR, 24)
+    live = LiveSession(shared_model, load_protocols()["shoulder-abduction"], tmp_path)
+    clock = [0.0]
+
+    def show(rgb: np.ndarray) -> object:
+        """Push one frame and wait until it is analysed; its reading."""
+        clock[0] += 1 / 15
+        live.push(rgb, clock[0])
+        deadline = time.monotonic() + 60
+        while not live.reading().time_s >= clock[0] - 1e-6:  # NaN before the first
+            assert live.error is None, live.error
+            assert time.monotonic() < deadline, "the frame was not analysed"
+            time.sleep(0.01)
+        return live.reading()
+
+    try:
+        readings = [show(f) for f in frames[:12]]
+        seen = [r for r in readings if r.person_seen]  # type: ignore[attr-defined]
+        assert seen, "the client was never followed"
+        for r in seen:
+            assert NOBODY_IN_VIEW not in r.hints and r.view  # type: ignore[attr-defined]
+        empty = np.full_like(frames[0], 90)
+        gone = [show(empty) for _ in range(4)]
+        for r in gone:
+            assert not r.person_seen  # type: ignore[attr-defined]
+            assert r.hints == (NOBODY_IN_VIEW,) and r.view == ""  # type: ignore[attr-defined]
+        back = [show(f) for f in frames[12:]]
+        for r in back:
+            if r.person_seen:  # type: ignore[attr-defined]
+                assert NOBODY_IN_VIEW not in r.hints and r.view  # type: ignore[attr-defined]
+            else:
+                assert r.hints == (NOBODY_IN_VIEW,) and r.view == ""  # type: ignore[attr-defined]
+        assert any(r.person_seen for r in back)  # type: ignore[attr-defined]
+        for r in (*readings, *gone, *back):
+            for h in r.hints:  # type: ignore[attr-defined]
+                assert not any(w in h for w in CLIP_WORDS), h
+    finally:
+        live.close()

@@ -187,7 +187,7 @@ def test_values_without_a_number_say_why_in_words() -> None:
     assert not_seen["Value"] == "at least 132°"
     assert not_seen["% of normal"] == "—"
     assert "elbow left the image" in not_seen["Quality"]
-    assert "out of view" in not_seen["Quality"]
+    assert "out of view" not in not_seen["Quality"]  # the flag's words: the reason says it
     assert not_measurable["Value"] == "not measurable"
     assert "film from the side" in not_measurable["Quality"]
     assert not any(ch.isdigit() for ch in not_measurable["Value"] + not_measurable["% of normal"])

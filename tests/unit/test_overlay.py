@@ -163,3 +163,79 @@ def test_anamorphic_source_is_drawn_at_its_shown_size(tmp_path: Path) -> None:
         st = c.streams.video[0]
         assert (st.width, st.height) == (128, 96)
         assert sum(1 for _ in c.decode(st)) == 10
+
+
+# --- the labels' size: read on a phone, a laptop and a large screen ----------------------
+
+LABELS = [
+    "left shoulder abduction: 85 deg",
+    "right shoulder abduction: 8 deg (adduction)",
+    "neck rotation: 40 deg (rotation to the left)",
+]
+GREY = 200
+
+
+def _text_lines(img: np.ndarray) -> tuple[list[int], tuple[int, int, int, int]]:
+    """Heights (pixels) of the drawn lines of white text on a grey frame, and the box
+    (x0, y0, x1, y1) the text covers."""
+    text = (img >= 120).all(axis=2) & (img != GREY).any(axis=2)  # brighter than the box
+    rows = np.flatnonzero(text.any(axis=1))
+    cols = np.flatnonzero(text.any(axis=0))
+    assert rows.size, "no text drawn"
+    # a line's parts (a colon's dots, a descender) are at most 2 pixels apart
+    runs = np.split(rows, np.flatnonzero(np.diff(rows) > 3) + 1)
+    return [int(r[-1] - r[0] + 1) for r in runs], (cols[0], rows[0], cols[-1], rows[-1])
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "least"), [(640, 360, 0.035), (1920, 1080, 0.035), (1080, 1920, 0.02)]
+)
+def test_labels_are_a_readable_size_of_the_frame_on_a_dark_box(
+    width: int, height: int, least: float
+) -> None:
+    """Each line of text (ascenders to descenders, as drawn) is 3.5-8 % of the frame's
+    shorter side (at least 2 % in portrait, where the longest label must fit 60 % of the
+    width), at least 12 pixels, inside a dark box within the frame."""
+    rgb = np.full((height, width, 3), GREY, np.uint8)
+    img = overlay.draw_frame(rgb, np.full((33, 2), np.nan), LABELS)
+    heights, (x0, y0, x1, y1) = _text_lines(img)
+    assert len(heights) == len(LABELS)
+    short = min(width, height)
+    for h in heights:
+        assert h >= 12
+        assert least <= h / short <= 0.08, (h, short)
+    lay = overlay.label_layout(height, width, LABELS)
+    # the text sits in the box, a margin from its edges
+    assert min(x0, y0) >= lay.pad_px // 2
+    assert x1 < lay.panel_w_px - lay.pad_px // 2 and y1 < lay.panel_h_px - lay.pad_px // 2
+    box = img[: lay.panel_h_px, : lay.panel_w_px]
+    not_text = box[(box < 120).any(axis=2)]
+    assert (
+        not_text.size > box.size / 2 and not_text.mean() < 0.3 * GREY
+    )  # a dark box behind white text
+    assert (img[lay.panel_h_px + 1 :] == GREY).all()  # nothing drawn below it
+
+
+def test_many_labels_on_a_small_frame_stay_readable_and_apart() -> None:
+    """Ten labels on a 320 x 240 webcam picture: never below the minimum size, lines
+    apart (one run of text per label)."""
+    labels = [f"label {i}: {10 * i} deg" for i in range(10)]
+    rgb = np.full((240, 320, 3), GREY, np.uint8)
+    img = overlay.draw_frame(rgb, np.full((33, 2), np.nan), labels)
+    heights, _ = _text_lines(img)
+    assert len(heights) == 10
+    assert min(heights) >= 12
+
+
+def test_the_live_preview_draws_the_same_labels(tmp_path: Path) -> None:
+    """The live view's frames are the overlay's drawing, pixel for pixel."""
+    from rom.app.live import LiveSession
+    from rom.metrics.results import describe_value
+
+    live = LiveSession(tmp_path / "unused.task", None, tmp_path)
+    rgb = np.full((360, 640, 3), GREY, np.uint8)
+    labels = [describe_value(c, float("nan")) for c in live.columns]
+    drawn = live.draw(rgb)
+    assert np.array_equal(drawn, overlay.draw_frame(rgb, np.full((33, 2), np.nan), labels))
+    heights, _ = _text_lines(drawn)
+    assert len(heights) == len(labels)

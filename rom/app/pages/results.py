@@ -91,11 +91,14 @@ def show_recording(rec: Any) -> None:
             "the clip again to see its results here."
         )
         return
-    for w in block.get("warnings", []):
+    notes = tables.result_notes(block)
+    for w in notes.general:  # the clip's warnings and what every value shares, once
         st.warning(w)
     headline(block)
     if block.get("measures"):
         st.markdown("#### All values")
+        if notes.numbered:
+            st.html(tables.html_notes(notes.numbered, test_id="results-notes"))
         st.html(
             tables.html_table(
                 tables.result_rows(block),

@@ -1,0 +1,205 @@
+"""Quality notes said once: a note every value shares (the client did not start still)
+or that the clip's warnings say goes above the table once, a note several values share
+is numbered, and a row's Quality cell holds only its own, on the Results page and in the
+report alike; a flag is not repeated in words beside the sentence that says it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pytest
+
+from rom.metrics.measure_values import MeasureValue
+from rom.metrics.notes import FLAG_SAID_BY, NO_NOTE, NOTES_ABOVE, table_notes, value_notes
+from rom.metrics.rom_summary import summarize_angles
+from rom.metrics.series import AngleSeries
+
+NO_START = (
+    "no still neutral pose in the first 1 s: peaks are from the anatomical zero, "
+    "excursions from neutral unavailable"
+)
+GAP = "1 gap(s) of missing frames longer than 0.25 s (longest 0.93 s)"
+TURNS = "the client turns during the clip: only 72% of frames are within 30 deg of a front view"
+
+
+def test_a_note_every_row_shares_is_said_once_above() -> None:
+    t = table_notes([[NO_START, GAP], [NO_START, GAP], [NO_START]], [TURNS])
+    assert t.general == [TURNS, NO_START]
+    assert t.numbered == [GAP]
+    assert t.cells == ["see note 1", "see note 1", NOTES_ABOVE]
+
+
+def test_a_rows_own_note_stays_and_a_clip_warning_is_not_repeated() -> None:
+    own = "the elbow left the image at the peak; film from further away"
+    t = table_notes([[own, TURNS], [], ["posture: " + TURNS]], [TURNS])
+    assert t.general == [TURNS] and t.numbered == []
+    assert t.cells == [own, NO_NOTE, "posture: " + TURNS]
+
+
+def test_one_row_keeps_its_notes() -> None:
+    t = table_notes([[NO_START, GAP]])
+    assert t.general == [] and t.cells == [f"{NO_START}; {GAP}"]
+
+
+@pytest.mark.parametrize("n_rows", [2, 3, 8])
+def test_every_note_is_said_exactly_once(n_rows: int) -> None:
+    rng = np.random.default_rng(n_rows)
+    pool = [NO_START, GAP, "a", "b", "c"]
+    rows = [[p for p in pool if rng.random() < 0.5] for _ in range(n_rows)]
+    t = table_notes(rows)
+    said = t.general + t.numbered + [c for cell in t.cells for c in cell.split("; ")]
+    for note in {n for r in rows for n in r}:
+        assert said.count(note) == 1, (note, t)
+
+
+def test_a_flag_is_not_repeated_beside_its_sentence() -> None:
+    """The sentences as rom.metrics.rom_summary writes them: a clip that starts moving
+    (no still start), its peak at the end, a gap before it."""
+    t = np.arange(90) / 30
+    x = 60 + 40 * np.sin(2 * np.pi * t / 1.5)
+    x[70:80] = np.nan
+    x[-1] = 120.0
+    col = "shoulder_abduction_left_deg"
+    rom = summarize_angles(AngleSeries(t, (col,), x[:, None]))
+    notes = rom[col]["warnings"]
+    assert any(FLAG_SAID_BY["no_neutral"] in n for n in notes), notes
+    assert any(FLAG_SAID_BY["peak_at_edge"] in n for n in notes), notes
+    flags = ["no_neutral", "peak_at_edge", "low_visibility"]
+    got = value_notes(reason=None, flags=flags, warnings=notes)
+    assert "no still start: measured from the anatomical zero" not in got
+    assert "peak at the start or end of the clip: it may be cut off" not in got
+    assert "the joint was hard to see at the peak" in got  # no sentence says this one
+    assert got[-len(notes) :] == notes
+    # a missing value's reason says why: its flag is not repeated in words
+    why = "a front view cannot show flexion; film from the side"
+    assert value_notes(reason=why, flags=["view_not_supported"]) == [why]
+
+
+# --- the Results page's table ------------------------------------------------------------
+
+
+def _side(**kw: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {"status": "measured", "value_deg": 150.0, "estimate": "2d"}
+    base.update(flags=["no_neutral"], warnings=[NO_START])
+    return {**base, **kw}
+
+
+def _block() -> dict[str, Any]:
+    """Six values of a real clip's shape: every measured one without a still start, two
+    with the same gap, one not measurable."""
+
+    def measure(name: str, label: str, **sides: dict[str, Any]) -> dict[str, Any]:
+        return {"measure": name, "title": name.replace("_", " ").capitalize(), "kind": "rom",
+                "direction": "positive", "label": label, "sides": sides}  # fmt: skip
+
+    return {
+        "protocol": "shoulder-abduction",
+        "view": "front",
+        "warnings": [TURNS],
+        "measures": [
+            measure(
+                "shoulder_abduction",
+                "abduction",
+                left=_side(warnings=[GAP, NO_START]),
+                right=_side(warnings=[GAP, NO_START]),
+            ),
+            measure("elbow_flexion", "flexion", left=_side(), right=_side()),
+            measure(
+                "shoulder_flexion",
+                "flexion",
+                left=_side(
+                    status="not_measurable",
+                    value_deg=None,
+                    reason="a front view cannot show flexion; film from the side",
+                    flags=["view_not_supported", "no_neutral"],
+                ),
+                right=_side(flags=["no_neutral", "low_visibility"]),
+            ),
+        ],
+    }
+
+
+def test_the_results_table_says_a_shared_note_once() -> None:
+    pytest.importorskip("streamlit")
+    from rom.app import tables
+
+    block = _block()
+    rows = tables.result_rows(block)
+    notes = tables.result_notes(block)
+    assert notes.general == [TURNS, NO_START]
+    assert notes.numbered == [GAP]
+    quality = [r["Quality"] for r in rows]
+    assert quality == [
+        "see note 1",
+        "see note 1",
+        NOTES_ABOVE,
+        NOTES_ABOVE,
+        "a front view cannot show flexion; film from the side",
+        "the joint was hard to see at the peak",
+    ]
+    for q in quality:
+        assert "still" not in q and TURNS not in q
+    html = tables.html_notes(notes.numbered, test_id="n")
+    assert html.count("<li>") == 1 and "longest 0.93 s" in html
+
+
+# --- the report ----------------------------------------------------------------------------
+
+
+def test_the_report_says_a_shared_note_once() -> None:
+    pytest.importorskip("jinja2")
+    from rom.report.build import RecordingPart, ReportData, recording_notes, render_html
+    from rom.store.store import ClientInfo, RecordingInfo, SessionInfo
+
+    now = datetime(2026, 11, 30, 12, 0)
+
+    def value(side: str, **kw: Any) -> MeasureValue:
+        base: dict[str, Any] = {
+            "protocol": "shoulder-abduction",
+            "measure": "shoulder_abduction",
+            "direction": "positive",
+            "label": "abduction",
+            "value_deg": 150.0,
+            "flags": ("no_neutral",),
+            "warnings": (NO_START,),
+        }
+        return MeasureValue(side=side, **{**base, **kw})
+
+    values = [
+        value("left", warnings=(GAP, NO_START)),
+        value("right", warnings=(GAP, NO_START)),
+        value("left", measure="elbow_flexion"),
+        value(
+            "right",
+            measure="shoulder_flexion",
+            status="not_measurable",
+            value_deg=None,
+            reason="a front view cannot show flexion; film from the side",
+            flags=("view_not_supported", "no_neutral"),
+        ),
+    ]
+    info = RecordingInfo(1, "C1", "pre", "shoulder-abduction", "clip.mp4", "0" * 64, "full",
+                         "0", "front", 4.0, True, "", (TURNS,), "", now)  # fmt: skip
+    notes = recording_notes(info, values)
+    part = RecordingPart("pre", info, values, None, [], notes)
+    session = SessionInfo("C1", "pre", now, "")
+    data = ReportData(
+        client=ClientInfo("C1", "", now),
+        before=session,
+        after=SessionInfo("C1", "post", now, ""),
+        sessions=[session],
+        changes=[],
+        asymmetry=[],
+        progress=[],
+        recordings=[part],
+        change_chart_png=None,
+        mdc_sources=[],
+    )
+    html = render_html(data)
+    assert html.count("no still neutral pose") == 1
+    assert "no still start" not in html  # the flag's words: the sentence says it
+    assert html.count("longest 0.93 s") == 1 and html.count("see note 1") == 2
+    assert html.count(TURNS) == 1
+    assert html.count("film from the side") == 1
