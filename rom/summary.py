@@ -19,7 +19,12 @@ from rom.metrics.protocols import Protocol, default_norms
 from rom.metrics.results import AUTO_MEASURES, compute_results, expected_ranges
 from rom.metrics.rom_summary import summarize_angles
 from rom.metrics.series import AngleSeries
-from rom.metrics.support import AngleSupport, compute_support, estimate_valid, supported_values
+from rom.metrics.support import (
+    AngleSupport,
+    column_estimate,
+    compute_support,
+    supported_values,
+)
 from rom.metrics.view import ViewEstimate, check_view, compute_view
 from rom.sequence import PoseSequence
 
@@ -101,8 +106,7 @@ def basic_stats(
             except KeyError:
                 continue
             sup = support[adef.key]
-            est = "3d" if name.endswith("_3d_deg") else "2d"
-            fine = estimate_valid(adef.key, est, sup.obliqueness_deg) & sup.seen
+            fine = sup.valid(column_estimate(name)) & sup.seen
             frac = float(fine[ok].mean()) if ok.any() else 0.0
             out[name]["view_supported_fraction"] = frac
             out[name]["valid_for_view"] = bool(ok.any() and frac >= 0.5)
@@ -129,15 +133,20 @@ def _left_out_notes(
     adef = catalogue.angle_def(col)
     sup = support[adef.key]
     has = np.isfinite(angles[col])
-    est = "3d" if col.endswith("_3d_deg") else "2d"
-    view_ok = estimate_valid(adef.key, est, sup.obliqueness_deg)
+    est = column_estimate(col)
+    view_ok = sup.valid(est)
     notes = []
     n_view = int((has & ~view_ok).sum())
     n_edge = int((has & view_ok & ~sup.seen).sum())
     if n_view:
         notes.append(
-            f"{n_view} frame(s) left out: the view does not support the {est.upper()} "
-            "estimate there (plane of the movement too oblique to the camera)"
+            f"{n_view} frame(s) left out: the view does not support the "
+            + (
+                "face-based estimate there (the client turned side-on or away)"
+                if est == "face"
+                else f"{est.upper()} estimate there (plane of the movement too oblique to "
+                "the camera)"
+            )
         )
     if n_edge:
         notes.append(

@@ -27,9 +27,12 @@ __all__ = [
     "body_yaw_deg",
     "check_view",
     "compute_view",
+    "in_views",
+    "same_view",
     "view_label",
     "view_near",
     "view_position",
+    "yaw_near",
 ]
 
 #: A dominant yaw within this many degrees of 0 / +-90 / 180 is labelled front / side /
@@ -216,11 +219,57 @@ def view_near(view: ViewEstimate, time_s: np.ndarray, t0: float, half_s: float =
     >>> view_near(v, np.arange(3) / 30.0, 0.0)
     'unknown'
     """
+    return view_label(yaw_near(view, time_s, t0, half_s))
+
+
+def yaw_near(view: ViewEstimate, time_s: np.ndarray, t0: float, half_s: float = 0.75) -> float:
+    """The body yaw (degrees, in (-180, 180]) held around time ``t0``: the circular median
+    of ``view.yaw_deg`` over ``t0 +- half_s`` seconds; NaN where the yaw is never known
+    there. Raises ValueError when ``time_s`` and the yaw differ in shape.
+
+    Examples
+    --------
+    >>> v = compute_view(PoseSequence.empty(3, (640, 480)))
+    >>> yaw_near(v, np.arange(3) / 30.0, 0.0)
+    nan
+    """
     t = np.asarray(time_s, dtype=float)
     if t.shape != view.yaw_deg.shape:
         raise ValueError(f"time_s has shape {t.shape}, the view's yaw {view.yaw_deg.shape}")
     near = np.abs(t - t0) <= half_s + 1e-9
-    return view_label(_circular_median_deg(view.yaw_deg[near]))
+    return _circular_median_deg(view.yaw_deg[near])
+
+
+def in_views(label: str, views: tuple[str, ...]) -> bool:
+    """Whether a view label is one of ``views`` (protocol names: ``front``, ``back``,
+    ``side`` = either side, ``left-side``, ``right-side``, ``any``).
+
+    Examples
+    --------
+    >>> in_views("right-side", ("side",)), in_views("oblique-front-left", ("front",))
+    (True, False)
+    """
+    return "any" in views or label in views or ("side" in views and label.endswith("-side"))
+
+
+def same_view(
+    yaw_a_deg: float, yaw_b_deg: float, tolerance_deg: float = LABEL_TOLERANCE_DEG
+) -> bool:
+    """Whether two readings were made from the same view, for comparing them: the body's
+    headings differ by at most ``tolerance_deg``, or are mirror images within it (the
+    right side filmed from the right as the left side from the left, the standard way to
+    film both sides of a side-view test). True when either heading is unknown (NaN).
+
+    Examples
+    --------
+    >>> same_view(-4.0, 10.0), same_view(-90.0, 90.0), same_view(-90.0, -2.0)
+    (True, True, False)
+    """
+    if not (np.isfinite(yaw_a_deg) and np.isfinite(yaw_b_deg)):
+        return True
+    same = abs(float(wrap_deg(yaw_a_deg - yaw_b_deg)))
+    mirrored = abs(float(wrap_deg(yaw_a_deg + yaw_b_deg)))
+    return min(same, mirrored) <= tolerance_deg
 
 
 def view_position(label: str) -> str:
