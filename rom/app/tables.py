@@ -13,6 +13,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from rom.metrics.results import repetitions_text
+
 #: Quality flags of ``docs/results.md`` in words (an unknown flag is shown as is).
 FLAG_WORDS = {
     "view_not_supported": "the camera view does not support this measure",
@@ -109,7 +111,7 @@ def result_rows(block: Mapping[str, Any]) -> list[dict[str, str]]:
                 "Value": value_text(m, r),
                 "Normal": normal_text(m, r),
                 "% of normal": percent_text(m, r),
-                "Repetitions": str(r.get("n_reps")) if r.get("n_reps") is not None else "—",
+                "Repetitions": repetitions_text([("", r.get("n_reps"))]) or "—",
                 "Estimate": est or "—",
                 "Quality": quality_text(m, r),
             }

@@ -26,6 +26,7 @@ from rom.metrics.compare import (
     progress,
 )
 from rom.metrics.measure_values import MeasureValue, display_name
+from rom.metrics.results import REPETITION_MEANING, repetitions_text
 from rom.store.store import ClientInfo, RecordingInfo, SessionInfo, Store
 
 if TYPE_CHECKING:
@@ -173,6 +174,8 @@ def _env() -> jinja2.Environment:
     env.filters["deg"] = _deg
     env.filters["pct"] = _pct
     env.globals["display_name"] = display_name
+    env.globals["repetitions_text"] = repetitions_text
+    env.globals["repetition_meaning"] = REPETITION_MEANING
     env.globals["data_uri"] = _data_uri
     return env
 
