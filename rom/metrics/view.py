@@ -23,11 +23,14 @@ from rom.sequence import PoseSequence
 
 __all__ = [
     "LABEL_TOLERANCE_DEG",
+    "MAX_UPRIGHT_DEG",
     "ViewEstimate",
+    "body_axis_deg",
     "body_yaw_deg",
     "check_view",
     "compute_view",
     "in_views",
+    "orientation_problem",
     "same_view",
     "view_label",
     "view_near",
@@ -49,6 +52,11 @@ _CANONICAL["side"] = _CANONICAL["left-side"] + _CANONICAL["right-side"]
 
 _LS, _RS = LANDMARK_INDEX["left_shoulder"], LANDMARK_INDEX["right_shoulder"]
 _LH, _RH = LANDMARK_INDEX["left_hip"], LANDMARK_INDEX["right_hip"]
+_LA, _RA = LANDMARK_INDEX["left_ankle"], LANDMARK_INDEX["right_ankle"]
+
+#: The body's long axis more than this far (degrees) from the image's up, in most frames,
+#: is no upright client in an upright video.
+MAX_UPRIGHT_DEG = 60.0
 
 
 @dataclass(frozen=True)
@@ -420,3 +428,72 @@ def check_view(
                 "limbs, people) and well lit"
             )
     return out
+
+
+def body_axis_deg(seq: PoseSequence, *, min_visibility: float = 0.5) -> np.ndarray:
+    """Per frame, the angle of the body's long axis in the image from the image's up
+    (degrees in (-180, 180], shape (frames,)): 0 = upright, +90 = lying along the image's
+    horizontal axis with the head to the right, -90 with the head to the left, 180 =
+    upside down; NaN where the trunk was not found.
+
+    The axis is the sum of two unit vectors in pixels (image y points down): the trunk
+    (mid-hip to mid-shoulder) and, where both ankles are visible, the legs (mid-ankle to
+    mid-hip). A client bent forwards 90 deg stands on upright legs (about 45 deg); a
+    client upright in a video turned 90 deg without rotation metadata reads about 90.
+
+    Examples
+    --------
+    >>> body_axis_deg(PoseSequence.empty(2, (640, 480))).tolist()
+    [nan, nan]
+    """
+    xy = np.asarray(seq.image_xyz[..., :2], dtype=np.float64)
+    vis = np.asarray(seq.visibility, dtype=np.float64)
+    trunk = normalize(midpoint(xy[:, _LS], xy[:, _RS]) - midpoint(xy[:, _LH], xy[:, _RH]))
+    legs = normalize(midpoint(xy[:, _LH], xy[:, _RH]) - midpoint(xy[:, _LA], xy[:, _RA]))
+    with np.errstate(invalid="ignore"):
+        seen = (vis[:, _LA] >= min_visibility) & (vis[:, _RA] >= min_visibility)
+    legs = np.where((seen & np.isfinite(legs).all(axis=1))[:, None], legs, 0.0)
+    axis = trunk + legs
+    with np.errstate(invalid="ignore"):
+        return np.degrees(np.arctan2(axis[:, 0], -axis[:, 1]))
+
+
+def orientation_problem(
+    seq: PoseSequence, *, max_upright_deg: float = MAX_UPRIGHT_DEG
+) -> str | None:
+    """Why the clip cannot be measured as filmed, in one line with the fix, or None: the
+    client lies along the image's horizontal axis (or upside down) in most frames where
+    the trunk was found (:func:`body_axis_deg` past ``max_upright_deg``), which is what a
+    video turned 90 (or 180) deg without rotation metadata looks like. rom's angles
+    assume a client upright in an upright image (the vertical, the views, the planes); a
+    side view is read where there is none (a 90 deg rotated front clip read yaw -103).
+
+    Examples
+    --------
+    >>> orientation_problem(PoseSequence.empty(2, (640, 480))) is None
+    True
+    """
+    signed = body_axis_deg(seq)
+    signed = signed[np.isfinite(signed)]
+    if signed.size == 0:
+        return None
+    known = np.abs(signed)
+    median = float(np.median(known))
+    if median <= max_upright_deg:
+        return None
+    share = float(np.mean(known > max_upright_deg))
+    if median < 180.0 - max_upright_deg:
+        head_right = float(np.median(signed)) > 0
+        what = f"lies along the image's horizontal axis, head to the {'right' if head_right else 'left'}"
+        how = (
+            f"rotate the video 90 deg {'anticlockwise' if head_right else 'clockwise'} "
+            f"(e.g. ffmpeg -i IN -vf transpose={2 if head_right else 1} OUT)"
+        )
+    else:
+        what = "is upside down in the image"
+        how = "rotate the video 180 deg (e.g. ffmpeg -i IN -vf transpose=1,transpose=1 OUT)"
+    return (
+        f"the client {what} (body axis {median:.0f} deg from upright in {100 * share:.0f}% of "
+        f"the frames): the video is probably turned without rotation metadata; {how} or set "
+        "its rotation metadata, and film the client standing or sitting upright"
+    )
