@@ -1173,6 +1173,17 @@ def _asymmetry(
     }
 
 
+def _mark_not_comparable(
+    asym: Mapping[str, Any], right: dict[str, Any], left: dict[str, Any]
+) -> None:
+    """Two values that do not compare (different views or estimates) each carry the flag
+    ``sides_not_comparable``, so that whatever reads the values alone (a before/after
+    comparison of sessions) does not set them against each other."""
+    if asym["status"] != "measured" and right["status"] == left["status"] == "measured":
+        for r in (right, left):
+            r["flags"].append("sides_not_comparable")
+
+
 # --- the whole block ---------------------------------------------------------------------
 
 
@@ -1274,6 +1285,7 @@ def compute_results(
             asym = None
             if set(sides) == {"left", "right"}:
                 asym = _asymmetry(sides["right"], sides["left"])
+                _mark_not_comparable(asym, sides["right"], sides["left"])
             measures.append(
                 {
                     "measure": plan.measure,
@@ -1290,11 +1302,12 @@ def compute_results(
         if plan.measure in DIRECTIONAL_ANGLES and plan.sides == (SIDE_NONE,):
             entries = {m["direction"]: m for m in measures if m["measure"] == plan.measure}
             if {"positive", "negative"} <= set(entries):
+                right = entries["positive"]["sides"][SIDE_NONE]
+                left = entries["negative"]["sides"][SIDE_NONE]
                 entries["positive"]["asymmetry"] = _asymmetry(
-                    entries["positive"]["sides"][SIDE_NONE],
-                    entries["negative"]["sides"][SIDE_NONE],
-                    ("the turn to the right", "the turn to the left"),
+                    right, left, ("the turn to the right", "the turn to the left")
                 )
+                _mark_not_comparable(entries["positive"]["asymmetry"], right, left)
     if posture_plans:
         measures += _posture_measures(
             posture_plans, angles, supported, support, protocol, view, settings

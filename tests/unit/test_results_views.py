@@ -132,3 +132,23 @@ def test_a_2d_raise_between_planes_is_not_flexion() -> None:
     assert r["status"] == "not_performed" and r["value_deg"] is None, r
     assert r["moved_in"] == "scapular plane" and "moved_in_another_plane" in r["flags"]
     assert "scapular plane" in r["reason"]
+
+
+def test_values_not_comparable_are_flagged_and_not_set_against_each_other_later() -> None:
+    """The flag travels with each value into storage, so a before/after comparison of
+    sessions does not compute the asymmetry the results refused; summary.json's
+    per-column rows say which views their peaks came from."""
+    from rom.metrics.compare import compare_asymmetry
+    from rom.metrics.measure_values import measure_values
+
+    first = {"hip_abduction_left": raises(40, n_reps=1)}
+    second = {"hip_abduction_right": raises(40, n_reps=1)}
+    doc = analyse(_turning(first, second, 0.0, -50.0), None)
+    sides = measure(doc, "hip_abduction")["sides"]
+    assert all("sides_not_comparable" in sides[s]["flags"] for s in ("left", "right"))
+    values = [v for v in measure_values(doc) if v.measure == "hip_abduction"]
+    rows = [r for r in compare_asymmetry(values, values) if r.measure == "hip_abduction"]
+    assert rows and rows[0].before_si_pct is None and rows[0].before_diff_deg is None
+    legacy = doc["asymmetry"]["hip_abduction_3d_deg"]["positive"]  # the estimate used
+    assert legacy["left_view"] == "front" and legacy["right_view"] != "front"
+    assert legacy["comparable"] is False and legacy["diff_deg"] is None
