@@ -23,9 +23,9 @@ class VideoError(InputError):
 
 
 class OrientationError(InputError):
-    """The footage is turned: the client lies along the image's horizontal axis (or upside
-    down), as in a video rotated without rotation metadata; no angle can be read as
-    filmed. The message says which way to rotate it."""
+    """The footage is turned: the client lies along the image's horizontal axis, as in a
+    video rotated 90 deg without rotation metadata; no angle can be read as filmed. The
+    message says which way to rotate it."""
 
 
 class NoPersonError(RomError):

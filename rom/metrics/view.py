@@ -462,11 +462,14 @@ def orientation_problem(
     seq: PoseSequence, *, max_upright_deg: float = MAX_UPRIGHT_DEG
 ) -> str | None:
     """Why the clip cannot be measured as filmed, in one line with the fix, or None: the
-    client lies along the image's horizontal axis (or upside down) in most frames where
-    the trunk was found (:func:`body_axis_deg` past ``max_upright_deg``), which is what a
-    video turned 90 (or 180) deg without rotation metadata looks like. rom's angles
-    assume a client upright in an upright image (the vertical, the views, the planes); a
-    side view is read where there is none (a 90 deg rotated front clip read yaw -103).
+    client lies along the image's horizontal axis (:func:`body_axis_deg` between
+    ``max_upright_deg`` and ``180 - max_upright_deg`` either way) in most frames where
+    the trunk was found, which is what a video turned 90 deg without rotation metadata
+    looks like. rom's angles assume a client upright in an upright image (the vertical,
+    the views, the planes): such a clip was read as a side view (a 90 deg turned front
+    clip: yaw +120) and gave values. A skeleton MediaPipe fits upside down in some frames
+    (seen on a half-size copy of the sample clip, arms overhead) is no evidence of a
+    turned video, and is not counted as such.
 
     Examples
     --------
@@ -477,23 +480,21 @@ def orientation_problem(
     signed = signed[np.isfinite(signed)]
     if signed.size == 0:
         return None
-    known = np.abs(signed)
-    median = float(np.median(known))
-    if median <= max_upright_deg:
+    tilt = np.abs(signed)
+    sideways = (tilt > max_upright_deg) & (tilt < 180.0 - max_upright_deg)
+    share = float(np.mean(sideways))
+    if share <= 0.5:
         return None
-    share = float(np.mean(known > max_upright_deg))
-    if median < 180.0 - max_upright_deg:
-        head_right = float(np.median(signed)) > 0
-        what = f"lies along the image's horizontal axis, head to the {'right' if head_right else 'left'}"
-        how = (
-            f"rotate the video 90 deg {'anticlockwise' if head_right else 'clockwise'} "
-            f"(e.g. ffmpeg -i IN -vf transpose={2 if head_right else 1} OUT)"
-        )
-    else:
-        what = "is upside down in the image"
-        how = "rotate the video 180 deg (e.g. ffmpeg -i IN -vf transpose=1,transpose=1 OUT)"
+    median = float(np.median(tilt[sideways]))
+    head_right = float(np.median(signed[sideways])) > 0
+    how = (
+        f"rotate the video 90 deg {'anticlockwise' if head_right else 'clockwise'} "
+        f"(e.g. ffmpeg -i IN -vf transpose={2 if head_right else 1} OUT)"
+    )
     return (
-        f"the client {what} (body axis {median:.0f} deg from upright in {100 * share:.0f}% of "
-        f"the frames): the video is probably turned without rotation metadata; {how} or set "
-        "its rotation metadata, and film the client standing or sitting upright"
+        "the client lies along the image's horizontal axis, head to the "
+        f"{'right' if head_right else 'left'} (body axis {median:.0f} deg from upright in "
+        f"{100 * share:.0f}% of the frames): the video is probably turned without rotation "
+        f"metadata; {how} or set its rotation metadata, and film the client standing or "
+        "sitting upright"
     )

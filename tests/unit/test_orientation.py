@@ -64,10 +64,19 @@ def test_a_turned_video_is_refused_with_the_way_to_rotate(k: int, head: str, fix
     assert f"rotate the video 90 deg {fix}" in text and "rotation metadata" in text
 
 
-def test_an_upside_down_video_is_refused() -> None:
-    seq = turned(make_sequence(camera=Camera.far(), hip_flexion_left=raises(60)), 2)
-    text = orientation_problem(seq)
-    assert text is not None and "upside down" in text and "180" in text
+def test_a_few_frames_fitted_upside_down_are_no_turned_video() -> None:
+    """MediaPipe fits some frames upside down (a half-size copy of the sample clip, arms
+    overhead: 7 of 11 frames): no evidence of a turned video."""
+    upright = make_sequence(camera=Camera.far(), shoulder_abduction_left=raises(150))
+    flipped = turned(upright, 2)
+    n = upright.n_frames
+    mixed = upright.with_arrays(
+        image_xyz=np.where(
+            (np.arange(n) % 3 != 0)[:, None, None], flipped.image_xyz, upright.image_xyz
+        )
+    )
+    assert np.mean(np.abs(body_axis_deg(mixed)) > 120) > 0.6
+    assert orientation_problem(mixed) is None
 
 
 def test_the_error_is_a_project_input_error() -> None:
