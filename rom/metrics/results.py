@@ -148,6 +148,15 @@ _PLANE_WORDS = {
     "behind the frontal plane": "a plane behind the frontal plane",
     "across the body": "a plane across the body",
 }
+
+
+def _plane_words(movement: str, limb_word: str) -> str:
+    """The plane a limb was raised in, in words (a leg has no scapular plane)."""
+    if movement == "scapular plane" and limb_word != "arm":
+        return "a plane between sideways and forwards"
+    return _PLANE_WORDS.get(movement, movement)
+
+
 _FILM_FROM = {
     "sagittal": "film from the side",
     "frontal": "film from the front or back",
@@ -712,8 +721,7 @@ def _rom_side(
             out["plane_of_elevation_deg"] = round(moved.plane_of_elevation_deg, 1)
             out["moved_in"] = moved.movement
             out["reason"] += (
-                f"; the {limb_word} was raised in "
-                f"{_PLANE_WORDS.get(moved.movement, moved.movement)}"
+                f"; the {limb_word} was raised in {_plane_words(moved.movement, limb_word)}"
             )
         return out
 
@@ -806,7 +814,7 @@ def _rom_side(
             out["status"] = "not_performed"
             out["reason"] = (
                 f"the {limb_word} was raised in "
-                f"{_PLANE_WORDS.get(other.movement, other.movement)}, plane of elevation "
+                f"{_plane_words(other.movement, limb_word)}, plane of elevation "
                 f"{other.plane_of_elevation_deg:.0f} deg, not in {_PLANE_WORDS[movement[1]]}"
             )
             out["flags"].append("moved_in_another_plane")
@@ -873,7 +881,7 @@ def _rom_side(
             out["status"] = "not_performed"
             out["reason"] = (
                 f"at its peak the {limb_word} was raised in "
-                f"{_PLANE_WORDS.get(raise_here.movement, raise_here.movement)}, plane of "
+                f"{_plane_words(raise_here.movement, limb_word)}, plane of "
                 f"elevation {raise_here.plane_of_elevation_deg:.0f} deg{where}, not in "
                 f"{_PLANE_WORDS[movement[1]]}"
             )

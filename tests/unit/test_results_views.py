@@ -152,3 +152,12 @@ def test_values_not_comparable_are_flagged_and_not_set_against_each_other_later(
     legacy = doc["asymmetry"]["hip_abduction_3d_deg"]["positive"]  # the estimate used
     assert legacy["left_view"] == "front" and legacy["right_view"] != "front"
     assert legacy["comparable"] is False and legacy["diff_deg"] is None
+
+
+def test_a_leg_has_no_scapular_plane() -> None:
+    """The sample clip's hip abduction (2D, front) is not performed: at its peaks the legs
+    were raised between sideways and forwards (plane of elevation 38-47 deg), named so."""
+    from rom.metrics.results import _plane_words
+
+    assert _plane_words("scapular plane", "leg") == "a plane between sideways and forwards"
+    assert "scapular plane" in _plane_words("scapular plane", "arm")
