@@ -314,7 +314,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 
 
 def _print_result(summary: dict, files: dict[str, Path], *, quiet: bool) -> None:
-    from rom.metrics.results import result_lines
+    from rom.metrics.results import REPETITION_MEANING, result_lines
 
     if quiet:
         return
@@ -340,6 +340,8 @@ def _print_result(summary: dict, files: dict[str, Path], *, quiet: bool) -> None
         )
     for line in lines:
         print(line)
+    if any("repetition" in line for line in lines):
+        print(f"note: {REPETITION_MEANING}")
     for w in res.get("warnings", []):
         if not any(w.split(": ", 1)[-1] in line for line in lines):  # not said above
             print(f"warning: {w}")

@@ -22,6 +22,12 @@ class VideoError(InputError):
     """A video cannot be opened or decoded (corrupt, truncated, not a video)."""
 
 
+class OrientationError(InputError):
+    """The footage is turned: the client lies along the image's horizontal axis, as in a
+    video rotated 90 deg without rotation metadata; no angle can be read as filmed. The
+    message says which way to rotate it."""
+
+
 class NoPersonError(RomError):
     """No person could be found (or followed) in the footage."""
 

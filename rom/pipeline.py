@@ -17,7 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from rom import __version__
-from rom.errors import InputError, NoPersonError, OutputError, PartialResultError
+from rom.errors import (
+    InputError,
+    NoPersonError,
+    OrientationError,
+    OutputError,
+    PartialResultError,
+)
 from rom.files import output_error, remove_stale_temps
 from rom.io_mot import write_mot
 from rom.metrics.angles import compute_angles
@@ -33,6 +39,7 @@ from rom.metrics.protocols import Protocol, get_protocol
 from rom.metrics.results import ROW_FIELDS, result_rows
 from rom.metrics.series import AngleSeries
 from rom.metrics.vertical import Vertical, estimate_vertical
+from rom.metrics.view import orientation_problem
 from rom.outputs import write_angles_csv, write_json, write_rows_csv
 from rom.pose.extract import ExtractSettings, extract_poses
 from rom.pose.landmarker import LandmarkerPair
@@ -185,6 +192,11 @@ def _analyze(
         if config.extract.person is not None and seq.source.get("people_seen"):
             raise InputError(_wrong_person_message(seq, config.extract.person))
         raise NoPersonError(_nobody_message(Path(str(video)).name, seq, config))
+    # a turned video (no rotation metadata) would be read as a side view: refused, with
+    # the fix (pose.npz stays: nothing computed is lost)
+    turned = orientation_problem(seq)
+    if turned:
+        raise OrientationError(f"{Path(str(video)).name}: {turned}")
     angles, vertical, removed = measure_angles(seq, config)
     write_angles_csv(angles, files["angles"])
     write_mot(angles, files["mot"], name=" ".join(Path(str(video)).stem.split()) or "rom")

@@ -19,8 +19,20 @@ from rom.metrics.protocols import Protocol, default_norms
 from rom.metrics.results import AUTO_MEASURES, compute_results, expected_ranges
 from rom.metrics.rom_summary import summarize_angles
 from rom.metrics.series import AngleSeries
-from rom.metrics.support import AngleSupport, compute_support, estimate_valid, supported_values
-from rom.metrics.view import ViewEstimate, check_view, compute_view
+from rom.metrics.support import (
+    AngleSupport,
+    column_estimate,
+    compute_support,
+    supported_values,
+)
+from rom.metrics.view import (
+    ViewEstimate,
+    check_view,
+    compute_view,
+    same_view,
+    view_label,
+    yaw_near,
+)
 from rom.sequence import PoseSequence
 
 #: The person counts as having left when unseen for the clip's last this many seconds
@@ -101,8 +113,7 @@ def basic_stats(
             except KeyError:
                 continue
             sup = support[adef.key]
-            est = "3d" if name.endswith("_3d_deg") else "2d"
-            fine = estimate_valid(adef.key, est, sup.obliqueness_deg) & sup.seen
+            fine = sup.valid(column_estimate(name)) & sup.seen
             frac = float(fine[ok].mean()) if ok.any() else 0.0
             out[name]["view_supported_fraction"] = frac
             out[name]["valid_for_view"] = bool(ok.any() and frac >= 0.5)
@@ -129,21 +140,60 @@ def _left_out_notes(
     adef = catalogue.angle_def(col)
     sup = support[adef.key]
     has = np.isfinite(angles[col])
-    est = "3d" if col.endswith("_3d_deg") else "2d"
-    view_ok = estimate_valid(adef.key, est, sup.obliqueness_deg)
+    est = column_estimate(col)
+    view_ok = sup.valid(est)
     notes = []
     n_view = int((has & ~view_ok).sum())
     n_edge = int((has & view_ok & ~sup.seen).sum())
     if n_view:
         notes.append(
-            f"{n_view} frame(s) left out: the view does not support the {est.upper()} "
-            "estimate there (plane of the movement too oblique to the camera)"
+            f"{n_view} frame(s) left out: the view does not support the "
+            + (
+                "face-based estimate there (the client turned side-on or away)"
+                if est == "face"
+                else f"{est.upper()} estimate there (plane of the movement too oblique to "
+                "the camera)"
+            )
         )
     if n_edge:
         notes.append(
             f"{n_edge} frame(s) left out: a landmark it needs was outside the image or at its edge"
         )
     return notes
+
+
+def _asymmetry_by_view(
+    asym: dict[str, dict[str, dict[str, Any]]],
+    rom: dict[str, dict[str, Any]],
+    view: ViewEstimate,
+    time_s: np.ndarray,
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """The per-column right-left rows with the view each peak was read from
+    (``right_view``, ``left_view``) and ``comparable``: peaks read from different views
+    (:func:`rom.metrics.view.same_view`) do not compare, and lose ``diff_deg`` and
+    ``si_pct`` (as the ``results`` block's asymmetry does)."""
+    for rows in asym.values():
+        for key, row in rows.items():
+            if key == "right_vs_left":
+                dirs = rom[row["right_column"]]["directions"]
+                peaks = (dirs["positive"], dirs["negative"])
+            else:
+                peaks = (
+                    rom[row["right_column"]]["directions"][key],
+                    rom[row["left_column"]]["directions"][key],
+                )
+            yaws = []
+            for side, d in zip(("right", "left"), peaks):
+                t0 = d.get("peak_time_s")
+                yaw = yaw_near(view, time_s, float(t0)) if t0 is not None else float("nan")
+                if t0 is not None and not np.isfinite(float(t0)):
+                    yaw = float("nan")
+                row[f"{side}_view"] = view_label(yaw)
+                yaws.append(yaw)
+            row["comparable"] = same_view(*yaws)
+            if not row["comparable"]:
+                row["diff_deg"] = row["si_pct"] = None
+    return asym
 
 
 def _round(value: float, key: str) -> float:
@@ -289,7 +339,7 @@ def build_summary(
         "protocol": None,
         "angles": basic_stats(angles, support),
         "rom": rom,
-        "asymmetry": compute_asymmetry(rom),
+        "asymmetry": _asymmetry_by_view(compute_asymmetry(rom), rom, view, seq.time_s),
         "posture": compute_posture(
             angles, min_still_s=protocol.still_s if protocol is not None else 5.0
         ),

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rom.metrics.notes import TableNotes, table_notes, value_notes
+from rom.metrics.results import repetitions_text
 
 STATUS_WORDS = {
     "measured": "measured",
@@ -105,7 +106,7 @@ def result_rows(block: Mapping[str, Any]) -> list[dict[str, str]]:
                 "Value": value_text(m, r),
                 "Normal": normal_text(m, r),
                 "% of normal": percent_text(m, r),
-                "Repetitions": str(r.get("n_reps")) if r.get("n_reps") is not None else "—",
+                "Repetitions": repetitions_text([("", r.get("n_reps"))]) or "—",
                 "Estimate": est or "—",
                 "Quality": quality,
             }

@@ -1,4 +1,9 @@
-"""``rom batch --summary DIR``: the counts and each measure's distribution over the clips."""
+"""``rom batch --summary DIR``: the counts and each measure's distribution over the clips.
+
+The distributions hold only the values a clip reports as numbers in the view its measure
+is judged in: a value flagged ``other_view`` (read after the client turned, or in a view
+the protocol does not accept) is left out, as is a reading beyond the anatomical range
+(not a number at all); the summary says how many were left out and why."""
 
 from __future__ import annotations
 
@@ -11,6 +16,17 @@ from rom.errors import InputError
 
 #: The statistic whose distribution is printed (the first present).
 HEADLINE_STATISTICS = ("value", "peak_deg")
+#: Values left out of the distributions, by flag (``docs/results.md``), and why in words.
+LEFT_OUT = {
+    "other_view": (
+        "value(s) read in another view than their measure's (flag other_view: the client "
+        "turned, or a view the protocol does not accept)"
+    ),
+    "beyond_anatomical_range": (
+        "reading(s) beyond what the joint can reach (landmark errors, reported as not "
+        "measurable, never as numbers)"
+    ),
+}
 
 
 class ClipCounts:
@@ -83,8 +99,16 @@ def summarize_batch(out_dir: str | Path) -> str:
     stats = {r["statistic"] for r in table}
     headline = next((s for s in HEADLINE_STATISTICS if s in stats), None)
     groups: dict[tuple[str, str, str], list[float]] = defaultdict(list)
+    left_out = {flag: 0 for flag in LEFT_OUT}
     for r in table:
-        if r["statistic"] == headline and r["value"] is not None:
+        if r["statistic"] != headline:
+            continue
+        flags = set(str(r.get("flags") or "").split(";"))
+        reason = next((f for f in LEFT_OUT if f in flags), None)
+        if reason is not None:
+            left_out[reason] += 1
+            continue
+        if r["value"] is not None:
             groups[(r["measure"], r["label"] or r["direction"] or "", r["side"] or "")].append(
                 r["value"]
             )
@@ -99,6 +123,9 @@ def summarize_batch(out_dir: str | Path) -> str:
             f"{measure:28s} {direction[:30]:>30s} {side:>5s} {len(v):4d} {statistics.mean(v):7.1f} "
             f"{sd:6.1f} {min(v):7.1f} {statistics.median(v):7.1f} {max(v):7.1f}"
         )
+    why = [f"{n} {LEFT_OUT[flag]}" for flag, n in left_out.items() if n]
+    if why:
+        lines.append("left out of these figures: " + "; ".join(why))
     for e in errors:
         lines.append(f"failed: {e.get('path', '')}: {e.get('reason', '')}")
     return "\n".join(lines)

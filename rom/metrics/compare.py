@@ -346,7 +346,9 @@ class AsymmetryChange:
 
 def _pairs(values: Iterable[MeasureValue]) -> dict[tuple[str, str, str], dict[str, Any]]:
     """(protocol, measure, direction) -> {"label", "right", "left"} from one session; a
-    pair measured with different estimates (2D one side, 3D the other) is not compared."""
+    pair measured with different estimates (2D one side, 3D the other), or flagged
+    ``sides_not_comparable`` by the results (read from different views), is not
+    compared."""
     out: dict[tuple[str, str, str], dict[str, Any]] = {}
     for v in values:
         if v.kind != "rom":
@@ -362,6 +364,8 @@ def _pairs(values: Iterable[MeasureValue]) -> dict[tuple[str, str, str], dict[st
             )
             side = "right" if v.direction == "positive" else "left"
             e[side], e[side + "_estimate"] = val, v.estimate
+        if "sides_not_comparable" in v.flags:  # read from different views (results)
+            e["comparable"] = False
     for e in out.values():
         if e.get("right_estimate") != e.get("left_estimate"):
             e["comparable"] = False

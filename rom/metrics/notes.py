@@ -30,7 +30,10 @@ FLAG_WORDS = {
     "no_neutral": "no still start: measured from the anatomical zero",
     "low_visibility": "the joint was hard to see at the peak",
     "no_still_period": "no still period long enough for a posture value",
-    "other_view": "read from another view than the clip's",
+    "other_view": "read in another view than the measure's (see the time and view)",
+    "sides_not_comparable": "the other side was read from another view or method: not compared",
+    "not_in_image": "measured only while a body part it needs was out of the image",
+    "at_rest": "the limb was not raised this way",
 }
 
 #: Flags that say why a value is missing: its reason says it in full.

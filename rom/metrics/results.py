@@ -19,8 +19,12 @@ Rules, for a range-of-motion measure (``kind = "rom"``):
   a planar angle being the body's sustained orientation,
   :func:`rom.metrics.support.sustained_deg`), so a moment turned away cannot decide it.
   A side that did not move (its values span under 10 deg) follows the estimate of the
-  side that did. A value read while the client faced another way than for most of the
-  clip (:func:`rom.metrics.view.view_near`) is flagged ``other_view``.
+  side that did. A value read in a view the protocol does not accept, or without a
+  protocol while the client faced another way than for most of the clip
+  (:func:`rom.metrics.view.yaw_near`), is flagged ``other_view``; ``view_at_peak`` names the view every value was read from.
+* **Asymmetry** only between values read with the same kind of estimate and from the
+  same view (or mirror views: each side filmed from its own side); otherwise
+  ``not_comparable``, saying why.
 * **The directions tested**: those the protocol has a norm for (abduction, not
   adduction); without a protocol, those any packaged protocol has a norm for.
 * **The plane the limb moved in.** Shoulder and hip flexion, extension and abduction are
@@ -35,7 +39,8 @@ Rules, for a range-of-motion measure (``kind = "rom"``):
 * **Repetitions** come from :func:`rom.metrics.rom_summary.summarize_angles` (a
   meaningful share of the movement's own and expected range; both sides of a movement
   done together count the same).
-* Values beyond what a joint can reach (:mod:`rom.metrics.anatomy`) are flagged.
+* A value beyond what a joint can reach (:mod:`rom.metrics.anatomy`) is a landmark
+  error: ``not_measurable`` (flag ``beyond_anatomical_range``), the reason in words.
 
 For a posture measure (``kind = "posture"``): the median over the longest still period
 (:func:`rom.metrics.posture.still_period`), its spread, and the norm's band; without a
@@ -45,6 +50,7 @@ still period of the protocol's ``still_s`` seconds, ``not_measurable`` with a wa
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -73,22 +79,39 @@ from rom.metrics.support import (
     supported_values,
 )
 from rom.metrics.uncertainty import value_uncertainty
-from rom.metrics.view import ViewEstimate, view_near, view_position
+from rom.metrics.view import (
+    ViewEstimate,
+    in_views,
+    same_view,
+    view_label,
+    view_position,
+    yaw_near,
+)
 
 __all__ = [
     "AUTO_MEASURES",
+    "REPETITION_MEANING",
     "ROW_FIELDS",
     "STATUSES",
+    "STATUS_WORDS",
     "ResultSettings",
     "compute_results",
     "describe_value",
     "expected_ranges",
     "measure_title",
+    "repetitions_text",
     "result_lines",
     "result_rows",
 ]
 
 STATUSES = ("measured", "not_measurable", "not_performed", "not_seen")
+#: Each status in words.
+STATUS_WORDS = {
+    "measured": "measured",
+    "not_measurable": "not measurable",
+    "not_performed": "not performed",
+    "not_seen": "peak not seen",
+}
 #: The side key of an axial (whole-body) measure.
 SIDE_NONE = "none"
 
@@ -125,6 +148,15 @@ _PLANE_WORDS = {
     "behind the frontal plane": "a plane behind the frontal plane",
     "across the body": "a plane across the body",
 }
+
+
+def _plane_words(movement: str, limb_word: str) -> str:
+    """The plane a limb was raised in, in words (a leg has no scapular plane)."""
+    if movement == "scapular plane" and limb_word != "arm":
+        return "a plane between sideways and forwards"
+    return _PLANE_WORDS.get(movement, movement)
+
+
 _FILM_FROM = {
     "sagittal": "film from the side",
     "frontal": "film from the front or back",
@@ -230,6 +262,8 @@ class _Plan:
     kind: str
     sides: tuple[str, ...]
     directions: tuple[tuple[str, Norm | None], ...]
+    #: the views the protocol accepts (empty without a protocol)
+    views: tuple[str, ...] = ()
 
 
 def _directions(
@@ -261,6 +295,7 @@ def _plans(
                     protocol.kind,
                     sides or (SIDE_NONE,),
                     _directions(m, protocol.kind, norms, False),
+                    tuple(protocol.views),
                 )
             )
         return plans
@@ -422,6 +457,19 @@ def _choose_estimates(
 def _a(word: str) -> str:
     """``word`` with its indefinite article: "a front", "an oblique-front-right"."""
     return f"an {word}" if word[:1].lower() in "aeiou" else f"a {word}"
+
+
+def _other_view(there: str, clip_view: str, accepted: tuple[str, ...]) -> bool:
+    """Whether a value read from view ``there`` was read in another view than the one
+    its measure is judged in: with a protocol, a view the protocol does not accept (a
+    side-view test filmed from one side, then the other, is in its views twice);
+    without one, another view than the clip's own (the client turned)."""
+    if there == "unknown":
+        return False
+    views = tuple(v for v in accepted if v != "any")
+    if views:
+        return not in_views(there, views)
+    return clip_view not in ("unknown", there)
 
 
 def _view_reason(measure: str, side: str, obliq: float, view: ViewEstimate) -> str:
@@ -673,8 +721,7 @@ def _rom_side(
             out["plane_of_elevation_deg"] = round(moved.plane_of_elevation_deg, 1)
             out["moved_in"] = moved.movement
             out["reason"] += (
-                f"; the {limb_word} was raised in "
-                f"{_PLANE_WORDS.get(moved.movement, moved.movement)}"
+                f"; the {limb_word} was raised in {_plane_words(moved.movement, limb_word)}"
             )
         return out
 
@@ -699,9 +746,7 @@ def _rom_side(
         )
         d = summary["directions"][direction]
         values = supported[col]
-        values_all = np.where(
-            estimate_valid(key, estimate, sup.obliqueness_deg), angles[col], np.nan
-        )
+        values_all = np.where(sup.valid(estimate), angles[col], np.nan)
         value_sign = sign
 
     n_valid = int(np.isfinite(values).sum())
@@ -769,7 +814,7 @@ def _rom_side(
             out["status"] = "not_performed"
             out["reason"] = (
                 f"the {limb_word} was raised in "
-                f"{_PLANE_WORDS.get(other.movement, other.movement)}, plane of elevation "
+                f"{_plane_words(other.movement, limb_word)}, plane of elevation "
                 f"{other.plane_of_elevation_deg:.0f} deg, not in {_PLANE_WORDS[movement[1]]}"
             )
             out["flags"].append("moved_in_another_plane")
@@ -817,9 +862,11 @@ def _rom_side(
 
     # a 2D value counts only when its raise went through the measure's plane
     if movement and estimate == "2d" and raise_here is not None:
-        other_plane = raise_here.movement in ("abduction", "flexion", "extension") and (
-            raise_here.movement != movement[1]
-        )
+        # a raise between two planes (the scapular plane...) is neither movement: its 2D
+        # projection on the measure's plane overstates it (an arm raised to 150 deg in
+        # the scapular plane reads about 160 deg of flexion side-on), and the 3D value
+        # leaves such raises out too (rom.metrics.humeral.restrict_to_movement)
+        other_plane = raise_here.movement not in (movement[1], "unknown")
         # or the arm went the other way: in front of the frontal plane is no extension
         front = float(np.sin(np.radians(raise_here.plane_of_elevation_deg)))
         other_side = movement[1] in ("flexion", "extension") and (
@@ -834,31 +881,48 @@ def _rom_side(
             out["status"] = "not_performed"
             out["reason"] = (
                 f"at its peak the {limb_word} was raised in "
-                f"{_PLANE_WORDS.get(raise_here.movement, raise_here.movement)}, plane of "
+                f"{_plane_words(raise_here.movement, limb_word)}, plane of "
                 f"elevation {raise_here.plane_of_elevation_deg:.0f} deg{where}, not in "
                 f"{_PLANE_WORDS[movement[1]]}"
             )
             out["flags"].append("moved_in_another_plane")
             return out
-        if raise_here.movement not in ("abduction", "flexion", "extension", "unknown"):
-            out["flags"].append("between_planes")
-            out["warnings"].append(
-                f"the {limb_word} was raised in "
-                f"{_PLANE_WORDS.get(raise_here.movement, raise_here.movement)} "
-                f"(plane of elevation {raise_here.plane_of_elevation_deg:.0f} deg)"
-            )
+
+    # a value beyond what the joint can reach is a landmark error, not a finding: no number
+    limit = beyond_anatomical_range(
+        plan.measure, sign * value if value is not None else float("nan")
+    )
+    if limit is not None:
+        out["status"] = "not_measurable"
+        out["flags"].append("beyond_anatomical_range")
+        when = f" at {peak_t:.1f} s" if peak_t is not None else ""
+        joint = plan.measure.split("_")[0]
+        out["reason"] = (
+            f"the reading went past what a {joint} can reach ({label} beyond about "
+            f"{abs(limit):.0f} deg){when}: a landmark error (a limb hidden, crossed or taken "
+            "for the other), not a movement; check the overlay, film the limb unhidden"
+        )
+        return out
 
     out["status"] = "measured"
     out["value_deg"] = value
-    # a value read while the client faced another way than for most of the clip
-    if peak_t is not None and view.label != "unknown" and estimate != "face":
-        there = view_near(view, t, peak_t)
-        if there not in ("unknown", view.label):
-            out["view_at_peak"] = there
+    # the view the value was read from, and whether it is the one the measure is judged in
+    if peak_t is not None:
+        yaw = yaw_near(view, t, peak_t)
+        there = view_label(yaw)
+        out["view_at_peak"] = there
+        out["yaw_at_peak_deg"] = _num(yaw)
+        if _other_view(there, view.label, plan.views):
             out["flags"].append("other_view")
+            wanted = (
+                f"; the protocol needs a {' or '.join(v for v in plan.views)} view"
+                if plan.views and "any" not in plan.views
+                else ""
+            )
             out["warnings"].append(
                 f"measured at {peak_t:.1f} s, when {view_position(there)} (the clip is "
-                f"mostly a {view.label} view): check that this was the movement tested"
+                f"mostly {_a(view.label)} view{wanted}): check that this was the movement "
+                "tested"
             )
     reps = [
         value_sign * float(p) if _num(p) is not None else None for p in d.get("rep_peaks_deg", [])
@@ -893,15 +957,6 @@ def _rom_side(
         out["percent_of_normal"] = 100.0 * value / norm.normal_deg
 
     # flags and notes
-    limit = beyond_anatomical_range(
-        plan.measure, sign * value if value is not None else float("nan")
-    )
-    if limit is not None:
-        out["flags"].append("beyond_anatomical_range")
-        out["warnings"].append(
-            f"{value:.0f} deg is beyond what a {plan.measure.split('_')[0]} can reach "
-            f"(about {abs(limit):.0f}): probably a landmark error, check the overlay"
-        )
     for flag in ("peak_at_edge", "peak_near_gap"):
         if d.get(flag):
             out["flags"].append(flag)
@@ -1022,11 +1077,21 @@ def _posture_measures(
                     lo = norm.min_deg if norm.min_deg is not None else -math.inf
                     hi = norm.max_deg if norm.max_deg is not None else math.inf
                     side["within_normal"] = bool(lo <= value <= hi)
-                if beyond_anatomical_range(plan.measure, value) is not None:
-                    side["flags"].append("beyond_anatomical_range")
-                    side["warnings"].append(
-                        f"{value:.0f} deg is beyond a plausible posture: probably a landmark error"
+                limit = beyond_anatomical_range(plan.measure, value)
+                if limit is not None:  # a landmark error, not a posture: no number
+                    side.update(
+                        status="not_measurable",
+                        value_deg=None,
+                        uncertainty_deg=None,
+                        within_normal=None,
+                        reason=(
+                            "the reading during the still period lay beyond any plausible "
+                            f"posture (past about {abs(limit):.0f} deg): a landmark error, "
+                            "not a posture; check the overlay, film the client whole and "
+                            "unhidden"
+                        ),
                     )
+                    side["flags"].append("beyond_anatomical_range")
         adef = catalogue.ANGLES[plan.measure]
         out.append(
             {
@@ -1052,25 +1117,56 @@ def _posture_label(adef: catalogue.AngleDef) -> str:
 # --- asymmetry ---------------------------------------------------------------------------
 
 
-def _asymmetry(right: Mapping[str, Any], left: Mapping[str, Any]) -> dict[str, Any]:
-    if right["status"] != "measured" or left["status"] != "measured":
-        return {
-            "status": "not_comparable",
-            "reason": "both sides must be measured",
-            "difference_deg": None,
-            "symmetry_index_pct": None,
-            "uncertainty_deg": None,
-            "exceeds_uncertainty": None,
-        }
+def _not_comparable(reason: str) -> dict[str, Any]:
+    return {
+        "status": "not_comparable",
+        "reason": reason,
+        "difference_deg": None,
+        "symmetry_index_pct": None,
+        "uncertainty_deg": None,
+        "exceeds_uncertainty": None,
+    }
+
+
+def _read_where(r: Mapping[str, Any]) -> str:
+    """`` at 5.3 s from a right-side view``: where a value was read."""
+    at = f" at {r['peak_time_s']:.1f} s" if r.get("peak_time_s") is not None else ""
+    there = r.get("view_at_peak")
+    return at + (f" from {_a(str(there))} view" if there and there != "unknown" else "")
+
+
+def _asymmetry(
+    right: Mapping[str, Any],
+    left: Mapping[str, Any],
+    who: tuple[str, str] = ("the right side", "the left side"),
+) -> dict[str, Any]:
+    """Right against left, only when the two values compare: both measured, with the same
+    kind of estimate (2D, 3D or face-based) and from the same view (the body's headings
+    at the two peaks within 30 deg, or mirror images: each side filmed from its own
+    side, :func:`rom.metrics.view.same_view`). Otherwise ``not_comparable`` with the
+    reason in words. ``who`` names the right and the left value."""
+    missing = [(w, x) for w, x in zip(who, (right, left)) if x["status"] != "measured"]
+    if missing:
+        if len(missing) == 2:
+            return _not_comparable("neither side has a value")
+        w, x = missing[0]
+        return _not_comparable(f"{w} has no value ({STATUS_WORDS[x['status']]})")
     if right["estimate"] != left["estimate"]:
-        return {
-            "status": "not_comparable",
-            "reason": "the two sides were measured with different estimates (2D and 3D)",
-            "difference_deg": None,
-            "symmetry_index_pct": None,
-            "uncertainty_deg": None,
-            "exceeds_uncertainty": None,
-        }
+        name = {"2d": "in 2D", "3d": "in 3D", "face": "from the face"}
+        return _not_comparable(
+            f"{who[0]} was read {name.get(right['estimate'], right['estimate'])}, "
+            f"{who[1]} {name.get(left['estimate'], left['estimate'])}: values of different "
+            "methods do not compare"
+        )
+    yr, yl = _num(right.get("yaw_at_peak_deg")), _num(left.get("yaw_at_peak_deg"))
+    if not same_view(
+        yr if yr is not None else float("nan"), yl if yl is not None else float("nan")
+    ):
+        return _not_comparable(
+            f"{who[0]} was read{_read_where(right)}, {who[1].removesuffix(' side')}"
+            f"{_read_where(left)}: different views do not compare; film both from one view "
+            "(or each side from its own side)"
+        )
     r, lft = float(right["value_deg"]), float(left["value_deg"])
     ur, ul = right.get("uncertainty_deg") or 0.0, left.get("uncertainty_deg") or 0.0
     u = math.sqrt(ur * ur + ul * ul)
@@ -1083,6 +1179,17 @@ def _asymmetry(right: Mapping[str, Any], left: Mapping[str, Any]) -> dict[str, A
         "uncertainty_deg": u,
         "exceeds_uncertainty": bool(abs(diff) > 1.96 * u),
     }
+
+
+def _mark_not_comparable(
+    asym: Mapping[str, Any], right: dict[str, Any], left: dict[str, Any]
+) -> None:
+    """Two values that do not compare (different views or estimates) each carry the flag
+    ``sides_not_comparable``, so that whatever reads the values alone (a before/after
+    comparison of sessions) does not set them against each other."""
+    if asym["status"] != "measured" and right["status"] == left["status"] == "measured":
+        for r in (right, left):
+            r["flags"].append("sides_not_comparable")
 
 
 # --- the whole block ---------------------------------------------------------------------
@@ -1186,6 +1293,7 @@ def compute_results(
             asym = None
             if set(sides) == {"left", "right"}:
                 asym = _asymmetry(sides["right"], sides["left"])
+                _mark_not_comparable(asym, sides["right"], sides["left"])
             measures.append(
                 {
                     "measure": plan.measure,
@@ -1202,9 +1310,12 @@ def compute_results(
         if plan.measure in DIRECTIONAL_ANGLES and plan.sides == (SIDE_NONE,):
             entries = {m["direction"]: m for m in measures if m["measure"] == plan.measure}
             if {"positive", "negative"} <= set(entries):
+                right = entries["positive"]["sides"][SIDE_NONE]
+                left = entries["negative"]["sides"][SIDE_NONE]
                 entries["positive"]["asymmetry"] = _asymmetry(
-                    entries["positive"]["sides"][SIDE_NONE], entries["negative"]["sides"][SIDE_NONE]
+                    right, left, ("the turn to the right", "the turn to the left")
                 )
+                _mark_not_comparable(entries["positive"]["asymmetry"], right, left)
     if posture_plans:
         measures += _posture_measures(
             posture_plans, angles, supported, support, protocol, view, settings
@@ -1384,6 +1495,64 @@ def _side_text(who: str, r: Mapping[str, Any], measure: str, kind: str) -> str:
     return f"{who}{status.replace('_', ' ')}"
 
 
+#: What a repetition is, in words: printed under the results, shown beside the tables.
+REPETITION_MEANING = (
+    "a repetition is one complete movement out to at least half of the range reached in "
+    "the clip and back; a peak reached at the clip's start or end, or beside frames "
+    "without a value, counts for the range but not as a repetition"
+)
+
+
+def repetitions_text(counts: Sequence[tuple[str, int | None]]) -> str:
+    """Repetition counts in words, for one value or several side by side; the one
+    formatter of the printed lines, the report and the dashboard (see
+    :data:`REPETITION_MEANING` for what a repetition is). ``counts``: (who, count)
+    pairs, who being a side (``left``), a direction (``right``) or ``""``; a None count
+    is left out; "" when none is left.
+
+    Examples
+    --------
+    >>> repetitions_text([("left", 2), ("right", 2)])
+    '2 repetitions each side'
+    >>> repetitions_text([("left", 0), ("right", 1)])
+    'repetitions: left none complete, right 1'
+    >>> repetitions_text([("", 0)]), repetitions_text([("", 1)])
+    ('no complete repetition', '1 repetition')
+    """
+    known = [(w, int(n)) for w, n in counts if n is not None]
+    if not known:
+        return ""
+    values = {n for _, n in known}
+    if len(values) == 1:
+        n = known[0][1]
+        text = "no complete repetition" if n == 0 else f"{n} repetition{'' if n == 1 else 's'}"
+        if len(known) > 1:
+            text += " on either side" if n == 0 else " each side"
+        return text
+    return "repetitions: " + ", ".join(
+        f"{w} {'none complete' if n == 0 else n}".strip() for w, n in known
+    )
+
+
+def who_of(m: Mapping[str, Any]) -> str:
+    """The direction of an axial measure's entry in one word: ``right`` for "rotation to
+    the right"."""
+    label = str(m.get("label") or "")
+    return label.split(" to the ")[-1] if " to the " in label else label
+
+
+def _reasons_text(reasons: Sequence[tuple[str, str]], *, mixed: bool) -> str:
+    """The reasons of a line's values without a number: one, when they are alike but for
+    their numbers (said of whom when another value of the line has a number); else each
+    with whom it is about."""
+    alike = len({re.sub(r"[-+]?\d+(\.\d+)?", "#", r) for _, r in reasons}) == 1
+    if alike and not mixed:
+        return reasons[0][1]
+    if alike and len(reasons) == 1:
+        return f"{reasons[0][0]}: {reasons[0][1]}".strip(": ")
+    return "; ".join(f"{w}: {r}" if w else r for w, r in reasons)
+
+
 def _line_groups(measures: Sequence[Mapping[str, Any]]) -> list[list[Mapping[str, Any]]]:
     """Entries printed on one line: both directions of an axial right/left measure."""
     groups: list[list[Mapping[str, Any]]] = []
@@ -1416,6 +1585,7 @@ def result_lines(results: Mapping[str, Any], *, all_measures: bool = False) -> l
     for group in _line_groups(results.get("measures", [])):
         first = group[0]
         entries = [(m, s, r) for m in group for s, r in m["sides"].items()]
+        every = list(entries)
         done = any(
             r["status"] == "not_seen" or (r["status"] == "measured" and (r.get("n_reps") or 0) > 0)
             for _, _, r in entries
@@ -1442,7 +1612,7 @@ def result_lines(results: Mapping[str, Any], *, all_measures: bool = False) -> l
             if side != SIDE_NONE:
                 who = side
             elif m["kind"] == "rom" and (len(group) > 1 or first["measure"] in DIRECTIONAL_ANGLES):
-                who = m["label"].split(" to the ")[-1] if " to the " in m["label"] else m["label"]
+                who = who_of(m)
             else:
                 who = ""
             parts.append(_side_text(who, r, m["measure"], m["kind"]))
@@ -1452,21 +1622,30 @@ def result_lines(results: Mapping[str, Any], *, all_measures: bool = False) -> l
             text += f"; right-left {a['difference_deg']:+.0f} deg"
             if not a.get("exceeds_uncertainty"):
                 text += " (within uncertainty)"
-        reps = [r.get("n_reps") for _, _, r in entries if r["status"] == "measured"]
-        if reps and first["kind"] == "rom":
-            same = len(set(reps)) == 1
-            word = "rep" if same and reps[0] == 1 else "reps"
-            text += f"; {reps[0] if same else '/'.join(str(x) for x in reps)} {word}"
+        elif a and any(r["status"] == "measured" for _, _, r in entries) and a.get("reason"):
+            text += f"; right-left not compared: {a['reason']}"
+        if first["kind"] == "rom":
+            reps = repetitions_text(
+                [
+                    (s if s != SIDE_NONE else who_of(m), r.get("n_reps"))
+                    for m, s, r in entries
+                    if r["status"] == "measured"
+                ]
+            )
+            if reps:
+                text += f"; {reps}"
         estimates = sorted(
             {str(r.get("estimate")).upper() for _, _, r in entries if r["status"] == "measured"}
         )
         if estimates:
             text += f" [{'/'.join(estimates)}]"
         reasons = [
-            r["reason"] for _, _, r in entries if r["status"] != "measured" and r.get("reason")
+            (s if s != SIDE_NONE else who_of(m), r["reason"])
+            for m, s, r in every
+            if r["status"] != "measured" and r.get("reason")
         ]
-        if reasons:  # one reason: the sides' are alike, differing only in their numbers
-            text += ": " + reasons[0]
+        if reasons:
+            text += ": " + _reasons_text(reasons, mixed=len(reasons) < len(every))
         if named and named[-1][1] == text and ("not measurable" in text or "not performed" in text):
             named[-1] = (f"{named[-1][0]}, {name[0].lower()}{name[1:]}", text)  # same reason
         else:

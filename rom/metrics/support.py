@@ -32,8 +32,16 @@ seen
     the forearm out of the image, the elbow near the edge is misplaced (seen on a clip
     cropped at the top: 167 deg of abduction where the whole frame read 153).
 
-A face-based estimate (``*_face_deg``, the cervical angles) needs no particular view: it
-is computed only where the face is seen well enough (:mod:`rom.metrics.headpose`).
+A face-based estimate (``*_face_deg``, the cervical angles) is computed only where the
+face is seen well enough (:mod:`rom.metrics.headpose`: turned less than 80 deg from the
+camera), and it sets the head against a thorax built from the shoulders' 3D (world)
+landmarks: a thorax seen side-on has its shoulder line along the line of sight, where
+only MediaPipe's coarse depth places it. So the view must support it too: it is valid
+where the thorax faces the camera within :data:`MAX_FACE_FACING_DEG` (60, the limit of a
+3D estimate), the *facing* angle (``AngleSupport.facing_deg``: 0 facing the camera, 90
+side-on, 180 back to it) being sustained like a planar angle's obliqueness. Seen on the
+sample clip: a cervical rotation of 22.5 deg read from the face at 4.43 s, the client
+side-on (80 deg), was the clip's peak.
 
 A 2D estimate is valid where the obliqueness is at most :data:`MAX_2D_OBLIQUENESS_DEG`
 (30: the limit ``check_view`` already warns at; at 30 deg the synthetic skeleton's 2D
@@ -66,6 +74,7 @@ __all__ = [
     "FACE_FIRST",
     "MAX_2D_OBLIQUENESS_DEG",
     "MAX_3D_OBLIQUENESS_DEG",
+    "MAX_FACE_FACING_DEG",
     "AngleSupport",
     "best_values",
     "column_estimate",
@@ -79,6 +88,8 @@ __all__ = [
 
 MAX_2D_OBLIQUENESS_DEG = 30.0
 MAX_3D_OBLIQUENESS_DEG = 60.0
+#: A face-based estimate needs the thorax within this many degrees of facing the camera.
+MAX_FACE_FACING_DEG = MAX_3D_OBLIQUENESS_DEG
 #: Fraction of the image's smaller side counted as its edge.
 EDGE_MARGIN_FRACTION = 0.02
 
@@ -106,6 +117,10 @@ class AngleSupport:
         wrist or ankle for shoulder and hip angles).
     outside : ndarray of bool, shape (frames, len(landmarks))
         Which of them lies outside the image (or at its edge), frame by frame.
+    facing_deg : ndarray, shape (frames,), or None
+        For an angle with a face-based estimate: the angle between the thorax's forwards
+        and the direction to the camera, sustained (degrees; 0 facing the camera, 90
+        side-on, 180 back to it; NaN = unknown).
     """
 
     key: str
@@ -114,6 +129,13 @@ class AngleSupport:
     visibility: np.ndarray
     landmarks: tuple[str, ...] = ()
     outside: np.ndarray | None = None
+    facing_deg: np.ndarray | None = None
+
+    def valid(self, estimate: str) -> np.ndarray:
+        """Where (bool, shape (frames,)) the view supports ``estimate`` ("2d", "3d",
+        "face") of this angle: :func:`estimate_valid` with this angle's obliqueness and
+        facing."""
+        return estimate_valid(self.key, estimate, self.obliqueness_deg, facing_deg=self.facing_deg)
 
     def outside_at(self, frame: int) -> list[str]:
         """Names of the landmarks outside the image (or at its edge) in one frame."""
@@ -169,14 +191,25 @@ def column_estimate(column: str) -> str:
     return "2d"
 
 
-def estimate_valid(key_or_column: str, estimate: str, obliqueness_deg: np.ndarray) -> np.ndarray:
-    """Where (bool, same shape) ``estimate`` ("2d"/"3d"/"face") of an angle is supported
-    by the view.
+def estimate_valid(
+    key_or_column: str,
+    estimate: str,
+    obliqueness_deg: np.ndarray,
+    *,
+    facing_deg: np.ndarray | None = None,
+) -> np.ndarray:
+    """Where (bool, same shape as ``obliqueness_deg``) ``estimate`` ("2d"/"3d"/"face") of
+    an angle is supported by the view: 2D and 3D by the obliqueness of the angle's plane
+    (degrees), the face-based estimate by ``facing_deg`` (the thorax's angle from facing
+    the camera, :attr:`AngleSupport.facing_deg`; without it, wherever the angle has one).
+    NaN (undefined) is accepted. Raises ValueError for an unknown ``estimate``.
 
     Examples
     --------
     >>> estimate_valid("shoulder_flexion_left", "2d", np.array([10.0, 45.0, np.nan])).tolist()
     [True, False, True]
+    >>> estimate_valid("neck_rotation", "face", np.zeros(2), facing_deg=np.array([5.0, 80.0])).tolist()
+    [True, False]
     """
     adef = catalogue.angle_def(
         key_or_column if key_or_column.endswith("_deg") else key_or_column + "_deg"
@@ -193,7 +226,12 @@ def estimate_valid(key_or_column: str, estimate: str, obliqueness_deg: np.ndarra
             return np.ones(ob.shape, dtype=bool)
         limit = MAX_3D_OBLIQUENESS_DEG
     elif estimate == "face":
-        return np.full(ob.shape, adef.has_face, dtype=bool)
+        if not adef.has_face:
+            return np.zeros(ob.shape, dtype=bool)
+        if facing_deg is None:
+            return np.ones(ob.shape, dtype=bool)
+        ob = np.broadcast_to(np.asarray(facing_deg, dtype=float), ob.shape)
+        limit = MAX_FACE_FACING_DEG
     else:
         raise ValueError(f"estimate must be '2d', '3d' or 'face', got {estimate!r}")
     with np.errstate(invalid="ignore"):
@@ -211,6 +249,14 @@ def _out_of_image_plane_deg(v: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore"):
         s = np.abs(normalize(v) @ _LINE_OF_SIGHT)
         return np.degrees(np.arcsin(np.clip(s, 0.0, 1.0)))
+
+
+def _facing_deg(frame: BodyFrame) -> np.ndarray:
+    """Angle (degrees) between a body frame's forwards and the direction to the camera:
+    0 facing it, 90 side-on, 180 back to it."""
+    with np.errstate(invalid="ignore"):
+        c = -(normalize(frame.anterior) @ _LINE_OF_SIGHT)
+        return np.degrees(np.arccos(np.clip(c, -1.0, 1.0)))
 
 
 def _frame_for(name: str, frames: dict[str, BodyFrame]) -> BodyFrame:
@@ -238,9 +284,7 @@ def _obliqueness(
         return _tilt_from_sight_deg(frame.right)
     if adef.plane in ("frontal", "transverse"):
         if adef.views == ("front",):  # read from the face: a back view will not do
-            with np.errstate(invalid="ignore"):
-                c = -(normalize(frame.anterior) @ _LINE_OF_SIGHT)
-                return np.degrees(np.arccos(np.clip(c, -1.0, 1.0)))
+            return _facing_deg(frame)
         return _tilt_from_sight_deg(frame.anterior)
     # plane "3d": the plane the segments span
     if adef.name in ("elbow_flexion", "knee_flexion"):
@@ -416,6 +460,8 @@ def compute_support(
             | (xy[..., 1] < margin)
             | (xy[..., 1] > h_px - 1 - margin)
         )  # NaN compares False: a missing landmark is not "outside"
+    # the thorax the face-based estimates are set against (rom.metrics.headpose)
+    facing = sustained_deg(_facing_deg(frames["upper"]), t, view_hold_s)
     out = {}
     for key, adef in catalogue.ANGLES.items():
         names = _seen_landmarks(adef)
@@ -434,6 +480,7 @@ def compute_support(
             visibility=np.where(np.isfinite(lowest), lowest, np.nan),
             landmarks=names,
             outside=outside[:, idx],
+            facing_deg=facing if adef.has_face else None,
         )
     return out
 
@@ -461,7 +508,7 @@ def supported_values(
         except KeyError:
             continue
         sup = support[adef.key]
-        ok = estimate_valid(adef.key, column_estimate(col), sup.obliqueness_deg)
+        ok = sup.valid(column_estimate(col))
         if require_seen:
             ok &= sup.seen
         x[~ok, j] = np.nan
@@ -548,7 +595,7 @@ def view_support_markdown() -> str:
     rows.append(
         "| any view that shows the face, face-based | "
         + ", ".join(face)
-        + " where the face is turned less than 80 deg from the camera (head and shoulders "
-        "in frame suffice) |"
+        + " where the face is turned less than 80 deg from the camera and the thorax less "
+        + f"than {MAX_FACE_FACING_DEG:.0f} deg (head and shoulders in frame suffice) |"
     )
     return "\n".join(rows) + "\n"

@@ -23,14 +23,20 @@ from rom.sequence import PoseSequence
 
 __all__ = [
     "LABEL_TOLERANCE_DEG",
+    "MAX_UPRIGHT_DEG",
     "NOBODY_IN_VIEW",
     "ViewEstimate",
+    "body_axis_deg",
     "body_yaw_deg",
     "check_view",
     "compute_view",
+    "in_views",
+    "orientation_problem",
+    "same_view",
     "view_label",
     "view_near",
     "view_position",
+    "yaw_near",
 ]
 
 #: A dominant yaw within this many degrees of 0 / +-90 / 180 is labelled front / side /
@@ -47,6 +53,11 @@ _CANONICAL["side"] = _CANONICAL["left-side"] + _CANONICAL["right-side"]
 
 _LS, _RS = LANDMARK_INDEX["left_shoulder"], LANDMARK_INDEX["right_shoulder"]
 _LH, _RH = LANDMARK_INDEX["left_hip"], LANDMARK_INDEX["right_hip"]
+_LA, _RA = LANDMARK_INDEX["left_ankle"], LANDMARK_INDEX["right_ankle"]
+
+#: The body's long axis more than this far (degrees) from the image's up, in most frames,
+#: is no upright client in an upright video.
+MAX_UPRIGHT_DEG = 60.0
 
 
 @dataclass(frozen=True)
@@ -217,11 +228,57 @@ def view_near(view: ViewEstimate, time_s: np.ndarray, t0: float, half_s: float =
     >>> view_near(v, np.arange(3) / 30.0, 0.0)
     'unknown'
     """
+    return view_label(yaw_near(view, time_s, t0, half_s))
+
+
+def yaw_near(view: ViewEstimate, time_s: np.ndarray, t0: float, half_s: float = 0.75) -> float:
+    """The body yaw (degrees, in (-180, 180]) held around time ``t0``: the circular median
+    of ``view.yaw_deg`` over ``t0 +- half_s`` seconds; NaN where the yaw is never known
+    there. Raises ValueError when ``time_s`` and the yaw differ in shape.
+
+    Examples
+    --------
+    >>> v = compute_view(PoseSequence.empty(3, (640, 480)))
+    >>> yaw_near(v, np.arange(3) / 30.0, 0.0)
+    nan
+    """
     t = np.asarray(time_s, dtype=float)
     if t.shape != view.yaw_deg.shape:
         raise ValueError(f"time_s has shape {t.shape}, the view's yaw {view.yaw_deg.shape}")
     near = np.abs(t - t0) <= half_s + 1e-9
-    return view_label(_circular_median_deg(view.yaw_deg[near]))
+    return _circular_median_deg(view.yaw_deg[near])
+
+
+def in_views(label: str, views: tuple[str, ...]) -> bool:
+    """Whether a view label is one of ``views`` (protocol names: ``front``, ``back``,
+    ``side`` = either side, ``left-side``, ``right-side``, ``any``).
+
+    Examples
+    --------
+    >>> in_views("right-side", ("side",)), in_views("oblique-front-left", ("front",))
+    (True, False)
+    """
+    return "any" in views or label in views or ("side" in views and label.endswith("-side"))
+
+
+def same_view(
+    yaw_a_deg: float, yaw_b_deg: float, tolerance_deg: float = LABEL_TOLERANCE_DEG
+) -> bool:
+    """Whether two readings were made from the same view, for comparing them: the body's
+    headings differ by at most ``tolerance_deg``, or are mirror images within it (the
+    right side filmed from the right as the left side from the left, the standard way to
+    film both sides of a side-view test). True when either heading is unknown (NaN).
+
+    Examples
+    --------
+    >>> same_view(-4.0, 10.0), same_view(-90.0, 90.0), same_view(-90.0, -2.0)
+    (True, True, False)
+    """
+    if not (np.isfinite(yaw_a_deg) and np.isfinite(yaw_b_deg)):
+        return True
+    same = abs(float(wrap_deg(yaw_a_deg - yaw_b_deg)))
+    mirrored = abs(float(wrap_deg(yaw_a_deg + yaw_b_deg)))
+    return min(same, mirrored) <= tolerance_deg
 
 
 def view_position(label: str) -> str:
@@ -388,3 +445,73 @@ def check_view(
                 "limbs, people) and well lit"
             )
     return out
+
+
+def body_axis_deg(seq: PoseSequence, *, min_visibility: float = 0.5) -> np.ndarray:
+    """Per frame, the angle of the body's long axis in the image from the image's up
+    (degrees in (-180, 180], shape (frames,)): 0 = upright, +90 = lying along the image's
+    horizontal axis with the head to the right, -90 with the head to the left, 180 =
+    upside down; NaN where the trunk was not found.
+
+    The axis is the sum of two unit vectors in pixels (image y points down): the trunk
+    (mid-hip to mid-shoulder) and, where both ankles are visible, the legs (mid-ankle to
+    mid-hip). A client bent forwards 90 deg stands on upright legs (about 45 deg); a
+    client upright in a video turned 90 deg without rotation metadata reads about 90.
+
+    Examples
+    --------
+    >>> body_axis_deg(PoseSequence.empty(2, (640, 480))).tolist()
+    [nan, nan]
+    """
+    xy = np.asarray(seq.image_xyz[..., :2], dtype=np.float64)
+    vis = np.asarray(seq.visibility, dtype=np.float64)
+    trunk = normalize(midpoint(xy[:, _LS], xy[:, _RS]) - midpoint(xy[:, _LH], xy[:, _RH]))
+    legs = normalize(midpoint(xy[:, _LH], xy[:, _RH]) - midpoint(xy[:, _LA], xy[:, _RA]))
+    with np.errstate(invalid="ignore"):
+        seen = (vis[:, _LA] >= min_visibility) & (vis[:, _RA] >= min_visibility)
+    legs = np.where((seen & np.isfinite(legs).all(axis=1))[:, None], legs, 0.0)
+    axis = trunk + legs
+    with np.errstate(invalid="ignore"):
+        return np.degrees(np.arctan2(axis[:, 0], -axis[:, 1]))
+
+
+def orientation_problem(
+    seq: PoseSequence, *, max_upright_deg: float = MAX_UPRIGHT_DEG
+) -> str | None:
+    """Why the clip cannot be measured as filmed, in one line with the fix, or None: the
+    client lies along the image's horizontal axis (:func:`body_axis_deg` between
+    ``max_upright_deg`` and ``180 - max_upright_deg`` either way) in most frames where
+    the trunk was found, which is what a video turned 90 deg without rotation metadata
+    looks like. rom's angles assume a client upright in an upright image (the vertical,
+    the views, the planes): such a clip was read as a side view (a 90 deg turned front
+    clip: yaw +120) and gave values. A skeleton MediaPipe fits upside down in some frames
+    (seen on a half-size copy of the sample clip, arms overhead) is no evidence of a
+    turned video, and is not counted as such.
+
+    Examples
+    --------
+    >>> orientation_problem(PoseSequence.empty(2, (640, 480))) is None
+    True
+    """
+    signed = body_axis_deg(seq)
+    signed = signed[np.isfinite(signed)]
+    if signed.size == 0:
+        return None
+    tilt = np.abs(signed)
+    sideways = (tilt > max_upright_deg) & (tilt < 180.0 - max_upright_deg)
+    share = float(np.mean(sideways))
+    if share <= 0.5:
+        return None
+    median = float(np.median(tilt[sideways]))
+    head_right = float(np.median(signed[sideways])) > 0
+    how = (
+        f"rotate the video 90 deg {'anticlockwise' if head_right else 'clockwise'} "
+        f"(e.g. ffmpeg -i IN -vf transpose={2 if head_right else 1} OUT)"
+    )
+    return (
+        "the client lies along the image's horizontal axis, head to the "
+        f"{'right' if head_right else 'left'} (body axis {median:.0f} deg from upright in "
+        f"{100 * share:.0f}% of the frames): the video is probably turned without rotation "
+        f"metadata; {how} or set its rotation metadata, and film the client standing or "
+        "sitting upright"
+    )

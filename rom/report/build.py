@@ -27,6 +27,7 @@ from rom.metrics.compare import (
 )
 from rom.metrics.measure_values import MeasureValue, display_name
 from rom.metrics.notes import NO_NOTE, NOTES_ABOVE, TableNotes, table_notes, value_notes
+from rom.metrics.results import REPETITION_MEANING, repetitions_text
 from rom.store.store import ClientInfo, RecordingInfo, SessionInfo, Store
 
 if TYPE_CHECKING:
@@ -193,6 +194,8 @@ def _env() -> jinja2.Environment:
     env.filters["pct"] = _pct
     env.globals["display_name"] = display_name
     env.globals["plain_cells"] = (NO_NOTE, NOTES_ABOVE)
+    env.globals["repetitions_text"] = repetitions_text
+    env.globals["repetition_meaning"] = REPETITION_MEANING
     env.globals["data_uri"] = _data_uri
     return env
 

@@ -219,6 +219,24 @@ def test_4k_clip(tmp_path: Path, shared_model: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(("k", "fix"), [(-1, "anticlockwise"), (1, "clockwise")])
+def test_a_video_turned_without_rotation_metadata_is_refused(
+    tmp_path: Path, shared_model: Path, k: int, fix: str
+) -> None:
+    """A new user's portrait phone clip, turned in its pixels with no rotation metadata,
+    was read as a side view (yaw -103) and gave values (neck flexion 84 deg, 188 % of
+    normal). Refused in one line naming the problem and which way to rotate; the pose
+    file stays."""
+    turned = ((np.ascontiguousarray(np.rot90(f, k)), t) for f, t in read_frames(SAMPLE, stop=40))
+    clip = encode(tmp_path / "turned.mp4", turned)
+    out = tmp_path / "o"
+    proc = run_rom("analyze", str(clip), "--out", str(out), model=shared_model)
+    assert_one_line_error(proc, 2, "turned.mp4", "horizontal axis", f"90 deg {fix}", "rotation")
+    assert "outputs in" not in proc.stdout
+    assert (out / "pose.npz").is_file() and not (out / "summary.json").exists()
+
+
+@pytest.mark.slow
 def test_portrait_phone_clip_with_rotation_metadata(tmp_path: Path, shared_model: Path) -> None:
     """A phone held upright stores landscape pixels and a rotation: analysed upright."""
     portrait = ROOT / "sample_videos" / "balance_portrait_1088x1920_60fps.mp4"

@@ -176,7 +176,7 @@ def test_a_measured_value_with_its_uncertainty_normal_and_percent() -> None:
         "154° ± 9°",
         "180°",
         "86%",
-        "2",
+        "2 repetitions",
         "2D",
     )
     assert "no still start" in r["Quality"]

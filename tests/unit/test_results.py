@@ -4,6 +4,8 @@ peaks not seen, posture over a still period, repetitions, tidy rows and printed 
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -142,13 +144,37 @@ def test_3d_flexion_is_the_elevation_in_the_sagittal_plane_never_past_180() -> N
     assert r["value_deg"] == pytest.approx(178, abs=1.5) and r["value_deg"] <= 180
 
 
-def test_values_beyond_the_anatomical_range_are_flagged() -> None:
+def test_values_beyond_the_anatomical_range_are_no_number() -> None:
+    """A value past what the joint can do is a landmark error: said in words, never a
+    number (the lab camera 3 clip printed hip abduction left 108 deg, 240% of normal)."""
     arc = raises(200)  # past what a shoulder can do: a landmark error in real footage
     seq = make_sequence(yaw_deg=-90, camera=FAR, shoulder_flexion_right=arc)
-    r = measure(analyse(seq, "shoulder-flexion"), "shoulder_flexion")["sides"]["right"]
-    assert r["status"] == "measured" and r["value_deg"] > 190
+    doc = analyse(seq, "shoulder-flexion")
+    r = measure(doc, "shoulder_flexion")["sides"]["right"]
+    assert r["status"] == "not_measurable" and r["value_deg"] is None
+    assert r["percent_of_normal"] is None and r["uncertainty_deg"] is None
     assert "beyond_anatomical_range" in r["flags"]
-    assert any("beyond what a shoulder can reach" in w for w in r["warnings"])
+    assert "past what a shoulder can reach" in r["reason"] and "landmark error" in r["reason"]
+    line = next(x for x in result_lines(doc["results"]) if "Shoulder flexion" in x)
+    assert "not measurable" in line and "past what a shoulder can reach" in line
+    assert not re.search(r"\b(19[1-9]|20\d)\b", line), line  # the impossible value: not printed
+    values = [
+        row
+        for row in result_rows(doc["results"])
+        if row["statistic"] in ("value", "percent_of_normal")
+        and row["side"] == "right"
+        and row["measure"] == "shoulder_flexion"
+        and row["direction"] == "positive"
+    ]
+    assert [row["value"] for row in values] == [None]
+    # a side within range beside it keeps its number
+    arc_ok = raises(150)
+    seq = make_sequence(
+        yaw_deg=-90, camera=FAR, shoulder_flexion_right=arc, hip_flexion_right=raises(60)
+    )
+    doc = analyse(seq, None)
+    assert measure(doc, "hip_flexion")["sides"]["right"]["status"] == "measured"
+    assert arc_ok.max() == pytest.approx(150)
 
 
 # --- item 4: checks without a protocol, and columns the view does not support ----------

@@ -13,6 +13,7 @@ from typing import Any
 import streamlit as st
 
 from rom.app import charts, data, tables, ui
+from rom.metrics.results import REPETITION_MEANING
 
 
 def render() -> None:
@@ -106,6 +107,7 @@ def show_recording(rec: Any) -> None:
                 test_id="results-table",
             )
         )
+        st.caption(f"Repetitions: {REPETITION_MEANING}.")
         asym = tables.asymmetry_rows(block)
         if asym:
             st.markdown("#### Left and right")
