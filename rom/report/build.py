@@ -45,13 +45,19 @@ class RecordingPart:
     key_frames: list[tuple[str, str, bool]]  # (data URI, caption, faces blurred)
     #: the recording's warnings and notes every value shares (said once), the notes
     #: several values share (numbered) and each value's own (``notes.cells``, in the
-    #: order of ``values``): :func:`rom.metrics.notes.table_notes`
-    notes: TableNotes = field(default_factory=lambda: TableNotes([], [], []))
+    #: order of ``values``): :func:`rom.metrics.notes.table_notes`; worked out from the
+    #: values and the recording's warnings when not given
+    notes: TableNotes | None = None
+
+    def __post_init__(self) -> None:
+        if self.notes is None:
+            object.__setattr__(self, "notes", recording_notes(self.info, self.values))
 
     @property
     def rows(self) -> list[tuple[MeasureValue, str]]:
         """Each value with its Quality cell."""
-        return list(zip(self.values, self.notes.cells))
+        assert self.notes is not None
+        return list(zip(self.values, self.notes.cells, strict=True))
 
 
 def recording_notes(info: RecordingInfo, values: list[MeasureValue]) -> TableNotes:
