@@ -15,7 +15,7 @@ import time
 import streamlit as st
 
 from rom.app import ui
-from rom.app.camera_link import MEDIA_CONSTRAINTS, RTC_CONFIGURATION, hold_camera_bitrate
+from rom.app.camera_link import MEDIA_CONSTRAINTS, RTC_CONFIGURATION, tune_camera_link
 from rom.app.jobs import AnalysisRequest, job_out_dir
 from rom.app.live import LiveSession, Recording
 from rom.metrics.results import describe_value
@@ -45,7 +45,7 @@ def live_section(client: str | None, session: str | None, protocol: str | None) 
         "have the client do the movement, and **Stop and analyse**."
     )
     live = live_session(protocol)
-    hold_camera_bitrate()
+    tune_camera_link()
     ctx = webrtc_streamer(
         key=WEBRTC_KEY,
         mode=WebRtcMode.SENDRECV,

@@ -64,6 +64,10 @@ class ExtractSettings:
     max_appearance_distance: float = 0.6
     #: the multi-pose rescue pass runs only while the person was seen this recently (s)
     rescue_within_s: float = 0.5
+    #: a frame this long (s) or more after the one analysed before, in which the
+    #: single-pose tracker found nobody, gets the rescue pass too (a live preview's
+    #: frames far apart)
+    relook_after_s: float = 0.1
     #: a track younger than this many accepted poses restarts from a pose it rejected in
     #: this many consecutive frames at the person's place (a bad first pose)
     reseed_within_n: int = 10
@@ -405,10 +409,14 @@ def extract_poses(
                 found = None
                 rejected: list[np.ndarray] = []
                 # The single-pose landmarker first (fast); when it returns someone else,
-                # or nobody (it starts from the person's place in the frame before, and
-                # loses them when the picture moved: a shaken camera, a live preview's
-                # frames far apart), the multi-pose one, which runs its person detector
-                # on every frame, looks at the same region for the analysed person.
+                # or nobody in a frame far from the one before (it starts from the
+                # person's place in the frame before, and loses them when the picture
+                # moved a lot: a live preview's frames far apart, a shaking camera), the
+                # multi-pose one, which runs its person detector on every frame, looks
+                # at the same region for the analysed person. Between a clip's close
+                # frames, nobody found stays nobody: MediaPipe's tracker drops a pose
+                # it is unsure of (an arm leaving the image), and a second look there
+                # would accept a guess.
                 assert single is not None
                 # The second look runs on every frame while the person was just seen; once
                 # the person has been gone a while it runs twice a second only, so that a
@@ -442,7 +450,9 @@ def extract_poses(
                             rejected.append(xyz[:, :2])
                     if landmarker is single:
                         others = [body_box(xy, np.ones(len(xy))) for xy in rejected]
-                    if found is not None:
+                    if found is not None or (
+                        not rejected and frame_interval_s < settings.relook_after_s
+                    ):
                         break
                 if found is not None:
                     xyz, p, hist = found
