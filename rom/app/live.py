@@ -24,9 +24,7 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import queue
-import sys
 import threading
 import time
 from collections import deque
@@ -71,12 +69,6 @@ RESTART_AFTER_S = 1.5
 MIN_FRAME_STEP_S = 0.25 / 30
 #: Frames waiting to be written to the recording before new ones are dropped (counted).
 RECORDER_QUEUE_FRAMES = 240
-
-#: How much lower the live analysis runs than the rest of the app (a ``nice`` increment):
-#: the preview analyses frames as often as the machine can, and on a busy machine that
-#: starved the thread receiving the camera's packets: packets were lost and the picture
-#: froze or broke up. The analysis (and MediaPipe's threads it starts) gives way.
-ANALYSIS_NICE = 10
 
 #: Landmarks checked live without a protocol.
 LIVE_LANDMARKS = ("left_shoulder", "right_shoulder", "left_hip", "right_hip")
@@ -144,20 +136,6 @@ class LiveFrameSource(FrameSource):
             last_t = t
             yield Frame(self._index, t, fit_to(rgb, self.info.width_px, self.info.height_px))
             self._index += 1
-
-
-def lower_thread_priority(increment: int) -> bool:
-    """Lower the calling thread's CPU priority by ``increment`` (``nice``); threads it
-    starts afterwards inherit it. Linux only (elsewhere, and when refused, nothing
-    changes); returns whether it changed."""
-    if sys.platform != "linux" or not hasattr(os, "setpriority"):
-        return False
-    try:
-        tid = threading.get_native_id()
-        os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + increment)
-    except OSError:
-        return False
-    return True
 
 
 def fit_to(rgb: np.ndarray, width_px: int, height_px: int) -> np.ndarray:
@@ -474,7 +452,6 @@ class LiveSession:
         thread.start()
 
     def _track(self, source: LiveFrameSource, person: PersonChoice | None) -> None:
-        lower_thread_priority(ANALYSIS_NICE)
         try:
             extract_poses(
                 source,

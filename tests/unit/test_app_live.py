@@ -4,8 +4,6 @@ the recorder, and the live labels."""
 from __future__ import annotations
 
 import math
-import os
-import sys
 import threading
 from pathlib import Path
 
@@ -305,36 +303,3 @@ def test_the_camera_sockets_hold_seconds_of_packets_while_the_app_is_busy() -> N
     assert tuned >= min(CAMERA_RECEIVE_BUFFER_BYTES, limit)
     if limit > default:
         assert tuned > default
-
-
-@pytest.mark.skipif(not hasattr(os, "setpriority") or sys.platform != "linux", reason="Linux")
-def test_the_live_analysis_gives_way_to_the_camera_thread() -> None:
-    """The tracking thread lowers its own priority (and only its own): on a busy machine
-    the thread receiving the camera's packets must not be starved by the analysis."""
-    from rom.app.live import ANALYSIS_NICE, lower_thread_priority
-
-    main_before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-    got: dict[str, int | bool] = {}
-
-    def worker() -> None:
-        tid = threading.get_native_id()
-        before = os.getpriority(os.PRIO_PROCESS, tid)
-        got["changed"] = lower_thread_priority(ANALYSIS_NICE)
-        got["delta"] = os.getpriority(os.PRIO_PROCESS, tid) - before
-        child: dict[str, int] = {}
-
-        def grandchild() -> None:
-            child["nice"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-
-        t = threading.Thread(target=grandchild)
-        t.start()
-        t.join()
-        got["inherited"] = child["nice"] - before
-
-    t = threading.Thread(target=worker)
-    t.start()
-    t.join()
-    assert got["changed"] is True
-    assert got["delta"] == min(ANALYSIS_NICE, 19 - main_before)
-    assert got["inherited"] == got["delta"]  # MediaPipe's threads, started from it
-    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == main_before
