@@ -67,6 +67,9 @@ RESTART_AFTER_S = 1.5
 #: quarter of the 30 fps interval it is written at, the step ``rom.pose.timestamps``
 #: calls a broken timestamp below.
 MIN_FRAME_STEP_S = 0.25 / 30
+#: A stream's frame time more than this (s) ahead of the frames' arrival times is a
+#: broken time (:class:`FrameClock`).
+MAX_CLOCK_SLIP_S = 1.0
 #: Frames waiting to be written to the recording before new ones are dropped (counted).
 RECORDER_QUEUE_FRAMES = 240
 
@@ -92,6 +95,31 @@ class LiveReading:
     recording: bool = False
     recorded_s: float = 0.0
     recorded_frames: int = 0
+
+
+class FrameClock:
+    """Frame times (seconds) that stay continuous when the stream's own times jump.
+
+    A WebRTC frame's time is its capture time, the right spacing for a recording; but it
+    can jump (seen: 95,449 s within a recording on a busy machine, and a recording "of
+    26 hours"). A step back, or one more than :data:`MAX_CLOCK_SLIP_S` longer than the
+    time between the frames' arrivals, is replaced by the arrival step; the stream's
+    times count from there on."""
+
+    def __init__(self) -> None:
+        self._offset_s = 0.0
+        self._last: tuple[float, float] | None = None  # (time out, arrival)
+
+    def __call__(self, stream_s: float, arrival_s: float) -> float:
+        t = stream_s + self._offset_s
+        if self._last is not None:
+            last_t, last_arrival = self._last
+            arrival_step = max(arrival_s - last_arrival, 0.0)
+            if t < last_t or t - last_t > arrival_step + MAX_CLOCK_SLIP_S:
+                t = last_t + arrival_step
+                self._offset_s = t - stream_s
+        self._last = (t, arrival_s)
+        return t
 
 
 class LiveFrameSource(FrameSource):
@@ -275,6 +303,7 @@ class LiveSession:
         self._recorder: Recorder | None = None
         self._pending: Recording | None = None
         self._record_point: tuple[float, float] | None = None
+        self._clock = FrameClock()
         self.error: str | None = None
 
     # -- the camera side (streamlit-webrtc's thread) ---------------------------------------
@@ -292,7 +321,8 @@ class LiveSession:
             return frames
         for f in frames:
             rgb = f.to_ndarray(format="rgb24")
-            t = float(f.time) if f.time is not None else time.monotonic()
+            arrival_s = time.monotonic()
+            t = self._clock(float(f.time) if f.time is not None else arrival_s, arrival_s)
             self.push(rgb, t, analyse=f is frames[-1])
         out = av.VideoFrame.from_ndarray(self.draw(rgb), format="rgb24")
         out.pts, out.time_base = frames[-1].pts, frames[-1].time_base

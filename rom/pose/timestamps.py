@@ -74,6 +74,8 @@ class Timeline:
         }
         #: (kind, frame index, clip time in s, size of the step in s) of the first events
         self.events: list[tuple[str, int, float, float]] = []
+        #: the first event of each kind (kept however many came before it)
+        self.first_event: dict[str, tuple[str, int, float, float]] = {}
 
     def time(self, raw_s: float | None, duration_s: float | None = None) -> float:
         """Clip time (s from the first frame) of the next frame.
@@ -124,8 +126,10 @@ class Timeline:
 
     def _count(self, kind: str, at_s: float, step_s: float) -> None:
         self.counts[kind] += 1
+        event = (kind, self._index, at_s, step_s)
+        self.first_event.setdefault(kind, event)
         if len(self.events) < 20:
-            self.events.append((kind, self._index, at_s, step_s))
+            self.events.append(event)
 
     @property
     def n_repaired(self) -> int:
@@ -159,7 +163,10 @@ class Timeline:
             if c[k]
         ]
         if broken:
-            first = next(e for e in self.events if e[0] != "forward_jumps")
+            first = min(
+                (e for k, e in self.first_event.items() if k != "forward_jumps"),
+                key=lambda e: e[1],
+            )
             out.append(
                 f"{name}: timestamps broken ({', '.join(broken)}; first at frame {first[1]}): "
                 "the clip was probably joined from pieces or re-stamped; time continues by "
@@ -167,7 +174,7 @@ class Timeline:
                 "speeds stay right, but check the clip is one continuous recording"
             )
         if c["forward_jumps"]:
-            first = next(e for e in self.events if e[0] == "forward_jumps")
+            first = self.first_event["forward_jumps"]
             out.append(
                 f"{name}: timestamps jump forward {c['forward_jumps']} time(s) (first by "
                 f"{first[3]:.1f} s at frame {first[1]}): the recording paused or a part is "

@@ -303,3 +303,16 @@ def test_the_camera_sockets_hold_seconds_of_packets_while_the_app_is_busy() -> N
     assert tuned >= min(CAMERA_RECEIVE_BUFFER_BYTES, limit)
     if limit > default:
         assert tuned > default
+
+
+def test_a_jump_in_the_streams_frame_times_does_not_stretch_the_recording() -> None:
+    """A WebRTC frame time that jumps (a recording read as 95,449 s long in CI) or goes
+    back is replaced by the time between arrivals; ordinary variable spacing is kept."""
+    from rom.app.live import FrameClock
+
+    clock = FrameClock()
+    stream = [10.0, 10.033, 10.09, 95458.9, 95458.933, 9.0, 9.04]
+    arrival = [0.0, 0.035, 0.09, 0.125, 0.16, 0.2, 0.24]
+    t = [clock(s, a) for s, a in zip(stream, arrival)]
+    np.testing.assert_allclose(np.diff(t), [0.033, 0.057, 0.035, 0.033, 0.04, 0.04], atol=1e-9)
+    assert t[0] == 10.0

@@ -112,3 +112,21 @@ def test_well_ordered_timestamps_are_left_as_they_are(steps: list[float], start:
     raw = start + np.concatenate([[0.0], np.cumsum(np.array(steps) * IV)])
     t = repair_timestamps(raw, nominal_interval_s=IV)
     np.testing.assert_allclose(t, raw - raw[0], atol=1e-6)
+
+
+def test_warnings_name_the_first_event_of_each_kind_after_many_others() -> None:
+    """25 forward jumps and then a jump back: only the first 20 events are listed in
+    summary.json, but the warnings still name the first jump back (a webcam recording's
+    analysis crashed with "generator raised StopIteration" looking for it in that list)."""
+    tl = Timeline(IV)
+    raw = [0.0]
+    for _ in range(25):
+        raw += [raw[-1] + 2.0]  # a forward jump each frame
+    raw += [raw[-1] - 1.0]  # then one jump back
+    for r in raw:
+        tl.time(r)
+    assert tl.counts["forward_jumps"] == 25 and tl.counts["jumps_back"] == 1
+    assert len(tl.events) == 20
+    broken, jumps = tl.warnings("webcam.mp4")
+    assert "1 jump(s) back" in broken and f"first at frame {len(raw) - 1}" in broken
+    assert "first by 2.0 s at frame 1" in jumps
