@@ -1,8 +1,7 @@
 """The Capture page's live webcam section (``streamlit-webrtc``).
 
 The browser sends its camera over WebRTC straight to this server, with the settings of
-:mod:`rom.app.camera_link` (no STUN or TURN server: nothing leaves the machine; a
-bitrate that keeps the picture sharp on a busy machine). The frames go to a
+:mod:`rom.app.camera_link` (no STUN or TURN server: nothing leaves the machine). The frames go to a
 :class:`rom.app.live.LiveSession` (tracking, angles, hints, recording); a finished
 recording is analysed and stored like an upload.
 """
@@ -15,7 +14,7 @@ import time
 import streamlit as st
 
 from rom.app import ui
-from rom.app.camera_link import MEDIA_CONSTRAINTS, RTC_CONFIGURATION, tune_camera_link
+from rom.app.camera_link import MEDIA_CONSTRAINTS, RTC_CONFIGURATION
 from rom.app.jobs import AnalysisRequest, job_out_dir
 from rom.app.live import LiveSession, Recording
 from rom.metrics.results import describe_value
@@ -45,7 +44,6 @@ def live_section(client: str | None, session: str | None, protocol: str | None) 
         "have the client do the movement, and **Stop and analyse**."
     )
     live = live_session(protocol)
-    tune_camera_link()
     ctx = webrtc_streamer(
         key=WEBRTC_KEY,
         mode=WebRtcMode.SENDRECV,
