@@ -185,9 +185,8 @@ def _asymmetry_by_view(
             yaws = []
             for side, d in zip(("right", "left"), peaks):
                 t0 = d.get("peak_time_s")
-                yaw = yaw_near(view, time_s, float(t0)) if t0 is not None else float("nan")
-                if t0 is not None and not np.isfinite(float(t0)):
-                    yaw = float("nan")
+                timed = t0 is not None and np.isfinite(float(t0))
+                yaw = yaw_near(view, time_s, float(t0)) if timed else float("nan")
                 row[f"{side}_view"] = view_label(yaw)
                 yaws.append(yaw)
             row["comparable"] = same_view(*yaws)

@@ -1,9 +1,9 @@
 """The Capture page's live webcam section (``streamlit-webrtc``).
 
 The browser sends its camera over WebRTC straight to this server, with the settings of
-:mod:`rom.app.camera_link` (no STUN or TURN server: nothing leaves the machine). The frames go to a
-:class:`rom.app.live.LiveSession` (tracking, angles, hints, recording); a finished
-recording is analysed and stored like an upload.
+:mod:`rom.app.camera_link` (no STUN or TURN server: nothing leaves the machine). The
+frames go to a :class:`rom.app.live.LiveSession` (tracking, angles, hints, recording); a
+finished recording is analysed and stored like an upload.
 """
 
 from __future__ import annotations
