@@ -9,12 +9,21 @@ database. Developers get the ``dev`` profile: fresh random examples each run (fa
 saved in ``.hypothesis/`` and replayed first); a failure found that way becomes an explicit
 ``@example`` in the test. Neither profile has a deadline: timing is not under test and this
 machine's cores are shared. ``HYPOTHESIS_PROFILE=ci|dev`` overrides the choice.
+
+A test marked ``realtime`` (the live webcam through a real browser) runs while the other
+test processes of a ``pytest -n`` run wait between tests: it measures the webcam on a
+machine that runs ``rom`` and the browser, as a client's laptop does, not one where three
+other processes run MediaPipe on the same two cores (what a loaded machine does to the
+live view is stated in the README and shown by the page, not measured by this test).
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -32,6 +41,41 @@ settings.load_profile(
 )
 
 SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+# --- the machine to itself for real-time tests ---------------------------------------------
+
+
+@contextmanager
+def _machine_share(lock_dir: Path, *, alone: bool) -> Iterator[None]:
+    """Hold the machine shared with the other test processes, or ``alone``: a
+    readers-writer lock over two files (a turnstile, so that a waiting ``alone`` test is
+    not starved by the others' stream of shared ones)."""
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    with open(lock_dir / "gate", "a") as gate, open(lock_dir / "machine", "a") as machine:
+        fcntl.flock(gate, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(machine, fcntl.LOCK_EX if alone else fcntl.LOCK_SH)
+        finally:
+            if not alone:
+                fcntl.flock(gate, fcntl.LOCK_UN)
+        try:
+            yield
+        finally:
+            fcntl.flock(machine, fcntl.LOCK_UN)
+            fcntl.flock(gate, fcntl.LOCK_UN)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """Under ``pytest -n``, each test (with its fixtures' set-up and tear-down) holds the
+    machine shared, a ``realtime`` test alone."""
+    worker = getattr(item.config, "workerinput", None)
+    if worker is None:
+        return (yield)
+    lock_dir = Path(tempfile.gettempdir()) / f"rom-pytest-{worker['testrunuid']}"
+    with _machine_share(lock_dir, alone=item.get_closest_marker("realtime") is not None):
+        return (yield)
 
 
 def _skip_or_fail(reason: str) -> None:

@@ -76,6 +76,13 @@ def command(host: str, port: int, *, open_browser: bool) -> list[str]:
         host if is_local(host) else "localhost",
         "--server.fileWatcherType",
         "none",
+        # Streamlit collects all garbage (gc.collect(2)) after every script run, and the
+        # live panel reruns every second: in a process holding MediaPipe, pandas and
+        # Plotly that took about half of the server's time and, holding the GIL, stalled
+        # the webcam's network loop and tracking (measured: 37 % of the server's samples,
+        # preview analysed at 2-7 frames/s). Python's own collector is enough.
+        "--runner.postScriptGC",
+        "false",
         "--client.toolbarMode",
         "minimal",
         "--server.maxUploadSize",

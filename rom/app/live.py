@@ -5,8 +5,8 @@ callback thread) and
 
 - feeds the newest one to :func:`rom.pose.extract.extract_poses`, running in its own
   thread over a :class:`LiveFrameSource` (the same landmarker, person choice and
-  tracking as ``rom analyze``; frames that arrive while a frame is being analysed are
-  skipped for the display, never for the recording);
+  tracking as ``rom analyze``; at most :data:`MAX_ANALYSED_FPS` frames a second, frames
+  that arrive in between are skipped for the display, never for the recording);
 - computes the protocol's angles of each tracked pose with
   :func:`rom.metrics.angles.compute_angles` over the last second of poses (label swaps
   undone first, as in the pipeline) and checks the view and framing with
@@ -73,6 +73,16 @@ MAX_CLOCK_SLIP_S = 1.0
 #: Frames waiting to be written to the recording before new ones are dropped (counted).
 RECORDER_QUEUE_FRAMES = 240
 
+#: The preview analyses at most this many frames a second: enough for the skeleton and
+#: the readings to follow a movement. Analysing every frame took a whole core of a 2-core
+#: machine and left too little for the browser and the camera link, whose lost packets
+#: froze the picture (the recording is analysed frame by frame afterwards).
+MAX_ANALYSED_FPS = 15.0
+#: A reading older than this (seconds) is not shown: when the camera's picture stops
+#: arriving (a busy machine, a dropped connection), the last angles would otherwise stay
+#: on the page as if live.
+STALE_AFTER_S = 2.0
+
 #: Landmarks checked live without a protocol.
 LIVE_LANDMARKS = ("left_shoulder", "right_shoulder", "left_hip", "right_hip")
 
@@ -130,8 +140,16 @@ class LiveFrameSource(FrameSource):
     size (a WebRTC stream may change resolution under load).
     """
 
-    def __init__(self, width_px: int, height_px: int, fps: float = 30.0) -> None:
+    def __init__(
+        self,
+        width_px: int,
+        height_px: int,
+        fps: float = 30.0,
+        *,
+        max_fps: float = MAX_ANALYSED_FPS,
+    ) -> None:
         self.info = VideoInfo("webcam (browser)", "camera", width_px, height_px, fps, None, None)
+        self.max_fps = max_fps
         self._q: queue.Queue[object] = queue.Queue(maxsize=1)
         self._index = 0
 
@@ -155,13 +173,18 @@ class LiveFrameSource(FrameSource):
 
     def __iter__(self) -> Iterator[Frame]:
         last_t = -math.inf
+        next_at = -math.inf  # monotonic time the next frame may be taken (``max_fps``)
         while True:
+            wait_s = next_at - time.monotonic()
+            if wait_s > 0:
+                time.sleep(wait_s)
             item = self._q.get()
             if item is _CLOSED:
                 return
             rgb, time_s = cast(tuple[np.ndarray, float], item)
             t = max(float(time_s), last_t + 1e-3)
             last_t = t
+            next_at = time.monotonic() + 1.0 / self.max_fps
             yield Frame(self._index, t, fit_to(rgb, self.info.width_px, self.info.height_px))
             self._index += 1
 
@@ -299,6 +322,8 @@ class LiveSession:
         self._view = ""
         self._analysed: deque[float] = deque(maxlen=30)
         self._frames_received = 0
+        #: monotonic time of the last frame analysed (or of tracking's start)
+        self._fresh_at = -math.inf
         self._latest_rgb: np.ndarray | None = None
         self._recorder: Recorder | None = None
         self._pending: Recording | None = None
@@ -335,6 +360,7 @@ class LiveSession:
             self._latest_rgb = rgb
             if self._source is None:
                 h, w = rgb.shape[:2]
+                self._fresh_at = time.monotonic()
                 self._start_tracking(w, h)
             recorder, source = self._recorder, self._source
         if recorder is not None:
@@ -425,17 +451,27 @@ class LiveSession:
             source.close()
 
     # -- the analysis side ----------------------------------------------------------------
-    def reading(self) -> LiveReading:
+    def reading(self, now_s: float | None = None) -> LiveReading:
+        """What the page shows now (``now_s``: a ``time.monotonic()`` time, default now).
+
+        When no frame has been analysed for :data:`STALE_AFTER_S`, the reading has no
+        angles, nobody seen and one hint (:func:`stalled_hint`): the last angles are not
+        shown as if live."""
+        now = time.monotonic() if now_s is None else now_s
         with self._lock:
             reading = self._reading
             rec = self._recorder
             fr = self._frames_received
+            age_s = now - self._fresh_at
         times = list(self._analysed)
         fps = (
             (len(times) - 1) / (times[-1] - times[0])
             if len(times) > 2 and times[-1] > times[0]
             else 0.0
         )
+        if fr and age_s > STALE_AFTER_S:
+            reading = LiveReading(time_s=reading.time_s, hints=(stalled_hint(age_s),))
+            fps = 0.0
         return LiveReading(
             time_s=reading.time_s,
             angles_deg=reading.angles_deg,
@@ -508,7 +544,8 @@ class LiveSession:
     def _on_pose(self, source: LiveFrameSource, frame: Frame, pose: Candidate | None) -> None:
         if source is not self._source:
             return  # a tracking restarted for another person
-        self._analysed.append(time.monotonic())
+        now = time.monotonic()
+        self._analysed.append(now)
         self._poses.append((frame.time_s, pose))
         while self._poses and self._poses[0][0] < frame.time_s - WINDOW_S:
             self._poses.popleft()
@@ -533,6 +570,7 @@ class LiveSession:
         values = self._angles
         xy = seq.image_xyz[-1, :, :2].astype(float) if seen else None
         with self._lock:
+            self._fresh_at = now
             self._xy_px = xy
             self._reading = LiveReading(
                 time_s=frame.time_s,
@@ -553,6 +591,14 @@ class Recording:
     duration_s: float
     dropped_frames: int
     person_point_px: tuple[float, float] | None
+
+
+def stalled_hint(age_s: float) -> str:
+    """The hint shown instead of readings when no frame was analysed for ``age_s`` (s)."""
+    return (
+        f"No new camera picture for {age_s:.0f} s (the computer or the connection is busy): "
+        "the readings come back with the picture. Do not record until they do."
+    )
 
 
 def live_angles(seq: PoseSequence, columns: tuple[str, ...]) -> dict[str, float]:

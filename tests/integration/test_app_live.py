@@ -34,7 +34,9 @@ from tests.app_support import (
     write_y4m,
 )
 
-pytestmark = pytest.mark.slow
+#: Alone on the machine while it runs (tests/conftest.py): a client's laptop runs rom and
+#: the browser, not three other MediaPipe processes.
+pytestmark = [pytest.mark.slow, pytest.mark.realtime]
 
 #: 4 s of the outdoor clip (the man raises both arms twice), looped by Chromium.
 CAMERA_FRAMES = 120
@@ -179,6 +181,7 @@ def test_live_angles_match_the_clip_and_a_recording_is_stored(
             f"screenshot {shot}; server log {log}"
         ) from None
     screenshot(pg, shots, "capture-live", height=1800)
+    print(f"live readings {seen}; {page_state(pg)}")  # shown with -rP, and on a failure
     for col, values in seen.items():
         ref = offline[col]
         lo, hi = float(ref.min()) - TOLERANCE_DEG, float(ref.max()) + TOLERANCE_DEG

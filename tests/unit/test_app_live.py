@@ -223,3 +223,72 @@ def test_a_jump_in_the_streams_frame_times_does_not_stretch_the_recording() -> N
     t = [clock(s, a) for s, a in zip(stream, arrival)]
     np.testing.assert_allclose(np.diff(t), [0.033, 0.057, 0.035, 0.033, 0.04, 0.04], atol=1e-9)
     assert t[0] == 10.0
+
+
+def test_the_preview_analyses_at_most_its_frame_rate() -> None:
+    """Frames pushed far faster than ``max_fps`` reach the analysis no faster (on a slow
+    machine fewer, never more): the rest of the machine is left to the camera link."""
+    import time
+
+    src = LiveFrameSource(64, 36, max_fps=10.0)
+    stop = threading.Event()
+
+    def camera() -> None:
+        t = 0.0
+        while not stop.is_set():
+            t += 0.005
+            src.push(frame(1), t)
+            time.sleep(0.005)
+
+    threading.Thread(target=camera, daemon=True).start()
+    taken: list[float] = []
+    for _ in src:
+        taken.append(time.monotonic())
+        if taken[-1] - taken[0] >= 1.0:
+            break
+    stop.set()
+    src.close()
+    span_s = taken[-1] - taken[0]
+    # n frames span n - 1 intervals of at least 1 / max_fps
+    assert (len(taken) - 1) / 10.0 <= span_s + 1e-3, (len(taken), span_s)
+
+
+def test_a_reading_is_not_shown_once_the_picture_stops_arriving(
+    shared_dir: Path, shared_model: Path, tmp_path: Path
+) -> None:
+    """Real frames through a LiveSession: the client's angles while frames arrive; once no
+    frame has been analysed for STALE_AFTER_S, no angles, nobody seen and the hint that the
+    picture stopped (the last angles are not shown as if live); a new frame brings them
+    back."""
+    import time
+
+    from rom.app.live import STALE_AFTER_S, LiveSession
+    from rom.metrics.protocols import load_protocols
+    from tests.app_support import OUTDOOR
+
+    frames = _camera_frames(shared_dir / "clips" / OUTDOOR, 8)
+    live = LiveSession(shared_model, load_protocols()["shoulder-abduction"], tmp_path)
+
+    def show(rgb: np.ndarray, t: float) -> None:
+        live.push(rgb, t)
+        deadline = time.monotonic() + 60
+        while not live.reading().time_s >= t - 1e-6:
+            assert live.error is None, live.error
+            assert time.monotonic() < deadline, "the frame was not analysed"
+            time.sleep(0.01)
+
+    try:
+        for i, f in enumerate(frames):
+            show(f, i / 15)
+        now = time.monotonic()
+        fresh = live.reading(now_s=now)
+        assert fresh.person_seen and any(math.isfinite(v) for v in fresh.angles_deg.values())
+        stale = live.reading(now_s=now + STALE_AFTER_S + 1.0)
+        assert not stale.person_seen and stale.angles_deg == {} and stale.view == ""
+        assert len(stale.hints) == 1 and "No new camera picture" in stale.hints[0]
+        assert stale.analysed_fps == 0.0
+        show(frames[0], 1.0)
+        again = live.reading()
+        assert again.hints != stale.hints and again.person_seen
+    finally:
+        live.close()
