@@ -24,6 +24,7 @@ from rom.sequence import PoseSequence
 __all__ = [
     "LABEL_TOLERANCE_DEG",
     "MAX_UPRIGHT_DEG",
+    "MIN_UPSIDE_DOWN_SHARE",
     "NOBODY_IN_VIEW",
     "ViewEstimate",
     "body_axis_deg",
@@ -58,6 +59,9 @@ _LA, _RA = LANDMARK_INDEX["left_ankle"], LANDMARK_INDEX["right_ankle"]
 #: The body's long axis more than this far (degrees) from the image's up, in most frames,
 #: is no upright client in an upright video.
 MAX_UPRIGHT_DEG = 60.0
+#: A client upside down in more than this share of the frames (where the trunk was found)
+#: is in a video turned 180 deg.
+MIN_UPSIDE_DOWN_SHARE = 0.8
 
 
 @dataclass(frozen=True)
@@ -476,17 +480,29 @@ def body_axis_deg(seq: PoseSequence, *, min_visibility: float = 0.5) -> np.ndarr
 
 
 def orientation_problem(
-    seq: PoseSequence, *, max_upright_deg: float = MAX_UPRIGHT_DEG
+    seq: PoseSequence,
+    *,
+    max_upright_deg: float = MAX_UPRIGHT_DEG,
+    min_upside_down_share: float = MIN_UPSIDE_DOWN_SHARE,
 ) -> str | None:
-    """Why the clip cannot be measured as filmed, in one line with the fix, or None: the
-    client lies along the image's horizontal axis (:func:`body_axis_deg` between
-    ``max_upright_deg`` and ``180 - max_upright_deg`` either way) in most frames where
-    the trunk was found, which is what a video turned 90 deg without rotation metadata
-    looks like. rom's angles assume a client upright in an upright image (the vertical,
-    the views, the planes): such a clip was read as a side view (a 90 deg turned front
-    clip: yaw +120) and gave values. A skeleton MediaPipe fits upside down in some frames
-    (seen on a half-size copy of the sample clip, arms overhead) is no evidence of a
-    turned video, and is not counted as such.
+    """Why the clip cannot be measured as filmed, in one line with the fix, or None.
+
+    Two cases, both what a video turned without rotation metadata looks like:
+
+    * the client lies along the image's horizontal axis (:func:`body_axis_deg` between
+      ``max_upright_deg`` and ``180 - max_upright_deg`` either way) in most frames where
+      the trunk was found (a video turned 90 deg);
+    * the client stands on their head (the body axis more than ``180 - max_upright_deg``
+      from upright) in more than ``min_upside_down_share`` of those frames (a video
+      turned 180 deg).
+
+    rom's angles assume a client upright in an upright image (the vertical, the views,
+    the planes): a 90 deg turned front clip was read as a side view (yaw +120) and gave
+    values; an upside-down front clip was read as a back view (yaw -178), its raised
+    arms "not performed". A skeleton MediaPipe fits upside down in some frames (seen on
+    a half-size copy of the sample clip, arms overhead: 7 of 11 frames) is no evidence
+    of a turned video, hence the larger share asked of the upside-down case (an
+    upside-down copy of the sample clip: 98-100% of the frames).
 
     Examples
     --------
@@ -498,6 +514,17 @@ def orientation_problem(
     if signed.size == 0:
         return None
     tilt = np.abs(signed)
+    upside_down = tilt >= 180.0 - max_upright_deg
+    share_upside = float(np.mean(upside_down))
+    if share_upside > min_upside_down_share:
+        median = float(np.median(tilt[upside_down]))
+        return (
+            f"the client is upside down in the image (body axis {median:.0f} deg from "
+            f"upright in {100 * share_upside:.0f}% of the frames): the video is probably "
+            "turned without rotation metadata; rotate the video 180 deg (e.g. ffmpeg -i IN "
+            "-vf hflip,vflip OUT) or set its rotation metadata, and film the client "
+            "standing or sitting upright"
+        )
     sideways = (tilt > max_upright_deg) & (tilt < 180.0 - max_upright_deg)
     share = float(np.mean(sideways))
     if share <= 0.5:
