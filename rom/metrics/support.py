@@ -68,6 +68,7 @@ from rom.metrics.bodyframe import (
 )
 from rom.metrics.geometry import angle_between_deg, midpoint, norm, normalize
 from rom.metrics.series import AngleSeries
+from rom.metrics.view import body_yaw_deg, plane_obliqueness_deg
 from rom.sequence import PoseSequence
 
 __all__ = [
@@ -462,6 +463,8 @@ def compute_support(
         )  # NaN compares False: a missing landmark is not "outside"
     # the thorax the face-based estimates are set against (rom.metrics.headpose)
     facing = sustained_deg(_facing_deg(frames["upper"]), t, view_hold_s)
+    # the pelvis' heading (rom.metrics.view: the clip's view and each value's view)
+    yaw = body_yaw_deg(world)
     out = {}
     for key, adef in catalogue.ANGLES.items():
         names = _seen_landmarks(adef)
@@ -469,6 +472,13 @@ def compute_support(
         with np.errstate(invalid="ignore"):
             lowest = np.where(np.isfinite(vis[:, idx]), vis[:, idx], np.inf).min(axis=1)
         oblique = _obliqueness(adef, world, frames)
+        if adef.plane != "3d" and adef.views != ("front",):
+            # one view for every decision: the plane is as far from square as the
+            # worse of the body frame's and the pelvis' heading say (they disagree
+            # when MediaPipe's depth does: a side-bent client filmed obliquely from
+            # behind read 13 deg by the shoulders, 49 by the pelvis)
+            with np.errstate(invalid="ignore"):
+                oblique = np.fmax(oblique, plane_obliqueness_deg(adef.plane, yaw))
         out[key] = AngleSupport(
             key=key,
             obliqueness_deg=(

@@ -31,12 +31,15 @@ __all__ = [
     "body_yaw_deg",
     "check_view",
     "compute_view",
+    "filmed_from",
     "in_views",
     "orientation_problem",
+    "plane_obliqueness_deg",
     "same_view",
     "view_label",
     "view_near",
     "view_position",
+    "views_deviation_deg",
     "yaw_near",
 ]
 
@@ -285,10 +288,53 @@ def same_view(
     return min(same, mirrored) <= tolerance_deg
 
 
+def views_deviation_deg(yaw_deg: float, views: tuple[str, ...]) -> float:
+    """How far (degrees) a heading is from the nearest of ``views`` (``front``, ``back``,
+    ``side``, ``left-side``, ``right-side``); 0 with ``any`` or no view named; NaN when
+    the heading is unknown. Raises ValueError for an unknown view.
+
+    Examples
+    --------
+    >>> views_deviation_deg(-120.0, ("side",)), views_deviation_deg(-120.0, ("back",))
+    (30.0, 60.0)
+    """
+    named = tuple(v for v in views if v != "any")
+    unknown = [v for v in named if v not in _CANONICAL]
+    if unknown:
+        raise ValueError(
+            f"unknown view(s) {unknown}; use front, back, side, left-side or right-side"
+        )
+    if not np.isfinite(yaw_deg):
+        return float("nan")
+    if not named or len(named) < len(views):
+        return 0.0
+    return _deviation(yaw_deg, tuple(t for v in named for t in _CANONICAL[v]))
+
+
 def view_position(label: str) -> str:
     """A view label in words: ``view_position("right-side")`` is "the client's right side
     faces the camera"."""
     return _POSITION.get(label, "the view is unknown")
+
+
+def plane_obliqueness_deg(plane: str, yaw_deg: np.ndarray) -> np.ndarray:
+    """How far (degrees, 0..90) an anatomical plane is from square to the camera, from the
+    body's yaw (shape (frames,) or scalar): the frontal and transverse planes (read from
+    the front or back) are square at yaw 0 and 180, the sagittal plane at +-90. NaN where
+    the yaw is unknown. Raises ValueError for another plane.
+
+    Examples
+    --------
+    >>> plane_obliqueness_deg("frontal", np.array([0.0, -130.0, 90.0])).tolist()
+    [0.0, 50.0, 90.0]
+    >>> plane_obliqueness_deg("sagittal", np.array([-130.0])).tolist()
+    [40.0]
+    """
+    if plane not in ("frontal", "transverse", "sagittal"):
+        raise ValueError(f"plane must be frontal, transverse or sagittal, got {plane!r}")
+    y = np.abs(np.asarray(wrap_deg(np.asarray(yaw_deg, dtype=float)), dtype=float))
+    from_front_or_back = np.minimum(y, 180.0 - y)
+    return from_front_or_back if plane != "sagittal" else 90.0 - from_front_or_back
 
 
 def _deviation(yaw_deg: float, targets: tuple[float, ...]) -> float:
@@ -306,6 +352,27 @@ _POSITION = {
         for lr in ("left", "right")
     },
 }
+
+
+def filmed_from(label: str) -> str:
+    """Where the camera stood, in a therapist's words, for a view label.
+
+    Examples
+    --------
+    >>> filmed_from("back"), filmed_from("oblique-back-right")
+    ('filmed from behind', "filmed obliquely from behind on the client's right")
+    """
+    if label == "front":
+        return "filmed from the front"
+    if label == "back":
+        return "filmed from behind"
+    if label.endswith("-side"):
+        return f"filmed from the client's {label.removesuffix('-side')} side"
+    if label.startswith("oblique-"):
+        _, fb, lr = label.split("-")
+        where = "the front" if fb == "front" else "behind"
+        return f"filmed obliquely from {where} on the client's {lr}"
+    return "filmed from an unknown view"
 
 
 def _views_text(views: tuple[str, ...]) -> str:
