@@ -1348,7 +1348,12 @@ def compute_results(
                 right = entries["positive"]["sides"][SIDE_NONE]
                 left = entries["negative"]["sides"][SIDE_NONE]
                 entries["positive"]["asymmetry"] = _asymmetry(
-                    right, left, ("the turn to the right", "the turn to the left")
+                    right,
+                    left,
+                    (
+                        f"the {entries['positive']['label']}",
+                        f"the {entries['negative']['label']}",
+                    ),
                 )
                 _mark_not_comparable(entries["positive"]["asymmetry"], right, left)
     if posture_plans:
@@ -1563,6 +1568,8 @@ def repetitions_text(counts: Sequence[tuple[str, int | None]]) -> str:
     'repetitions: left none complete, right 1'
     >>> repetitions_text([("", 0)]), repetitions_text([("", 1)])
     ('no complete repetition', '1 repetition')
+    >>> repetitions_text([("right", 1)])
+    'right: 1 repetition'
     """
     known = [(w, int(n)) for w, n in counts if n is not None]
     if not known:
@@ -1573,10 +1580,29 @@ def repetitions_text(counts: Sequence[tuple[str, int | None]]) -> str:
         text = "no complete repetition" if n == 0 else f"{n} repetition{'' if n == 1 else 's'}"
         if len(known) > 1:
             text += " on either side" if n == 0 else " each side"
+        elif known[0][0]:  # one value of several: say whose
+            text = f"{known[0][0]}: {text}"
         return text
     return "repetitions: " + ", ".join(
         f"{w} {'none complete' if n == 0 else n}".strip() for w, n in known
     )
+
+
+def printed_difference(
+    entries: Sequence[tuple[Mapping[str, Any], str, Mapping[str, Any]]],
+    difference_deg: float,
+) -> str:
+    """Right minus left as printed: the difference of the two values as they are printed
+    (whole degrees), so that "left 14, right 36" reads "+22", never "+23"."""
+    by_who: dict[str, float] = {}
+    for m, side, r in entries:
+        if r.get("value_deg") is None:
+            continue
+        who = side if side != SIDE_NONE else ("right" if m["direction"] == "positive" else "left")
+        by_who[who] = float(f"{float(r['value_deg']):.0f}")
+    if {"right", "left"} <= set(by_who):
+        return f"{by_who['right'] - by_who['left']:+.0f}"
+    return f"{difference_deg:+.0f}"
 
 
 def who_of(m: Mapping[str, Any]) -> str:
@@ -1664,9 +1690,14 @@ def result_lines(results: Mapping[str, Any], *, all_measures: bool = False) -> l
         text = entries_text or ", ".join(parts)
         a = next((m.get("asymmetry") for m in group if m.get("asymmetry")), None)
         if a and a.get("status") == "measured":
-            text += f"; right-left {a['difference_deg']:+.0f} deg"
-            if not a.get("exceeds_uncertainty"):
-                text += " (within uncertainty)"
+            text += f"; right-left {printed_difference(entries, float(a['difference_deg']))} deg"
+            noise = a.get("uncertainty_deg")
+            band = f" of +/- {1.96 * noise:.0f} deg" if noise else ""
+            text += (
+                f" (larger than the measurement noise{band})"
+                if a.get("exceeds_uncertainty")
+                else f" (within the measurement noise{band})"
+            )
         elif a and any(r["status"] == "measured" for _, _, r in entries) and a.get("reason"):
             text += f"; right-left not compared: {a['reason']}"
         if first["kind"] == "rom":
