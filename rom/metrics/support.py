@@ -14,7 +14,10 @@ obliqueness (degrees)
     straight, the limb's own angle out of the image plane; trunk inclination: the
     vertical and the trunk). MediaPipe's world landmarks are aligned with the camera, so
     the line of sight is the world z axis. NaN where the plane is undefined (a limb
-    hanging straight, a trunk upright): any estimate is then accepted.
+    hanging straight, a trunk upright): any estimate is then accepted. A planar angle's
+    obliqueness is the larger of the body frame's and the one the pelvis' heading
+    implies (:func:`rom.metrics.view.plane_obliqueness_deg`): one view for every
+    decision, the worse where MediaPipe's depth makes them disagree.
 
     A view does not change from one frame to the next unless the person turns, while
     MediaPipe's depth jitters (most at the top of a raise). So the obliqueness of a
