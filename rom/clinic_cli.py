@@ -270,9 +270,11 @@ def comparison_table(changes: Sequence[Change], before: str, after: str) -> str:
     lines.append(head)
     lines.append("-" * len(head))
     for c in changes:
+        before_deg = _num(c.before_deg) + ("*" if c.before_view_note else "")
+        after_deg = _num(c.after_deg) + ("*" if c.after_view_note else "")
         lines.append(
             f"{display_name(c.measure, c.side)[:34]:34s} {c.label[:22]:22s} "
-            f"{_num(c.before_deg):>8s} {_num(c.after_deg):>8s} "
+            f"{before_deg:>8s} {after_deg:>8s} "
             f"{_num(c.change_deg, '+.1f', '--'):>7s} {_num(c.change_pct, '+.0f', '--'):>7s} "
             f"{_num(c.mdc_deg, 'g', 'none'):>5s} {_num(c.noise_mdc_deg, '.1f', '--'):>6s}  "
             f"{c.verdict}: {c.basis}"
@@ -282,6 +284,11 @@ def comparison_table(changes: Sequence[Change], before: str, after: str) -> str:
         "degrees; MDC: published minimal detectable change; noise: 1.96 x sqrt(2) x the "
         "within-session SD of the repetition peaks; real = larger than both."
     )
+    if any(c.before_view_note or c.after_view_note for c in changes):
+        lines.append(
+            "*: read in another view than the measure's (the client turned, or a view the "
+            "protocol does not accept; flag other_view): its change is not judged."
+        )
     return "\n".join(lines)
 
 

@@ -161,9 +161,9 @@ def asymmetry_rows(block: Mapping[str, Any]) -> list[dict[str, str]]:
         if not ok:
             reading = str(a.get("reason") or "not comparable")
         elif a.get("exceeds_uncertainty"):
-            reading = "a real difference (larger than the measurement's uncertainty)"
+            reading = "a real difference (larger than the measurement noise)"
         else:
-            reading = "within the measurement's uncertainty"
+            reading = "within the measurement noise"
         si = a.get("symmetry_index_pct")
         rows.append(
             {

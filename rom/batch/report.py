@@ -67,6 +67,18 @@ def run_line(n_done: int, n_partial: int, n_failed: int, n_skipped: int) -> str:
     )
 
 
+def _clip_warnings(out: Path, clip_id: str) -> list[str]:
+    """The warnings of one analysed clip (view, visibility, tracking: its summary.json's
+    ``warnings``); [] when its summary is not there."""
+    import json
+
+    try:
+        doc = json.loads((out / "clips" / str(clip_id) / "summary.json").read_text())
+    except (OSError, ValueError):
+        return []
+    return [str(w) for w in doc.get("warnings") or []]
+
+
 def summarize_batch(out_dir: str | Path) -> str:
     """The text ``rom batch --summary`` prints for the batch results in ``out_dir``.
 
@@ -91,11 +103,10 @@ def summarize_batch(out_dir: str | Path) -> str:
         with open(errors_path, newline="", encoding="utf-8") as fh:
             errors = list(csv.DictReader(fh))
     status = {r["clip_id"]: r["clip_status"] for r in table}
-    n_done = sum(s == "done" for s in status.values())
-    n_partial = sum(s == "partial" for s in status.values())
     n_failed = len({e["clip_id"] for e in errors})
-    head = f"{out}: {len(status) + n_failed} clips: {n_done} done, "
-    lines = [head + f"{n_partial} with a warning, {n_failed} failed"]
+    warned = sum(s == "partial" or bool(_clip_warnings(out, clip)) for clip, s in status.items())
+    head = f"{out}: {len(status) + n_failed} clips: {len(status)} analysed "
+    lines = [head + f"({warned} with a warning), {n_failed} failed"]
     stats = {r["statistic"] for r in table}
     headline = next((s for s in HEADLINE_STATISTICS if s in stats), None)
     groups: dict[tuple[str, str, str], list[float]] = defaultdict(list)

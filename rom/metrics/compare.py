@@ -21,7 +21,8 @@ It is called **real** only when its size exceeds both
 
 A measure without a published MDC is judged on the recordings' own noise alone (said in
 ``basis``). With fewer than 2 degrees of freedom for ``SD_w`` (e.g. one repetition in each
-session) the own noise is unknown and the change is **not judged**. A value missing from
+session) the own noise is unknown and the change is **not judged**; so is a change
+where either value was read in another view than its measure's (flag ``other_view``). A value missing from
 either session is **missing**, never zero.
 """
 
@@ -41,7 +42,7 @@ except ModuleNotFoundError:  # pragma: no cover - Python 3.10
 
 from rom.errors import ConfigError, read_user_text
 from rom.metrics.asymmetry import DIRECTIONAL_ANGLES, symmetry_index
-from rom.metrics.measure_values import MeasureValue, values_by_key
+from rom.metrics.measure_values import MeasureValue, other_view_note, values_by_key
 
 __all__ = [
     "AsymmetryChange",
@@ -179,6 +180,10 @@ class Change:
     after_pct_normal: float | None
     before_estimate: str
     after_estimate: str
+    #: "" or the words of a value read in another view than its measure's
+    #: (:func:`rom.metrics.measure_values.other_view_note`)
+    before_view_note: str = ""
+    after_view_note: str = ""
 
     @property
     def key(self) -> tuple[str, str, str, str]:
@@ -251,7 +256,15 @@ def _change_one(
         pct = 100.0 * change / before if before > 0 and ref.kind == "rom" else None
         if pct is not None and not math.isfinite(pct):
             pct = None  # a before value too near 0 for a percentage (it overflows)
-        if b.estimate != a.estimate:
+        flagged = [(w, other_view_note(v)) for w, v in (("before", b), ("after", a))]
+        flagged = [(w, n) for w, n in flagged if n]
+        if flagged:
+            verdict = "not judged"
+            basis = (
+                "; ".join(f"the value {w} was {n}" for w, n in flagged)
+                + ": film both sessions from the view the measure needs"
+            )
+        elif b.estimate != a.estimate:
             verdict = "not judged"
             basis = (
                 f"measured in {b.estimate.upper()} before and {a.estimate.upper()} after "
@@ -303,6 +316,8 @@ def _change_one(
         after_pct_normal=a.percent_of_normal if a is not None and a.reported else None,
         before_estimate=b.estimate if b is not None else "",
         after_estimate=a.estimate if a is not None else "",
+        before_view_note=other_view_note(b) if before is not None else "",
+        after_view_note=other_view_note(a) if after is not None else "",
     )
 
 
@@ -347,8 +362,8 @@ class AsymmetryChange:
 def _pairs(values: Iterable[MeasureValue]) -> dict[tuple[str, str, str], dict[str, Any]]:
     """(protocol, measure, direction) -> {"label", "right", "left"} from one session; a
     pair measured with different estimates (2D one side, 3D the other), or flagged
-    ``sides_not_comparable`` by the results (read from different views), is not
-    compared."""
+    ``sides_not_comparable`` by the results (read from different views), or with a side
+    read in another view than its measure's (``other_view``), is not compared."""
     out: dict[tuple[str, str, str], dict[str, Any]] = {}
     for v in values:
         if v.kind != "rom":
@@ -364,7 +379,7 @@ def _pairs(values: Iterable[MeasureValue]) -> dict[tuple[str, str, str], dict[st
             )
             side = "right" if v.direction == "positive" else "left"
             e[side], e[side + "_estimate"] = val, v.estimate
-        if "sides_not_comparable" in v.flags:  # read from different views (results)
+        if "sides_not_comparable" in v.flags or v.other_view:  # views (results)
             e["comparable"] = False
     for e in out.values():
         if e.get("right_estimate") != e.get("left_estimate"):
@@ -379,7 +394,9 @@ def _axial_label(label: str) -> str:
 
 
 def _diff(r: float | None, left: float | None) -> float | None:
-    return r - left if r is not None and left is not None else None
+    """R - L of the values as shown (one decimal): the difference shown is always the
+    difference of the values shown."""
+    return round(r, 1) - round(left, 1) if r is not None and left is not None else None
 
 
 def _si(r: float | None, left: float | None) -> float | None:

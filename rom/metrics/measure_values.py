@@ -24,7 +24,21 @@ import numpy as np
 
 from rom.metrics.series import AngleSeries
 
-__all__ = ["MeasureValue", "display_name", "measure_key", "measure_values", "values_by_key"]
+__all__ = [
+    "VIEW_FLAGS",
+    "MeasureValue",
+    "display_name",
+    "measure_key",
+    "measure_values",
+    "other_view_note",
+    "values_by_key",
+]
+
+#: Flags of a value read in another view than its measure is judged in
+#: (:func:`rom.metrics.results.compute_results`, the one view rule): ``rom analyze``
+#: prints it with when and from where it was read; the batch summary leaves it out of its
+#: means; compare and the report mark it and never call its change real.
+VIEW_FLAGS: tuple[str, ...] = ("other_view",)
 
 #: Status of a value (those of ``results``): a number is reported only when "measured".
 STATUSES = ("measured", "not_measurable", "not_performed", "not_seen")
@@ -85,9 +99,31 @@ class MeasureValue:
         return self.measure.removesuffix("_3d")
 
     @property
+    def other_view(self) -> bool:
+        """True when the value was read in another view than its measure's
+        (:data:`VIEW_FLAGS`)."""
+        return any(f in VIEW_FLAGS for f in self.flags)
+
+    @property
     def reported(self) -> bool:
         """True when there is a number to show (measured, finite)."""
         return self.status == "measured" and _finite(self.value_deg)
+
+
+def other_view_note(v: MeasureValue | None) -> str:
+    """ "" when ``v`` was read in its measure's view; else the words ``rom analyze`` uses,
+    with the time: "read at 4.5 s in another view than the measure's".
+
+    Examples
+    --------
+    >>> other_view_note(MeasureValue("", "elbow_flexion", "left", "positive", "flexion",
+    ...                              value_deg=90.0, value_time_s=4.5, flags=("other_view",)))
+    "read at 4.5 s in another view than the measure's"
+    """
+    if v is None or not v.other_view:
+        return ""
+    at = f" at {v.value_time_s:.1f} s" if v.value_time_s is not None else ""
+    return f"read{at} in another view than the measure's"
 
 
 def measure_key(

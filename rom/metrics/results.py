@@ -60,6 +60,7 @@ import numpy as np
 from rom.metrics import catalogue
 from rom.metrics.anatomy import beyond_anatomical_range
 from rom.metrics.asymmetry import DIRECTIONAL_ANGLES, symmetry_index
+from rom.metrics.geometry import wrap_deg
 from rom.metrics.humeral import Excursion, LimbElevation, excursions, restrict_to_movement
 from rom.metrics.posture import still_period
 from rom.metrics.protocols import Norm, Protocol
@@ -80,11 +81,12 @@ from rom.metrics.support import (
 )
 from rom.metrics.uncertainty import value_uncertainty
 from rom.metrics.view import (
+    LABEL_TOLERANCE_DEG,
     ViewEstimate,
-    in_views,
+    filmed_from,
     same_view,
     view_label,
-    view_position,
+    views_deviation_deg,
     yaw_near,
 )
 
@@ -99,6 +101,7 @@ __all__ = [
     "describe_value",
     "expected_ranges",
     "measure_title",
+    "read_elsewhere",
     "repetitions_text",
     "result_lines",
     "result_rows",
@@ -459,29 +462,48 @@ def _a(word: str) -> str:
     return f"an {word}" if word[:1].lower() in "aeiou" else f"a {word}"
 
 
-def _other_view(there: str, clip_view: str, accepted: tuple[str, ...]) -> bool:
-    """Whether a value read from view ``there`` was read in another view than the one
-    its measure is judged in: with a protocol, a view the protocol does not accept (a
-    side-view test filmed from one side, then the other, is in its views twice);
-    without one, another view than the clip's own (the client turned)."""
-    if there == "unknown":
+def _turned_deg(yaw_deg: float, clip_yaw_deg: float) -> float:
+    """How far (degrees) the body's heading at a value's peak is from the clip's own; NaN
+    when either is unknown."""
+    if not (np.isfinite(yaw_deg) and np.isfinite(clip_yaw_deg)):
+        return float("nan")
+    return abs(float(wrap_deg(yaw_deg - clip_yaw_deg)))
+
+
+def _other_view(yaw_deg: float, clip_yaw_deg: float, accepted: tuple[str, ...]) -> bool:
+    """Whether a value read with the body's heading ``yaw_deg`` was read in another view
+    than the one its measure is judged in: with a protocol, more than
+    :data:`~rom.metrics.view.LABEL_TOLERANCE_DEG` (30) from every view it accepts (the
+    limit ``check_view`` warns at; a side-view test filmed from one side, then the
+    other, is in its views twice); without one, that far from the clip's own heading
+    (the client turned). One continuous rule on the heading: two peaks 1.4 deg apart
+    either side of a view label's boundary are judged alike."""
+    if not np.isfinite(yaw_deg) or "any" in accepted:
         return False
-    views = tuple(v for v in accepted if v != "any")
-    if views:
-        return not in_views(there, views)
-    return clip_view not in ("unknown", there)
+    if accepted:
+        return views_deviation_deg(yaw_deg, accepted) > LABEL_TOLERANCE_DEG
+    turned = _turned_deg(yaw_deg, clip_yaw_deg)
+    return bool(np.isfinite(turned) and turned > LABEL_TOLERANCE_DEG)
 
 
 def _view_reason(measure: str, side: str, obliq: float, view: ViewEstimate) -> str:
+    """Why the view does not support a measure, in a therapist's words: where the camera
+    stood and how far the movement's plane (or, for a measure read from the face, the
+    client's front) was turned from square to it."""
     adef = catalogue.ANGLES[_key(measure, side)]
-    where = f"from {_a(view.label)} view" if view.label != "unknown" else "in this clip"
+    where = filmed_from(view.label) if view.label != "unknown" else "in this clip"
     if not np.isfinite(obliq):
-        return f"{measure_title(measure).lower()} was not measured in any frame {where}"
-    plane = f"the {adef.plane} plane" if adef.plane != "3d" else "the movement's plane"
+        return f"{measure_title(measure).lower()} was not measured in any frame ({where})"
     limit = MAX_3D_OBLIQUENESS_DEG if adef.has_3d else MAX_2D_OBLIQUENESS_DEG
+    if adef.views == ("front",):  # the facing angle: 0 facing the camera, 180 back to it
+        return (
+            f"the client's front was turned {obliq:.0f} deg away from the camera ({where}; "
+            f"at most {limit:.0f} accepted); film from the front"
+        )
+    plane = f"the {adef.plane} plane" if adef.plane != "3d" else "the movement's plane"
     return (
-        f"{plane} is seen {obliq:.0f} deg from square {where} (at most {limit:.0f} accepted); "
-        f"{_FILM_FROM[adef.plane]}"
+        f"{plane} was {obliq:.0f} deg from square to the camera ({where}; at most "
+        f"{limit:.0f} accepted); {_FILM_FROM[adef.plane]}"
     )
 
 
@@ -912,7 +934,9 @@ def _rom_side(
         there = view_label(yaw)
         out["view_at_peak"] = there
         out["yaw_at_peak_deg"] = _num(yaw)
-        if _other_view(there, view.label, plan.views):
+        turned = _turned_deg(yaw, view.dominant_yaw_deg)
+        out["read_in_clip_view"] = not (np.isfinite(turned) and turned > LABEL_TOLERANCE_DEG)
+        if _other_view(yaw, view.dominant_yaw_deg, plan.views):
             out["flags"].append("other_view")
             wanted = (
                 f"; the protocol needs a {' or '.join(v for v in plan.views)} view"
@@ -920,7 +944,7 @@ def _rom_side(
                 else ""
             )
             out["warnings"].append(
-                f"measured at {peak_t:.1f} s, when {view_position(there)} (the clip is "
+                f"measured at {peak_t:.1f} s, {filmed_from(there)} (the clip is "
                 f"mostly {_a(view.label)} view{wanted}): check that this was the movement "
                 "tested"
             )
@@ -1128,11 +1152,14 @@ def _not_comparable(reason: str) -> dict[str, Any]:
     }
 
 
-def _read_where(r: Mapping[str, Any]) -> str:
-    """`` at 5.3 s from a right-side view``: where a value was read."""
+def _read_where(r: Mapping[str, Any], *, brackets: bool = False) -> str:
+    """`` at 5.3 s, filmed from the client's right side``: when and from where a value
+    was read (the view in brackets with ``brackets``)."""
     at = f" at {r['peak_time_s']:.1f} s" if r.get("peak_time_s") is not None else ""
     there = r.get("view_at_peak")
-    return at + (f" from {_a(str(there))} view" if there and there != "unknown" else "")
+    if not there or there == "unknown":
+        return at
+    return at + (f" ({filmed_from(str(there))})" if brackets else f", {filmed_from(str(there))}")
 
 
 def _asymmetry(
@@ -1163,9 +1190,17 @@ def _asymmetry(
         yr if yr is not None else float("nan"), yl if yl is not None else float("nan")
     ):
         return _not_comparable(
-            f"{who[0]} was read{_read_where(right)}, {who[1].removesuffix(' side')}"
-            f"{_read_where(left)}: different views do not compare; film both from one view "
-            "(or each side from its own side)"
+            f"{who[0]} was read{_read_where(right, brackets=True)}, "
+            f"{who[1].removesuffix(' side')}{_read_where(left, brackets=True)}: different "
+            "views do not compare; film both from one view (or each side from its own side)"
+        )
+    flagged = ["other_view" in x.get("flags", []) for x in (right, left)]
+    if flagged[0] != flagged[1]:
+        w = who[0] if flagged[0] else who[1]
+        x = right if flagged[0] else left
+        return _not_comparable(
+            f"{w} was read{_read_where(x, brackets=True)} in another view than its "
+            "measure's: not compared; film both from the view the measure needs"
         )
     r, lft = float(right["value_deg"]), float(left["value_deg"])
     ur, ul = right.get("uncertainty_deg") or 0.0, left.get("uncertainty_deg") or 0.0
@@ -1313,7 +1348,12 @@ def compute_results(
                 right = entries["positive"]["sides"][SIDE_NONE]
                 left = entries["negative"]["sides"][SIDE_NONE]
                 entries["positive"]["asymmetry"] = _asymmetry(
-                    right, left, ("the turn to the right", "the turn to the left")
+                    right,
+                    left,
+                    (
+                        f"the {entries['positive']['label']}",
+                        f"the {entries['negative']['label']}",
+                    ),
                 )
                 _mark_not_comparable(entries["positive"]["asymmetry"], right, left)
     if posture_plans:
@@ -1469,6 +1509,16 @@ def _posture_words(measure: str, value: float) -> str:
     return f"{abs(value):.1f} deg, {short_label(adef.positive if value > 0 else adef.negative)}"
 
 
+def read_elsewhere(r: Mapping[str, Any]) -> bool:
+    """Whether a value must be shown with when and from where it was read: it was read
+    in another view than its measure's (flag ``other_view``) or than the clip's own (the
+    client turned; ``read_in_clip_view`` false), so a clip-level warning about the view
+    does not stand over it unexplained."""
+    if not r.get("view_at_peak") or r.get("view_at_peak") == "unknown":
+        return False
+    return "other_view" in r.get("flags", []) or r.get("read_in_clip_view") is False
+
+
 def _side_text(who: str, r: Mapping[str, Any], measure: str, kind: str) -> str:
     who = f"{who} " if who else ""
     status = r["status"]
@@ -1485,9 +1535,9 @@ def _side_text(who: str, r: Mapping[str, Any], measure: str, kind: str) -> str:
             text += f" ({r['percent_of_normal']:.0f}% of {r['normal_deg']:.0f})"
         if "beyond_anatomical_range" in r.get("flags", []):
             text += " [beyond anatomical range]"
-        if "other_view" in r.get("flags", []) and r.get("view_at_peak"):
+        if read_elsewhere(r):
             at = f" at {r['peak_time_s']:.1f} s" if r.get("peak_time_s") is not None else ""
-            text += f" [read{at} from {_a(str(r['view_at_peak']))} view]"
+            text += f" [{filmed_from(str(r['view_at_peak']))}{at}]"
         return text
     if status == "not_seen":
         least = f" (at least {r['at_least_deg']:.0f} deg)" if r.get("at_least_deg") else ""
@@ -1518,6 +1568,8 @@ def repetitions_text(counts: Sequence[tuple[str, int | None]]) -> str:
     'repetitions: left none complete, right 1'
     >>> repetitions_text([("", 0)]), repetitions_text([("", 1)])
     ('no complete repetition', '1 repetition')
+    >>> repetitions_text([("right", 1)])
+    'right: 1 repetition'
     """
     known = [(w, int(n)) for w, n in counts if n is not None]
     if not known:
@@ -1528,10 +1580,29 @@ def repetitions_text(counts: Sequence[tuple[str, int | None]]) -> str:
         text = "no complete repetition" if n == 0 else f"{n} repetition{'' if n == 1 else 's'}"
         if len(known) > 1:
             text += " on either side" if n == 0 else " each side"
+        elif known[0][0]:  # one value of several: say whose
+            text = f"{known[0][0]}: {text}"
         return text
     return "repetitions: " + ", ".join(
         f"{w} {'none complete' if n == 0 else n}".strip() for w, n in known
     )
+
+
+def printed_difference(
+    entries: Sequence[tuple[Mapping[str, Any], str, Mapping[str, Any]]],
+    difference_deg: float,
+) -> str:
+    """Right minus left as printed: the difference of the two values as they are printed
+    (whole degrees), so that "left 14, right 36" reads "+22", never "+23"."""
+    by_who: dict[str, float] = {}
+    for m, side, r in entries:
+        if r.get("value_deg") is None:
+            continue
+        who = side if side != SIDE_NONE else ("right" if m["direction"] == "positive" else "left")
+        by_who[who] = float(f"{float(r['value_deg']):.0f}")
+    if {"right", "left"} <= set(by_who):
+        return f"{by_who['right'] - by_who['left']:+.0f}"
+    return f"{difference_deg:+.0f}"
 
 
 def who_of(m: Mapping[str, Any]) -> str:
@@ -1619,9 +1690,14 @@ def result_lines(results: Mapping[str, Any], *, all_measures: bool = False) -> l
         text = entries_text or ", ".join(parts)
         a = next((m.get("asymmetry") for m in group if m.get("asymmetry")), None)
         if a and a.get("status") == "measured":
-            text += f"; right-left {a['difference_deg']:+.0f} deg"
-            if not a.get("exceeds_uncertainty"):
-                text += " (within uncertainty)"
+            text += f"; right-left {printed_difference(entries, float(a['difference_deg']))} deg"
+            noise = a.get("uncertainty_deg")
+            band = f" of +/- {1.96 * noise:.0f} deg" if noise else ""
+            text += (
+                f" (larger than the measurement noise{band})"
+                if a.get("exceeds_uncertainty")
+                else f" (within the measurement noise{band})"
+            )
         elif a and any(r["status"] == "measured" for _, _, r in entries) and a.get("reason"):
             text += f"; right-left not compared: {a['reason']}"
         if first["kind"] == "rom":

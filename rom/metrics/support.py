@@ -14,7 +14,10 @@ obliqueness (degrees)
     straight, the limb's own angle out of the image plane; trunk inclination: the
     vertical and the trunk). MediaPipe's world landmarks are aligned with the camera, so
     the line of sight is the world z axis. NaN where the plane is undefined (a limb
-    hanging straight, a trunk upright): any estimate is then accepted.
+    hanging straight, a trunk upright): any estimate is then accepted. A planar angle's
+    obliqueness is the larger of the body frame's and the one the pelvis' heading
+    implies (:func:`rom.metrics.view.plane_obliqueness_deg`): one view for every
+    decision, the worse where MediaPipe's depth makes them disagree.
 
     A view does not change from one frame to the next unless the person turns, while
     MediaPipe's depth jitters (most at the top of a raise). So the obliqueness of a
@@ -68,6 +71,7 @@ from rom.metrics.bodyframe import (
 )
 from rom.metrics.geometry import angle_between_deg, midpoint, norm, normalize
 from rom.metrics.series import AngleSeries
+from rom.metrics.view import body_yaw_deg, plane_obliqueness_deg
 from rom.sequence import PoseSequence
 
 __all__ = [
@@ -462,6 +466,8 @@ def compute_support(
         )  # NaN compares False: a missing landmark is not "outside"
     # the thorax the face-based estimates are set against (rom.metrics.headpose)
     facing = sustained_deg(_facing_deg(frames["upper"]), t, view_hold_s)
+    # the pelvis' heading (rom.metrics.view: the clip's view and each value's view)
+    yaw = body_yaw_deg(world)
     out = {}
     for key, adef in catalogue.ANGLES.items():
         names = _seen_landmarks(adef)
@@ -469,6 +475,13 @@ def compute_support(
         with np.errstate(invalid="ignore"):
             lowest = np.where(np.isfinite(vis[:, idx]), vis[:, idx], np.inf).min(axis=1)
         oblique = _obliqueness(adef, world, frames)
+        if adef.plane != "3d" and adef.views != ("front",):
+            # one view for every decision: the plane is as far from square as the
+            # worse of the body frame's and the pelvis' heading say (they disagree
+            # when MediaPipe's depth does: a side-bent client filmed obliquely from
+            # behind read 13 deg by the shoulders, 49 by the pelvis)
+            with np.errstate(invalid="ignore"):
+                oblique = np.fmax(oblique, plane_obliqueness_deg(adef.plane, yaw))
         out[key] = AngleSupport(
             key=key,
             obliqueness_deg=(

@@ -24,18 +24,22 @@ from rom.sequence import PoseSequence
 __all__ = [
     "LABEL_TOLERANCE_DEG",
     "MAX_UPRIGHT_DEG",
+    "MIN_UPSIDE_DOWN_SHARE",
     "NOBODY_IN_VIEW",
     "ViewEstimate",
     "body_axis_deg",
     "body_yaw_deg",
     "check_view",
     "compute_view",
+    "filmed_from",
     "in_views",
     "orientation_problem",
+    "plane_obliqueness_deg",
     "same_view",
     "view_label",
     "view_near",
     "view_position",
+    "views_deviation_deg",
     "yaw_near",
 ]
 
@@ -58,6 +62,9 @@ _LA, _RA = LANDMARK_INDEX["left_ankle"], LANDMARK_INDEX["right_ankle"]
 #: The body's long axis more than this far (degrees) from the image's up, in most frames,
 #: is no upright client in an upright video.
 MAX_UPRIGHT_DEG = 60.0
+#: A client upside down in more than this share of the frames (where the trunk was found)
+#: is in a video turned 180 deg.
+MIN_UPSIDE_DOWN_SHARE = 0.8
 
 
 @dataclass(frozen=True)
@@ -281,10 +288,53 @@ def same_view(
     return min(same, mirrored) <= tolerance_deg
 
 
+def views_deviation_deg(yaw_deg: float, views: tuple[str, ...]) -> float:
+    """How far (degrees) a heading is from the nearest of ``views`` (``front``, ``back``,
+    ``side``, ``left-side``, ``right-side``); 0 with ``any`` or no view named; NaN when
+    the heading is unknown. Raises ValueError for an unknown view.
+
+    Examples
+    --------
+    >>> views_deviation_deg(-120.0, ("side",)), views_deviation_deg(-120.0, ("back",))
+    (30.0, 60.0)
+    """
+    named = tuple(v for v in views if v != "any")
+    unknown = [v for v in named if v not in _CANONICAL]
+    if unknown:
+        raise ValueError(
+            f"unknown view(s) {unknown}; use front, back, side, left-side or right-side"
+        )
+    if not np.isfinite(yaw_deg):
+        return float("nan")
+    if not named or len(named) < len(views):
+        return 0.0
+    return _deviation(yaw_deg, tuple(t for v in named for t in _CANONICAL[v]))
+
+
 def view_position(label: str) -> str:
     """A view label in words: ``view_position("right-side")`` is "the client's right side
     faces the camera"."""
     return _POSITION.get(label, "the view is unknown")
+
+
+def plane_obliqueness_deg(plane: str, yaw_deg: np.ndarray) -> np.ndarray:
+    """How far (degrees, 0..90) an anatomical plane is from square to the camera, from the
+    body's yaw (shape (frames,) or scalar): the frontal and transverse planes (read from
+    the front or back) are square at yaw 0 and 180, the sagittal plane at +-90. NaN where
+    the yaw is unknown. Raises ValueError for another plane.
+
+    Examples
+    --------
+    >>> plane_obliqueness_deg("frontal", np.array([0.0, -130.0, 90.0])).tolist()
+    [0.0, 50.0, 90.0]
+    >>> plane_obliqueness_deg("sagittal", np.array([-130.0])).tolist()
+    [40.0]
+    """
+    if plane not in ("frontal", "transverse", "sagittal"):
+        raise ValueError(f"plane must be frontal, transverse or sagittal, got {plane!r}")
+    y = np.abs(np.asarray(wrap_deg(np.asarray(yaw_deg, dtype=float)), dtype=float))
+    from_front_or_back = np.minimum(y, 180.0 - y)
+    return from_front_or_back if plane != "sagittal" else 90.0 - from_front_or_back
 
 
 def _deviation(yaw_deg: float, targets: tuple[float, ...]) -> float:
@@ -302,6 +352,27 @@ _POSITION = {
         for lr in ("left", "right")
     },
 }
+
+
+def filmed_from(label: str) -> str:
+    """Where the camera stood, in a therapist's words, for a view label.
+
+    Examples
+    --------
+    >>> filmed_from("back"), filmed_from("oblique-back-right")
+    ('filmed from behind', "filmed obliquely from behind on the client's right")
+    """
+    if label == "front":
+        return "filmed from the front"
+    if label == "back":
+        return "filmed from behind"
+    if label.endswith("-side"):
+        return f"filmed from the client's {label.removesuffix('-side')} side"
+    if label.startswith("oblique-"):
+        _, fb, lr = label.split("-")
+        where = "the front" if fb == "front" else "behind"
+        return f"filmed obliquely from {where} on the client's {lr}"
+    return "filmed from an unknown view"
 
 
 def _views_text(views: tuple[str, ...]) -> str:
@@ -476,17 +547,29 @@ def body_axis_deg(seq: PoseSequence, *, min_visibility: float = 0.5) -> np.ndarr
 
 
 def orientation_problem(
-    seq: PoseSequence, *, max_upright_deg: float = MAX_UPRIGHT_DEG
+    seq: PoseSequence,
+    *,
+    max_upright_deg: float = MAX_UPRIGHT_DEG,
+    min_upside_down_share: float = MIN_UPSIDE_DOWN_SHARE,
 ) -> str | None:
-    """Why the clip cannot be measured as filmed, in one line with the fix, or None: the
-    client lies along the image's horizontal axis (:func:`body_axis_deg` between
-    ``max_upright_deg`` and ``180 - max_upright_deg`` either way) in most frames where
-    the trunk was found, which is what a video turned 90 deg without rotation metadata
-    looks like. rom's angles assume a client upright in an upright image (the vertical,
-    the views, the planes): such a clip was read as a side view (a 90 deg turned front
-    clip: yaw +120) and gave values. A skeleton MediaPipe fits upside down in some frames
-    (seen on a half-size copy of the sample clip, arms overhead) is no evidence of a
-    turned video, and is not counted as such.
+    """Why the clip cannot be measured as filmed, in one line with the fix, or None.
+
+    Two cases, both what a video turned without rotation metadata looks like:
+
+    * the client lies along the image's horizontal axis (:func:`body_axis_deg` between
+      ``max_upright_deg`` and ``180 - max_upright_deg`` either way) in most frames where
+      the trunk was found (a video turned 90 deg);
+    * the client stands on their head (the body axis more than ``180 - max_upright_deg``
+      from upright) in more than ``min_upside_down_share`` of those frames (a video
+      turned 180 deg).
+
+    rom's angles assume a client upright in an upright image (the vertical, the views,
+    the planes): a 90 deg turned front clip was read as a side view (yaw +120) and gave
+    values; an upside-down front clip was read as a back view (yaw -178), its raised
+    arms "not performed". A skeleton MediaPipe fits upside down in some frames (seen on
+    a half-size copy of the sample clip, arms overhead: 7 of 11 frames) is no evidence
+    of a turned video, hence the larger share asked of the upside-down case (an
+    upside-down copy of the sample clip: 98-100% of the frames).
 
     Examples
     --------
@@ -498,6 +581,17 @@ def orientation_problem(
     if signed.size == 0:
         return None
     tilt = np.abs(signed)
+    upside_down = tilt >= 180.0 - max_upright_deg
+    share_upside = float(np.mean(upside_down))
+    if share_upside > min_upside_down_share:
+        median = float(np.median(tilt[upside_down]))
+        return (
+            f"the client is upside down in the image (body axis {median:.0f} deg from "
+            f"upright in {100 * share_upside:.0f}% of the frames): the video is probably "
+            "turned without rotation metadata; rotate the video 180 deg (e.g. ffmpeg -i IN "
+            "-vf hflip,vflip OUT) or set its rotation metadata, and film the client "
+            "standing or sitting upright"
+        )
     sideways = (tilt > max_upright_deg) & (tilt < 180.0 - max_upright_deg)
     share = float(np.mean(sideways))
     if share <= 0.5:

@@ -237,6 +237,19 @@ def test_a_video_turned_without_rotation_metadata_is_refused(
 
 
 @pytest.mark.slow
+def test_an_upside_down_video_is_refused(tmp_path: Path, shared_model: Path) -> None:
+    """The sample clip turned 180 deg in its pixels was read as a back view (yaw -178),
+    exit 0, raised arms "not performed". Refused in one line naming the fix."""
+    flipped = ((np.ascontiguousarray(np.rot90(f, 2)), t) for f, t in read_frames(SAMPLE, stop=40))
+    clip = encode(tmp_path / "upside.mp4", flipped)
+    out = tmp_path / "o"
+    proc = run_rom("analyze", str(clip), "--out", str(out), model=shared_model)
+    assert_one_line_error(proc, 2, "upside.mp4", "upside down", "rotate the video 180 deg")
+    assert "outputs in" not in proc.stdout
+    assert (out / "pose.npz").is_file() and not (out / "summary.json").exists()
+
+
+@pytest.mark.slow
 def test_portrait_phone_clip_with_rotation_metadata(tmp_path: Path, shared_model: Path) -> None:
     """A phone held upright stores landscape pixels and a rotation: analysed upright."""
     portrait = ROOT / "sample_videos" / "balance_portrait_1088x1920_60fps.mp4"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -207,7 +208,8 @@ def test_summary_prints_counts_and_distributions(local_run, shared_model) -> Non
     proc = run_rom("batch", "--summary", str(out), model=shared_model)
     assert proc.returncode == 0, proc.stderr
     first = proc.stdout.splitlines()[0]
-    assert "6 clips: 2 done, 2 with a warning, 2 failed" in first
+    got = re.search(r"6 clips: 4 analysed \((\d) with a warning\), 2 failed", first)
+    assert got and int(got.group(1)) >= 2, first  # the partial ones and any view warning
     assert "shoulder_abduction" in proc.stdout and "median" in proc.stdout
     assert "failed: " in proc.stdout and "corrupt.mp4" in proc.stdout
 

@@ -58,3 +58,17 @@ def test_nothing_left_out_says_nothing(tmp_path: Path) -> None:
     columns = [*CLIP_COLUMNS, *ROW_COLUMNS]
     write_tables(tmp_path, [_row("a", 40.0)], [], columns, ["path", "clip_id", "reason"])
     assert "left out" not in summarize_batch(tmp_path)
+
+
+def test_clips_with_a_view_warning_count_as_with_a_warning(tmp_path: Path) -> None:
+    """It said "0 with a warning" though the clips' summaries warned about the view."""
+    import json
+
+    columns = [*CLIP_COLUMNS, *ROW_COLUMNS]
+    rows = [_row("a", 40.0), _row("b", 50.0)]
+    write_tables(tmp_path, rows, [], columns, ["path", "clip_id", "reason"])
+    for clip, warnings in (("a", ["the client turns during the clip"]), ("b", [])):
+        (tmp_path / "clips" / clip).mkdir(parents=True)
+        (tmp_path / "clips" / clip / "summary.json").write_text(json.dumps({"warnings": warnings}))
+    head = summarize_batch(tmp_path).splitlines()[0]
+    assert "2 clips: 2 analysed (1 with a warning), 0 failed" in head, head

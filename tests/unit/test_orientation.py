@@ -64,6 +64,20 @@ def test_a_turned_video_is_refused_with_the_way_to_rotate(k: int, head: str, fix
     assert f"rotate the video 90 deg {fix}" in text and "rotation metadata" in text
 
 
+@pytest.mark.parametrize("yaw", [0.0, 180.0, -90.0])
+def test_an_upside_down_video_is_refused_with_the_way_to_rotate(yaw: float) -> None:
+    """An upside-down front clip was read as a back view (yaw -178) and analysed, its
+    raised arms "not performed": refused like a 90 deg turn, whatever the view."""
+    seq = turned(
+        make_sequence(yaw_deg=yaw, camera=Camera.far(), shoulder_abduction_left=raises(150)), 2
+    )
+    assert np.nanmedian(np.abs(body_axis_deg(seq))) == pytest.approx(180, abs=3)
+    text = orientation_problem(seq)
+    assert text is not None and "\n" not in text
+    assert "upside down" in text and "rotate the video 180 deg" in text
+    assert "rotation metadata" in text
+
+
 def test_a_few_frames_fitted_upside_down_are_no_turned_video() -> None:
     """MediaPipe fits some frames upside down (a half-size copy of the sample clip, arms
     overhead: 7 of 11 frames): no evidence of a turned video."""

@@ -179,4 +179,4 @@ def test_a_client_who_turns_is_judged_in_each_part_by_its_view() -> None:
     assert r["value_deg"] == pytest.approx(70, abs=2)
     assert r["peak_time_s"] > seq.time_s[n_front + n_turn]
     assert "other_view" in r["flags"] and r["view_at_peak"] == "right-side"
-    assert any("right side faces the camera" in w for w in r["warnings"])
+    assert any("filmed from the client's right side" in w for w in r["warnings"])

@@ -1,0 +1,100 @@
+"""The view rule downstream (issue 8): compare and the report carry a value's other-view
+flag and never call its change real; printed right-left differences equal the
+difference of the printed values; a lone repetition count says whose."""
+
+from __future__ import annotations
+
+import re
+
+from rom.clinic_cli import comparison_table
+from rom.metrics.compare import compare_asymmetry, compare_values
+from rom.metrics.measure_values import MeasureValue
+from rom.metrics.results import _asymmetry, repetitions_text, result_lines
+
+
+def _value(v: float, peaks: tuple[float, ...], flags: tuple[str, ...] = ()) -> MeasureValue:
+    return MeasureValue(
+        "shoulder-abduction",
+        "shoulder_abduction",
+        "left",
+        "positive",
+        "abduction",
+        value_deg=v,
+        value_time_s=4.5,
+        rep_peaks_deg=peaks,
+        flags=flags,
+    )
+
+
+def test_a_change_from_another_view_is_marked_and_not_judged() -> None:
+    before = _value(100.0, (99.0, 100.0, 101.0))
+    after = _value(160.0, (159.0, 160.0, 161.0), ("other_view",))
+    (c,) = compare_values([before], [after])
+    assert c.verdict == "not judged" and "another view" in c.basis
+    assert c.after_view_note == "read at 4.5 s in another view than the measure's"
+    assert not c.before_view_note
+    table = comparison_table([c], "pre", "post")
+    assert "160.0*" in table and "*: read in another view" in table
+    (same,) = compare_values([before], [_value(160.0, (159.0, 160.0, 161.0))])
+    assert same.verdict == "real"  # the same change read in the measure's view
+
+
+def test_asymmetry_with_a_side_from_another_view_is_not_compared() -> None:
+    def side(s: str, v: float, flags: tuple[str, ...] = ()) -> MeasureValue:
+        return MeasureValue("", "elbow_flexion", s, "positive", "flexion", value_deg=v, flags=flags)
+
+    (a,) = compare_asymmetry(
+        [side("left", 31.0), side("right", 95.0, ("other_view",))],
+        [side("left", 30.0), side("right", 40.0)],
+    )
+    assert a.before_diff_deg is None and a.after_diff_deg == 10.0
+
+
+def _side(v: float, n: int | None = 2) -> dict:
+    return {
+        "status": "measured",
+        "value_deg": v,
+        "uncertainty_deg": 3.0,
+        "estimate": "3d",
+        "n_reps": n,
+        "flags": [],
+        "peak_time_s": 1.0,
+        "yaw_at_peak_deg": 0.0,
+    }
+
+
+def test_the_printed_difference_is_the_difference_of_the_printed_values() -> None:
+    left, right = _side(13.6), _side(36.4)  # printed 14 and 36: +22, not +23
+    asym = _asymmetry(right, left)
+    block = {
+        "protocol": "knee-flexion",
+        "measures": [
+            {
+                "measure": "knee_flexion",
+                "title": "Knee flexion",
+                "kind": "rom",
+                "direction": "positive",
+                "label": "flexion",
+                "sides": {"left": left, "right": right},
+                "asymmetry": asym,
+            }
+        ],
+    }
+    (line,) = result_lines(block)
+    printed = [int(x) for x in re.findall(r"(?:left|right) (\d+) \+/-", line)]
+    assert printed == [14, 36]
+    assert "right-left +22 deg" in line, line
+    assert "measurement noise of +/- 8 deg" in line and "uncertainty" not in line
+
+
+def test_a_lone_repetition_count_says_whose() -> None:
+    assert repetitions_text([("right", 1)]) == "right: 1 repetition"
+    assert repetitions_text([("left", 2), ("right", 2)]) == "2 repetitions each side"
+
+
+def test_a_side_bend_is_no_turn() -> None:
+    right = {**_side(20.0), "status": "not_performed"}
+    a = _asymmetry(
+        right, _side(30.0), ("the lateral flexion to the right", "the lateral flexion to the left")
+    )
+    assert "lateral flexion to the right has no value" in a["reason"]
