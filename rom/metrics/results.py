@@ -513,6 +513,50 @@ def _words(names: Sequence[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
+def _frames_by_view(
+    measure: str, side: str, angles: AngleSeries, support: Mapping[str, AngleSupport]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Frames where a measure's side was measured by any of its estimates, and those
+    where the view supports one of them (:func:`rom.metrics.support.estimate_valid`);
+    both boolean, shape (frames,)."""
+    key = _key(measure, side)
+    sup = support[key]
+    has = np.zeros(len(angles.time_s), dtype=bool)
+    view_ok = np.zeros_like(has)
+    for c in (c for c in _columns(measure, side) if c and c in angles):
+        est = "3d" if c.endswith("_3d_deg") else "2d"
+        finite = np.isfinite(angles[c])
+        has |= finite
+        view_ok |= finite & estimate_valid(key, est, sup.obliqueness_deg)
+    return has, view_ok
+
+
+def _few_frames(
+    measure: str,
+    side: str,
+    n_frames: int,
+    angles: AngleSeries,
+    support: Mapping[str, AngleSupport],
+    view: ViewEstimate,
+) -> tuple[str, str]:
+    """Why a measure's side was measured in only ``n_frames`` frames, and its flag: the
+    view, when it ruled out most of the frames where the side was measured (the camera
+    must move, not the client's visibility improve; the typical obliqueness of those
+    frames is said), else the body parts to keep in view."""
+    has, view_ok = _frames_by_view(measure, side, angles, support)
+    ruled_out = has & ~view_ok
+    if ruled_out.sum() > view_ok.sum():
+        obliq = support[_key(measure, side)].obliqueness_deg[ruled_out]
+        typical = float(np.nanmedian(obliq)) if np.isfinite(obliq).any() else math.nan
+        return _view_reason(measure, side, typical, view), "view_not_supported"
+    names = " and ".join(
+        n.replace("_", " ") for n in catalogue.ANGLES[_key(measure, side)].landmarks[:3]
+    )
+    return f"measured in only {n_frames} frames: keep the {names} in view and well lit", (
+        "too_few_frames"
+    )
+
+
 def _no_value(
     measure: str,
     side: str,
@@ -526,13 +570,7 @@ def _no_value(
     key = _key(measure, side)
     sup = support[key]
     cols = [c for c in _columns(measure, side) if c and c in angles]
-    has = np.zeros(len(angles.time_s), dtype=bool)
-    view_ok = np.zeros_like(has)
-    for c in cols:
-        est = "3d" if c.endswith("_3d_deg") else "2d"
-        finite = np.isfinite(angles[c])
-        has |= finite
-        view_ok |= finite & estimate_valid(key, est, sup.obliqueness_deg)
+    has, view_ok = _frames_by_view(measure, side, angles, support)
     if not has.any():
         names = " and ".join(n.replace("_", " ") for n in catalogue.ANGLES[key].landmarks[:3])
         return (
@@ -548,11 +586,7 @@ def _no_value(
         return _view_reason(measure, side, obliq, view), "view_not_supported"
     seen_ok = view_ok & sup.seen
     if seen_ok.any():
-        n = int(seen_ok.sum())
-        names = " and ".join(n.replace("_", " ") for n in catalogue.ANGLES[key].landmarks[:3])
-        return f"measured in only {n} frames: keep the {names} in view and well lit", (
-            "too_few_frames"
-        )
+        return _few_frames(measure, side, int(seen_ok.sum()), angles, support, view)
     out = sup.outside[view_ok].mean(axis=0) if sup.outside is not None else np.zeros(0)
     gone = [n for n, f in zip(sup.landmarks, out) if f > 0.5]
     what = f"the {_words(gone)}" if gone else "a body part it needs"
@@ -805,12 +839,9 @@ def _rom_side(
             out["reason"] = too_short_reason(len(t), t, settings.min_valid_frames)
             out["flags"].append("too_few_frames")
         else:
-            out["reason"] = (
-                f"measured in only {n_valid} frames: keep the "
-                f"{' and '.join(n.replace('_', ' ') for n in adef.landmarks[:3])} in view and "
-                "well lit"
-            )
-            out["flags"].append("too_few_frames")
+            reason, flag = _few_frames(plan.measure, side, n_valid, angles, support, view)
+            out["reason"] = reason
+            out["flags"].append(flag)
         return out
 
     if not_seen_at is not None:
