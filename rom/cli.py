@@ -276,7 +276,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     counts = ClipCounts()
 
     def progress(outcome: object) -> None:
-        counts.add(str(getattr(outcome, "status", "")))
+        counts.add(str(getattr(outcome, "status", "")), getattr(outcome, "files", None))
         if bar is not None:
             bar.set_postfix(counts.postfix(), refresh=False)
             bar.update(1)
@@ -297,7 +297,11 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         if bar is not None:
             bar.close()
     if not args.quiet:
-        print(run_line(report.n_done, report.n_partial, report.n_failed, report.n_skipped))
+        print(
+            run_line(
+                report.n_done, report.n_partial, report.n_failed, report.n_skipped, report.n_warned
+            )
+        )
         for name in ("results_parquet", "results_csv", "errors_csv", "settings"):
             print(f"  {report.files[name]}")
     if report.stored is not None:
