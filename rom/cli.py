@@ -347,6 +347,8 @@ def _print_result(summary: dict, files: dict[str, Path], *, quiet: bool) -> None
     if any("repetition" in line for line in lines):
         print(f"note: {REPETITION_MEANING}")
     for w in res.get("warnings", []):
+        if w == tr.get("problem"):
+            continue  # said once, by the "rom: incomplete:" line
         if not any(w.split(": ", 1)[-1] in line for line in lines):  # not said above
             print(f"warning: {w}")
     if files:  # none to list when the analysis is only stored (rom analyze --client)
