@@ -134,6 +134,40 @@ def coverage(seq_raw: PoseSequence, ref: Reference, est: dict[str, AngleSeries])
     return ratios
 
 
+#: Left/right angle pairs whose difference (the asymmetry) is judged against its band.
+PAIRS = (
+    "elbow_flexion",
+    "knee_flexion",
+    "hip_flexion",
+    "shoulder_elevation",
+    "shoulder_abduction",
+    "shoulder_flexion",
+)
+
+
+def difference_errors(
+    seq_raw: PoseSequence, ref: Reference, est: dict[str, AngleSeries]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per frame and left/right pair: the right-left difference's error ``e_R - e_L``
+    and the two sides' stated uncertainties, for the asymmetry band
+    ``1.96 sqrt(u_R^2 + u_L^2)`` (``rom.metrics.results``)."""
+    seq, _ = fix_label_swaps(seq_raw)
+    u = frame_uncertainty(est["_angles"], compute_support(seq))  # type: ignore[arg-type]
+    best = est["best"]
+    ul_all, ur_all, d_all = [], [], []
+    for p in PAIRS:
+        kl, kr = p + "_left", p + "_right"
+        if kl + "_deg" not in best or kr + "_deg" not in best:
+            continue
+        el = best[kl + "_deg"] - ref.angles[kl + "_3d_deg"]
+        er = best[kr + "_deg"] - ref.angles[kr + "_3d_deg"]
+        ok = np.isfinite(el) & np.isfinite(er) & np.isfinite(u[kl]) & np.isfinite(u[kr])
+        d_all.append(er[ok] - el[ok])
+        ul_all.append(u[kl][ok])
+        ur_all.append(u[kr][ok])
+    return np.concatenate(d_all), np.concatenate(ul_all), np.concatenate(ur_all)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
@@ -178,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     summary: dict[tuple[str, int, str], tuple[float, float]] = {}
     joint_bias: dict[tuple[str, str], list[float]] = {}
     ratios_all: dict[str, list[float]] = {m: [] for m in args.models}
+    diffs: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {m: [] for m in args.models}
     for m in args.models:
         for v, seq in enumerate(views[m]):
             ref = loo[v]  # the reference without this view
@@ -214,6 +249,7 @@ def main(argv: list[str] | None = None) -> int:
                         float(np.nanmean([x[2] for x in s])),
                     )
             ratios_all[m] += coverage(seq, ref, est)
+            diffs[m].append(difference_errors(seq, ref, est))
             for e in ("MP 3D", "3D"):
                 for key in (
                     "elbow_flexion_left",
@@ -260,6 +296,18 @@ def main(argv: list[str] | None = None) -> int:
                 f"  {m}: {100 * np.mean(r <= 1):.0f}% within 1 SD (68% if honest), "
                 f"{100 * np.mean(r <= 2):.0f}% within 2 SD (95%), {r.size} frame-values"
             )
+
+    print("\nasymmetry band (right-left difference; |e_R - e_L| within 1.96 sqrt(u_R^2 + u_L^2)):")
+    for m, parts in diffs.items():
+        if not parts:
+            continue
+        d, ul, ur = (np.concatenate([x[i] for x in parts]) for i in range(3))
+        ud = np.sqrt(ul**2 + ur**2)
+        print(
+            f"  {m}: {100 * np.mean(np.abs(d) <= 1.96 * ud):.1f}% within the band (95% if "
+            f"honest), {100 * np.mean(np.abs(d) <= ud):.1f}% within 1 u_d (68%), "
+            f"{d.size} frame-pairs"
+        )
     return 0
 
 

@@ -276,7 +276,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     counts = ClipCounts()
 
     def progress(outcome: object) -> None:
-        counts.add(str(getattr(outcome, "status", "")))
+        counts.add(str(getattr(outcome, "status", "")), getattr(outcome, "files", None))
         if bar is not None:
             bar.set_postfix(counts.postfix(), refresh=False)
             bar.update(1)
@@ -297,7 +297,11 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         if bar is not None:
             bar.close()
     if not args.quiet:
-        print(run_line(report.n_done, report.n_partial, report.n_failed, report.n_skipped))
+        print(
+            run_line(
+                report.n_done, report.n_partial, report.n_failed, report.n_skipped, report.n_warned
+            )
+        )
         for name in ("results_parquet", "results_csv", "errors_csv", "settings"):
             print(f"  {report.files[name]}")
     if report.stored is not None:
@@ -343,6 +347,8 @@ def _print_result(summary: dict, files: dict[str, Path], *, quiet: bool) -> None
     if any("repetition" in line for line in lines):
         print(f"note: {REPETITION_MEANING}")
     for w in res.get("warnings", []):
+        if w == tr.get("problem"):
+            continue  # said once, by the "rom: incomplete:" line
         if not any(w.split(": ", 1)[-1] in line for line in lines):  # not said above
             print(f"warning: {w}")
     if files:  # none to list when the analysis is only stored (rom analyze --client)

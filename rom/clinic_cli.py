@@ -247,8 +247,11 @@ def _num(x: float | None, fmt: str = ".1f", missing: str = "missing") -> str:
 
 
 def comparison_table(changes: Sequence[Change], before: str, after: str) -> str:
-    """The comparison as a plain-text table, real changes first in a headline."""
+    """The comparison as a plain-text table, real changes first in a headline. Why a
+    change is missing or not judged is said once (:func:`rom.metrics.notes.table_notes`):
+    under the table when every row shares it, numbered ("see note N") when several do."""
     from rom.metrics.measure_values import display_name
+    from rom.metrics.notes import NO_NOTE, NOTES_ABOVE, table_notes
 
     lines = []
     real = [c for c in changes if c.verdict == "real"]
@@ -269,7 +272,9 @@ def comparison_table(changes: Sequence[Change], before: str, after: str) -> str:
     )
     lines.append(head)
     lines.append("-" * len(head))
-    for c in changes:
+    notes = table_notes([c.notes for c in changes])
+    for c, cell in zip(changes, notes.cells, strict=True):
+        why = c.basis if not c.notes else "" if cell in (NO_NOTE, NOTES_ABOVE) else cell
         before_deg = _num(c.before_deg) + ("*" if c.before_view_note else "")
         after_deg = _num(c.after_deg) + ("*" if c.after_view_note else "")
         lines.append(
@@ -277,8 +282,11 @@ def comparison_table(changes: Sequence[Change], before: str, after: str) -> str:
             f"{before_deg:>8s} {after_deg:>8s} "
             f"{_num(c.change_deg, '+.1f', '--'):>7s} {_num(c.change_pct, '+.0f', '--'):>7s} "
             f"{_num(c.mdc_deg, 'g', 'none'):>5s} {_num(c.noise_mdc_deg, '.1f', '--'):>6s}  "
-            f"{c.verdict}: {c.basis}"
+            f"{c.verdict}" + (f": {why}" if why else "")
         )
+    if notes.general:
+        lines.append("every row: " + "; ".join(notes.general))
+    lines += [f"note {i}: {n}" for i, n in enumerate(notes.numbered, 1)]
     lines.append("")
     lines.append(
         "degrees; MDC: published minimal detectable change; noise: 1.96 x sqrt(2) x the "

@@ -204,16 +204,17 @@ def html_table(
     )
 
 
-def html_notes(numbered: Sequence[str], *, test_id: str = "") -> str:
+def html_notes(numbered: Sequence[str], *, test_id: str = "", column: str = "Quality") -> str:
     """The numbered notes of a table (:attr:`rom.metrics.notes.TableNotes.numbered`) as
-    an HTML list, escaped; "" when there is none."""
+    an HTML list, escaped; "" when there is none. ``column``: the table's column that
+    says "see note N"."""
     if not numbered:
         return ""
     tid = f' data-testid="{html.escape(test_id)}"' if test_id else ""
     items = "".join(f"<li>{html.escape(n)}</li>" for n in numbered)
     return (
-        f'<div class="rom-notes"{tid}><p>Notes on some values (their Quality says '
-        f"“see note N”):</p><ol>{items}</ol></div>"
+        f'<div class="rom-notes"{tid}><p>Notes on some values (their '
+        f"{html.escape(column)} says “see note N”):</p><ol>{items}</ol></div>"
     )
 
 

@@ -8,9 +8,12 @@ the protocol does not accept) is left out, as is a reading beyond the anatomical
 from __future__ import annotations
 
 import csv
+import json
+import re
 import statistics
 from collections import defaultdict
-from pathlib import Path
+from collections.abc import Mapping
+from pathlib import Path, PurePath
 
 from rom.errors import InputError
 
@@ -32,19 +35,26 @@ LEFT_OUT = {
 class ClipCounts:
     """Clips of this run by outcome, named as ``results``' ``clip_status`` and
     ``errors.csv`` name them: ``done``, ``partial`` (a result with a warning), ``failed``
-    (a row of errors.csv, no result)."""
+    (a row of errors.csv, no result); ``warned``: the analysed clips with a warning (partial,
+    or a warning in their summary.json: view, visibility, tracking), counted as
+    ``--summary`` counts them."""
 
     def __init__(self) -> None:
-        self.done = self.partial = self.failed = 0
+        self.done = self.partial = self.failed = self.warned = 0
 
-    def add(self, status: str) -> None:
-        """Count one clip's outcome; an unknown status is a failure, never a result."""
+    def add(self, status: str, files: Mapping[str, bytes] | None = None) -> None:
+        """Count one clip's outcome (its status and result files); an unknown status is a
+        failure, never a result."""
         if status == "done":
             self.done += 1
         elif status == "partial":
             self.partial += 1
         else:
             self.failed += 1
+            return
+        summary = (files or {}).get("summary.json")
+        if status == "partial" or (summary is not None and _summary_warnings(summary)):
+            self.warned += 1
 
     @property
     def analysed(self) -> int:
@@ -53,30 +63,63 @@ class ClipCounts:
 
     def postfix(self) -> dict[str, int]:
         """The progress bar's counts."""
-        return {"done": self.done, "warning": self.partial, "failed": self.failed}
+        return {"done": self.done, "warning": self.warned, "failed": self.failed}
 
 
-def run_line(n_done: int, n_partial: int, n_failed: int, n_skipped: int) -> str:
+def run_line(
+    n_done: int, n_partial: int, n_failed: int, n_skipped: int, n_warned: int | None = None
+) -> str:
     """The line ``rom batch`` ends with: clips run now, split into analysed (with a
-    result; those with a warning among them) and failed, then those done before."""
+    result; those with a warning among them, ``n_warned``, by default the partial ones)
+    and failed, then those done before."""
     now = n_done + n_partial + n_failed
     failed = f"{n_failed} failed" + (" (see errors.csv)" if n_failed else "")
+    warned = n_partial if n_warned is None else n_warned
     return (
         f"{now} clip{'' if now == 1 else 's'} now: {n_done + n_partial} analysed "
-        f"({n_partial} with a warning), {failed}; {n_skipped} done before"
+        f"({warned} with a warning), {failed}; {n_skipped} done before"
     )
+
+
+def failed_line(path: str, reason: str) -> str:
+    """A failed clip's line: its path and the reason, the clip named once. A reason that
+    names the clip's file (``nobody was found in b.mp4 ...``, or by another path ending
+    in its name) names it by ``path`` and is not prefixed with it again.
+
+    Examples
+    --------
+    >>> failed_line("day1/b.mp4", "nobody was found in /data/day1/b.mp4 (60 frames)")
+    'failed: nobody was found in day1/b.mp4 (60 frames)'
+    >>> failed_line("b.mp4", "ran out of memory analysing it")
+    'failed: b.mp4: ran out of memory analysing it'
+    """
+    path, reason = str(path), str(reason)
+    name = PurePath(path).name if path else ""
+    # the name, alone or ending another path of the file (an absolute one)
+    pattern = rf"(?<![\w.-])(?:[^\s'\"()]*[\\/])?{re.escape(name)}(?![\w.-])"
+    named = re.search(pattern, reason) if name else None
+    if named is not None:
+        return f"failed: {reason[: named.start()]}{path}{reason[named.end() :]}"
+    return f"failed: {path}: {reason}"
+
+
+def _summary_warnings(data: bytes | str) -> list[str]:
+    """The ``warnings`` of a clip's summary.json (its text); [] when it does not parse."""
+    try:
+        doc = json.loads(data)
+    except ValueError:
+        return []
+    warnings = doc.get("warnings") if isinstance(doc, dict) else None
+    return [str(w) for w in warnings or []]
 
 
 def _clip_warnings(out: Path, clip_id: str) -> list[str]:
     """The warnings of one analysed clip (view, visibility, tracking: its summary.json's
     ``warnings``); [] when its summary is not there."""
-    import json
-
     try:
-        doc = json.loads((out / "clips" / str(clip_id) / "summary.json").read_text())
-    except (OSError, ValueError):
+        return _summary_warnings((out / "clips" / str(clip_id) / "summary.json").read_bytes())
+    except OSError:
         return []
-    return [str(w) for w in doc.get("warnings") or []]
 
 
 def summarize_batch(out_dir: str | Path) -> str:
@@ -138,5 +181,5 @@ def summarize_batch(out_dir: str | Path) -> str:
     if why:
         lines.append("left out of these figures: " + "; ".join(why))
     for e in errors:
-        lines.append(f"failed: {e.get('path', '')}: {e.get('reason', '')}")
+        lines.append(failed_line(e.get("path", ""), e.get("reason", "")))
     return "\n".join(lines)

@@ -42,6 +42,9 @@ class BatchReport:
     n_failed: int
     files: dict[str, Path]
     stored: Any = None  # rom.batch.database.StoreReport with --database
+    #: clips analysed now with a warning (partial, or warned in their summary.json), as
+    #: ``rom batch --summary`` counts them
+    n_warned: int = 0
 
     @property
     def ok(self) -> bool:
@@ -156,7 +159,7 @@ def run_batch(
     counts = ClipCounts()  # the same counting as the progress bar's and errors.csv's
     for outcome in _outcomes(todo, workers, scheduler, max_memory_mb):
         store.write(outcome, meta[outcome.key])
-        counts.add(outcome.status)
+        counts.add(outcome.status, outcome.files)
         if on_progress is not None:
             on_progress(outcome)
     rows, errors, rcols, ecols = build_tables(entries, keys, store)
@@ -175,6 +178,7 @@ def run_batch(
         counts.failed,
         files,
         stored,
+        counts.warned,
     )
 
 

@@ -184,6 +184,18 @@ class Change:
     #: (:func:`rom.metrics.measure_values.other_view_note`)
     before_view_note: str = ""
     after_view_note: str = ""
+    #: ``basis`` as its separate notes (a missing value's reason before, and after), so
+    #: that a table of changes says a note its rows share once
+    #: (:func:`rom.metrics.notes.table_notes`); not in :meth:`as_dict` (``basis`` is)
+    basis_notes: tuple[str, ...] = ()
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """The verdict's notes: why a change is missing or not judged (``basis``, in its
+        separate notes); () for a change judged real or within noise."""
+        if self.verdict not in ("missing", "not judged"):
+            return ()
+        return self.basis_notes or ((self.basis,) if self.basis else ())
 
     @property
     def key(self) -> tuple[str, str, str, str]:
@@ -199,6 +211,7 @@ class Change:
 
     def as_dict(self) -> dict[str, Any]:
         d = dict(self.__dict__)
+        d.pop("basis_notes", None)
         d["trend"] = self.trend
         return d
 
@@ -240,16 +253,15 @@ def _change_one(
     after = a.value_deg if a is not None and a.reported else None
     sd, df, own, noise_from = _own_noise(b, a)
     change = pct = threshold = None
+    notes: tuple[str, ...] = ()
     if before is None or after is None:
         verdict = "missing"
-        basis = "; ".join(
-            s
-            for s, v, ok in (
-                (_missing_basis("before", b), b, before is not None),
-                (_missing_basis("after", a), a, after is not None),
-            )
+        notes = tuple(
+            _missing_basis(which, v)
+            for which, v, ok in (("before", b, before is not None), ("after", a, after is not None))
             if not ok
         )
+        basis = "; ".join(notes)
     else:
         assert b is not None and a is not None
         change = after - before
@@ -318,6 +330,7 @@ def _change_one(
         after_estimate=a.estimate if a is not None else "",
         before_view_note=other_view_note(b) if before is not None else "",
         after_view_note=other_view_note(a) if after is not None else "",
+        basis_notes=notes,
     )
 
 

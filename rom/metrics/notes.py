@@ -39,7 +39,7 @@ FLAG_WORDS = {
 #: Flags that say why a value is missing: its reason says it in full.
 _REASON_FLAGS = frozenset(
     {"view_not_supported", "too_few_frames", "peak_not_seen", "moved_in_another_plane"}
-    | {"no_still_period"}
+    | {"no_still_period", "at_rest"}
 )
 
 #: Flags whose sentence among the value's warnings says the same at more length, found

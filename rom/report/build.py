@@ -33,7 +33,15 @@ from rom.store.store import ClientInfo, RecordingInfo, SessionInfo, Store
 if TYPE_CHECKING:
     import jinja2
 
-__all__ = ["ReportData", "gather", "pick_sessions", "render_html", "write_report"]
+__all__ = [
+    "ChangeRow",
+    "ReportData",
+    "change_table",
+    "gather",
+    "pick_sessions",
+    "render_html",
+    "write_report",
+]
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,14 @@ class RecordingPart:
         assert self.notes is not None
         return list(zip(self.values, self.notes.cells, strict=True))
 
+    @property
+    def warnings(self) -> list[str]:
+        """What is said once above the recording's table (the recording's warnings and
+        the notes all its values share), without the problem that left it incomplete
+        (said first, as "Incomplete"): each note once."""
+        assert self.notes is not None
+        return [w for w in self.notes.general if w != self.info.problem]
+
 
 def recording_notes(info: RecordingInfo, values: list[MeasureValue]) -> TableNotes:
     """The notes of one recording's table, each said once (as on the Results page)."""
@@ -66,6 +82,38 @@ def recording_notes(info: RecordingInfo, values: list[MeasureValue]) -> TableNot
         [value_notes(reason=v.reason, flags=v.flags, warnings=v.warnings) for v in values],
         info.warnings,
     )
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    """A row of the before/after table: the change, the other-view note under each value
+    ("" when none, or when the verdict's note already says it) and the verdict's notes
+    cell (:func:`rom.metrics.notes.table_notes`)."""
+
+    change: Change
+    before_note: str
+    after_note: str
+    quality: str
+
+
+def change_table(changes: list[Change]) -> tuple[list[ChangeRow], TableNotes]:
+    """The before/after table's rows and its notes, each note said once: why a change is
+    missing or not judged, when every row shares it, is said once under the table; when
+    several share it, numbered ("see note N"); a value's other-view note is left to the
+    verdict's note that quotes it."""
+    notes = table_notes([c.notes for c in changes])
+    rows = []
+    for c, cell in zip(changes, notes.cells, strict=True):
+        said = " ".join(c.notes)
+        rows.append(
+            ChangeRow(
+                c,
+                "" if c.before_view_note in said else c.before_view_note,
+                "" if c.after_view_note in said else c.after_view_note,
+                cell,
+            )
+        )
+    return rows, notes
 
 
 @dataclass(frozen=True)
@@ -82,6 +130,11 @@ class ReportData:
     mdc_sources: list[tuple[str, str]]
     created: datetime = field(default_factory=lambda: datetime.now().replace(microsecond=0))
     rom_version: str = __version__
+
+    @property
+    def change_table(self) -> tuple[list[ChangeRow], TableNotes]:
+        """The before/after table, each note said once (:func:`change_table`)."""
+        return change_table(self.changes)
 
 
 def pick_sessions(

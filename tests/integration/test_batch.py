@@ -212,6 +212,8 @@ def test_summary_prints_counts_and_distributions(local_run, shared_model) -> Non
     assert got and int(got.group(1)) >= 2, first  # the partial ones and any view warning
     assert "shoulder_abduction" in proc.stdout and "median" in proc.stdout
     assert "failed: " in proc.stdout and "corrupt.mp4" in proc.stdout
+    for name in ("corrupt.mp4", "nobody.mp4"):  # each failed clip named once
+        assert proc.stdout.count(name) == 1, proc.stdout
 
 
 @pytest.mark.slow
@@ -376,12 +378,16 @@ def test_progress_counts_a_failed_clip_as_failed_not_analysed(
     )
     lines = screen_lines(raw)
     assert code == 8, raw
+    # "with a warning" counts as `--summary` does (a clip whose summary.json warns)
+    summary = run_rom("batch", "--summary", str(out), model=shared_model).stdout
+    warned = int(re.search(r"\((\d+) with a warning\)", summary).group(1))  # type: ignore[union-attr]
     assert (
-        "2 clips now: 1 analysed (0 with a warning), 1 failed (see errors.csv); 0 done before"
-        in lines
-    ), lines
+        f"2 clips now: 1 analysed ({warned} with a warning), 1 failed (see errors.csv); "
+        "0 done before" in lines
+    ), (lines, summary)
     bar = [ln for ln in lines if "clip/s" in ln or "s/clip" in ln]
-    assert bar and "2/2" in bar[-1] and "done=1, warning=0, failed=1" in bar[-1], lines
+    assert bar and "2/2" in bar[-1] and f"done=1, warning={warned}, failed=1" in bar[-1], lines
+    assert summary.count("corrupt.mp4") == 1, summary  # a failed clip is named once
     assert len(read_errors(out)) == 1
     assert {r["clip_id"] for r in read_rows(out)} and len(
         {r["clip_id"] for r in read_rows(out)}

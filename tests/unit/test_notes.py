@@ -203,3 +203,135 @@ def test_the_report_says_a_shared_note_once() -> None:
     assert html.count("longest 0.93 s") == 1 and html.count("see note 1") == 2
     assert html.count(TURNS) == 1
     assert html.count("film from the side") == 1
+
+
+def test_the_report_says_every_note_once_incomplete_changes_and_at_rest() -> None:
+    """The report said a partial recording's problem twice ("Incomplete: X" and
+    "Warning: X"), repeated a missing change's reason in every row of the before/after
+    table (left and right alike), repeated a value's other-view note under the value and
+    in its verdict, and said an at-rest value's reason again as "the limb was not raised
+    this way". Each is said once in the rendered page and in its text."""
+    pytest.importorskip("jinja2")
+    import html as html_lib
+    import re
+
+    import markupsafe
+
+    from rom.metrics.compare import compare_values
+    from rom.report.build import RecordingPart, ReportData, render_html
+    from rom.store.store import ClientInfo, RecordingInfo, SessionInfo
+
+    now = datetime(2026, 11, 30, 12, 0)
+    left_view = "the person left the view at 3.2 s and did not come back (61% of frames)"
+    at_rest = (
+        "no abduction of 10 deg or more: the arm was raised in this plane to 0 deg from a "
+        "resting elevation of about 0 deg"
+    )
+
+    def value(side: str, measure: str = "shoulder_abduction", **kw: Any) -> MeasureValue:
+        base: dict[str, Any] = {"protocol": "shoulder-abduction", "direction": "positive",
+                                "label": "abduction", "value_deg": 150.0,
+                                "rep_peaks_deg": (148.0, 150.0, 146.0)}  # fmt: skip
+        return MeasureValue(measure=measure, side=side, **{**base, **kw})
+
+    def rested(side: str) -> MeasureValue:
+        return value(side, status="not_performed", value_deg=None, rep_peaks_deg=(),
+                     reason=at_rest, flags=("at_rest",))  # fmt: skip
+
+    before = [
+        value("left"),
+        value("right"),
+        value("left", "elbow_flexion", label="flexion"),
+        value("right", "elbow_flexion", label="flexion"),
+    ]
+    after = [
+        rested("left"),
+        rested("right"),
+        value("left", "elbow_flexion", label="flexion", value_time_s=4.5, flags=("other_view",)),
+        value("right", "elbow_flexion", label="flexion"),
+    ]
+    changes = compare_values(before, after, {})
+    assert [c.verdict for c in changes].count("missing") == 2
+
+    def info(i: int, label: str, problem: str) -> RecordingInfo:
+        warnings = (TURNS, problem) if problem else (TURNS,)
+        return RecordingInfo(i, "C1", label, "shoulder-abduction", f"{label}.mp4", "0" * 64,
+                             "full", "0", "front", 4.0, not problem, problem, warnings, "",
+                             now)  # fmt: skip
+
+    parts = [
+        RecordingPart("pre", info(1, "pre", ""), before, None, []),
+        RecordingPart("post", info(2, "post", left_view), after, None, []),
+    ]
+    sessions = [SessionInfo("C1", "pre", now, ""), SessionInfo("C1", "post", now, "")]
+    data = ReportData(client=ClientInfo("C1", "", now), before=sessions[0], after=sessions[1],
+                      sessions=sessions, changes=changes, asymmetry=[], progress=[],
+                      recordings=parts, change_chart_png=None, mdc_sources=[])  # fmt: skip
+    page = render_html(data)
+    text = html_lib.unescape(re.sub(r"<[^>]+>", " ", page))
+    for said, esc in ((page, lambda s: str(markupsafe.escape(s))), (text, str)):
+        assert said.count(esc(left_view)) == 1, "the problem is said once, as Incomplete"
+        assert said.count("Incomplete") == 1
+        # the at-rest reason: once in the before/after table (both rows share it) and once
+        # in the recording (both values share it); never as the flag's words
+        assert said.count(esc(at_rest)) == 2
+        assert "not raised this way" not in said
+        # the other-view note: once in the before/after table, in the elbow's verdict
+        changes_part = said.split("The recordings")[0]
+        assert changes_part.count(esc("read at 4.5 s in another view than the measure's")) == 1
+    # two of four rows share the reason: numbered, in the before/after table and in the
+    # after recording's table alike
+    assert "Every row" not in text
+    assert [p.count("see note 1") for p in text.split("The recordings")] == [2, 2]
+
+
+def test_rom_compare_says_a_shared_reason_once() -> None:
+    """`rom compare` printed "missing: not performed after: no abduction ..." on the
+    left and the right row alike: the reason every row shares is said once under the
+    table; one several rows share is numbered; a judged row keeps its own basis."""
+    from rom.clinic_cli import comparison_table
+    from rom.metrics.compare import compare_values
+
+    why = "no abduction of 10 deg or more: the arm was raised in this plane to 0 deg"
+
+    def v(side: str, measure: str = "shoulder_abduction", **kw: Any) -> MeasureValue:
+        base: dict[str, Any] = {"value_deg": 150.0, "rep_peaks_deg": (148.0, 150.0, 146.0)}
+        return MeasureValue("p", measure, side, "positive", "abduction", **{**base, **kw})
+
+    rest = {"status": "not_performed", "value_deg": None, "reason": why, "flags": ("at_rest",)}
+    before = [v("left"), v("right")]
+    table = comparison_table(
+        compare_values(before, [v("left", **rest), v("right", **rest)], {}), "pre", "post"
+    )
+    assert table.count(why) == 1 and f"every row: not performed post: {why}" not in table
+    assert f"every row: not performed after: {why}" in table, table
+    elbows = [v("left", "elbow_flexion"), v("right", "elbow_flexion")]
+    changes = compare_values(before + elbows, [v("left", **rest), v("right", **rest), *elbows], {})
+    table = comparison_table(changes, "pre", "post")
+    assert table.count(why) == 1 and "note 1: not performed after" in table, table
+    assert table.count("missing: see note 1") == 2
+    assert table.count("within noise: does not exceed") == 2  # judged rows: their own basis
+
+
+def test_the_dashboard_compare_table_says_a_shared_reason_once() -> None:
+    """The Compare page's "Why" column repeated a missing change's reason on every row."""
+    pytest.importorskip("streamlit")
+    from rom.app.pages import compare as page
+    from rom.metrics.compare import compare_values
+
+    why = "no abduction of 10 deg or more"
+
+    def v(side: str, measure: str = "shoulder_abduction", **kw: Any) -> MeasureValue:
+        base: dict[str, Any] = {"value_deg": 150.0, "rep_peaks_deg": (148.0, 150.0, 146.0)}
+        return MeasureValue("p", measure, side, "positive", "abduction", **{**base, **kw})
+
+    rest = {"status": "not_performed", "value_deg": None, "reason": why}
+    elbows = [v("left", "elbow_flexion"), v("right", "elbow_flexion")]
+    changes = compare_values(
+        [v("left"), v("right"), *elbows], [v("left", **rest), v("right", **rest), *elbows], {}
+    )
+    notes = page.change_notes(changes)
+    assert notes.numbered == [f"not performed after: {why}"] and not notes.general
+    whys = [r["Why"] for r in page.change_rows(changes)]
+    assert sum(why in w for w in whys) == 0 and whys.count("see note 1") == 2
+    assert all(w.startswith("does not exceed") for w in whys if w != "see note 1")

@@ -14,6 +14,7 @@ from typing import Any
 import streamlit as st
 
 from rom.app import charts, data, tables, ui
+from rom.metrics.notes import NO_NOTE, NOTES_ABOVE, TableNotes, table_notes
 
 VERDICT_WORDS = {
     "real": "real change",
@@ -55,6 +56,11 @@ def render() -> None:
         "(the larger of the published minimal detectable change and these recordings' "
         "own noise): an after bar ending inside it is not a real change."
     )
+    notes = change_notes(changes)
+    for n in notes.general:  # why every change is missing or not judged, once
+        st.info(n)
+    if notes.numbered:
+        st.html(tables.html_notes(notes.numbered, test_id="compare-notes", column="Why"))
     st.html(
         tables.html_table(
             change_rows(changes),
@@ -88,9 +94,19 @@ def headline(changes: list[Any]) -> None:
         )
 
 
+def change_notes(changes: list[Any]) -> TableNotes:
+    """Why each change is missing or not judged, each said once
+    (:func:`rom.metrics.notes.table_notes`, as in the report and ``rom compare``)."""
+    return table_notes([c.notes for c in changes])
+
+
 def change_rows(changes: list[Any]) -> list[dict[str, str]]:
+    """The before/after table's rows; "Why" holds a judged change's basis, or what of a
+    missing or unjudged change's notes is its own ("see note N" for a shared one)."""
     rows = []
-    for c in changes:
+    cells = change_notes(changes).cells
+    for c, cell in zip(changes, cells, strict=True):
+        why = c.basis if not c.notes else "—" if cell in (NO_NOTE, NOTES_ABOVE) else cell
         rows.append(
             {
                 "Measure": charts.measure_title(c.measure),
@@ -101,7 +117,7 @@ def change_rows(changes: list[Any]) -> list[dict[str, str]]:
                 "Change": _deg(c.change_deg, sign=True),
                 "Smallest real change": _deg(c.threshold_deg),
                 "Verdict": VERDICT_WORDS.get(c.verdict, c.verdict),
-                "Why": c.basis,
+                "Why": why,
             }
         )
     return rows
