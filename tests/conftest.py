@@ -66,15 +66,32 @@ def _machine_share(lock_dir: Path, *, alone: bool) -> Iterator[None]:
             fcntl.flock(gate, fcntl.LOCK_UN)
 
 
+def _lock_dir(item: pytest.Item) -> Path | None:
+    """The lock files of this ``pytest -n`` run (None without xdist)."""
+    worker = getattr(item.config, "workerinput", None)
+    if worker is None:
+        return None
+    return Path(tempfile.gettempdir()) / f"rom-pytest-{worker['testrunuid']}"
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
     """Under ``pytest -n``, each test (with its fixtures' set-up and tear-down) holds the
-    machine shared, a ``realtime`` test alone."""
-    worker = getattr(item.config, "workerinput", None)
-    if worker is None:
+    machine shared; a ``realtime`` test holds it alone while it runs
+    (:func:`pytest_runtest_call`), its set-up (an app, a browser) shares it."""
+    lock_dir = _lock_dir(item)
+    if lock_dir is None or item.get_closest_marker("realtime") is not None:
         return (yield)
-    lock_dir = Path(tempfile.gettempdir()) / f"rom-pytest-{worker['testrunuid']}"
-    with _machine_share(lock_dir, alone=item.get_closest_marker("realtime") is not None):
+    with _machine_share(lock_dir, alone=False):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    lock_dir = _lock_dir(item)
+    if lock_dir is None or item.get_closest_marker("realtime") is None:
+        return (yield)
+    with _machine_share(lock_dir, alone=True):
         return (yield)
 
 
