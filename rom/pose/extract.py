@@ -161,9 +161,12 @@ def _detect_in_crop(
     keep_px: np.ndarray | None = None,
 ) -> list[tuple[np.ndarray, RawPose]]:
     x0, y0, x1, y1 = box
-    crop = np.ascontiguousarray(frame.rgb[y0:y1, x0:x1])
+    crop = frame.rgb[y0:y1, x0:x1]
+    # MediaPipe reads tightly packed rows: a copy (mask_others returns one)
     if others_px and keep_px is not None:
         crop = mask_others(crop, (x0, y0), others_px, keep_px)
+    else:
+        crop = np.ascontiguousarray(crop)
     return [(_to_pixels(p, box), p) for p in landmarker.detect(crop, frame.time_s)]
 
 
