@@ -161,9 +161,12 @@ def _detect_in_crop(
     keep_px: np.ndarray | None = None,
 ) -> list[tuple[np.ndarray, RawPose]]:
     x0, y0, x1, y1 = box
-    crop = np.ascontiguousarray(frame.rgb[y0:y1, x0:x1])
+    crop = frame.rgb[y0:y1, x0:x1]
+    # MediaPipe reads tightly packed rows: a copy (mask_others returns one)
     if others_px and keep_px is not None:
         crop = mask_others(crop, (x0, y0), others_px, keep_px)
+    else:
+        crop = np.ascontiguousarray(crop)
     return [(_to_pixels(p, box), p) for p in landmarker.detect(crop, frame.time_s)]
 
 
@@ -326,14 +329,24 @@ def extract_poses(
     seen_counts: list[int] = []  # people seen in each frame while looking for the person
 
     own = not isinstance(model, LandmarkerPair)
-    pair = model if isinstance(model, LandmarkerPair) else open_landmarkers(model, settings)
-    if pair.options != _options(settings):
+    if isinstance(model, LandmarkerPair) and model.options != _options(settings):
         raise ValueError(
-            f"landmarkers opened with {pair.options}, settings ask {_options(settings)}"
+            f"landmarkers opened with {model.options}, settings ask {_options(settings)}"
         )
-    pair.restart()
+    # A file's first frames are decoded while the model loads; a live source starts
+    # only once the model is ready, so that its first frames are not queued stale.
+    early = info.kind in ("file", "images")
+    prefetch = _Prefetch(source, settings.queue_frames) if early else None
+    try:
+        pair = model if isinstance(model, LandmarkerPair) else open_landmarkers(model, settings)
+        pair.restart()
+    except BaseException:
+        if prefetch is not None:
+            prefetch.close()
+        raise
+    if prefetch is None:
+        prefetch = _Prefetch(source, settings.queue_frames)
     search = pair.search
-    prefetch = _Prefetch(source, settings.queue_frames)
     single: Landmarker | None = None
 
     def start_track(frame: Frame, *, last_chance: bool = False) -> Track | None:

@@ -204,11 +204,18 @@ class VideoFileSource(FrameSource):
         return round(rot / 90.0) * 90 % 360
 
     def __iter__(self) -> Iterator[Frame]:
+        from av.video.reformatter import VideoReformatter
+
         timeline = Timeline(self._interval_s)
         index = 0
         span_s = 0.0  # clip time at the end of the last frame decoded
         frames = self._decode_all()
         dw, dh = self._display
+        # One converter to RGB for the whole clip, working on this thread alone: a
+        # frame's own (``to_ndarray(format=...)``) is new for every frame, so FFmpeg sets
+        # its scaler up again each time, with automatic slice threads that take the core
+        # MediaPipe infers on. The pixels are the same.
+        to_rgb = VideoReformatter()
         try:
             while True:
                 frame = next(frames, None)
@@ -231,10 +238,10 @@ class VideoFileSource(FrameSource):
                 ts = timeline.time(frame.time, duration)
                 plausible = duration is not None and 0.25 < duration / self._interval_s < 10
                 span_s = ts + (duration if plausible and duration else self._interval_s)
-                if (dw, dh) != (frame.width, frame.height):  # non-square pixels: make square
-                    rgb = frame.to_ndarray(format="rgb24", width=dw, height=dh)
-                else:
-                    rgb = frame.to_ndarray(format="rgb24")
+                # non-square pixels are made square (display size dw x dh)
+                rgb = to_rgb.reformat(
+                    frame, format="rgb24", width=dw, height=dh, threads=1
+                ).to_ndarray()
                 yield Frame(index, ts, _upright(rgb, self.info.rotation_deg))
                 index += 1
         finally:
