@@ -250,16 +250,12 @@ def comparison_table(changes: Sequence[Change], before: str, after: str) -> str:
     """The comparison as a plain-text table, real changes first in a headline. Why a
     change is missing or not judged is said once (:func:`rom.metrics.notes.table_notes`):
     under the table when every row shares it, numbered ("see note N") when several do."""
+    from rom.metrics.compare import headline
     from rom.metrics.measure_values import display_name
     from rom.metrics.notes import NO_NOTE, NOTES_ABOVE, table_notes
 
-    lines = []
+    lines = [headline(changes)]
     real = [c for c in changes if c.verdict == "real"]
-    judged = [c for c in changes if c.verdict != "missing"]
-    lines.append(
-        f"{len(real)} of {len(judged)} measure(s) measured in both sessions changed by more "
-        "than the measurement noise" + (":" if real else ".")
-    )
     for c in real:
         lines.append(
             f"  {display_name(c.measure, c.side)}, {c.label}: {_num(c.before_deg)} -> "

@@ -51,6 +51,7 @@ __all__ = [
     "ProgressRow",
     "compare_asymmetry",
     "compare_values",
+    "headline",
     "load_mdc",
     "noise_mdc_deg",
     "pooled_within_sd",
@@ -370,6 +371,43 @@ class AsymmetryChange:
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+
+def headline(changes: Sequence[Change]) -> str:
+    """The comparison's first sentence, in words, counting only what was judged: how many
+    of the changes judged (``real`` or ``within noise``) were real, and how many measured
+    in both sessions could not be judged. A change not judged is never counted as "no
+    change" (its size may well exceed the noise: too few repetitions, another view).
+
+    Examples
+    --------
+    >>> headline([])
+    'No measure was measured in both sessions.'
+    """
+    measured = [c for c in changes if c.verdict != "missing"]
+    judged = [c for c in measured if c.verdict in ("real", "within noise")]
+    real = [c for c in judged if c.verdict == "real"]
+    n_not = len(measured) - len(judged)
+    not_judged = (
+        f" {n_not} of the {len(measured)} measured in both sessions could not be judged "
+        "(see why in the table)."
+        if n_not
+        else ""
+    )
+    if not measured:
+        return "No measure was measured in both sessions."
+    if not judged:
+        return (
+            f"None of the {len(measured)} change(s) measured in both sessions could be "
+            "judged against the measurement noise (see why in the table)."
+        )
+    first = (
+        f"{len(real)} of {len(judged)} judged change(s) exceeded the measurement noise."
+        if real
+        else f"None of the {len(judged)} judged change(s) exceeded the noise of these "
+        "recordings and the published minimal detectable change."
+    )
+    return first + not_judged
 
 
 def _pairs(values: Iterable[MeasureValue]) -> dict[tuple[str, str, str], dict[str, Any]]:

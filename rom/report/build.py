@@ -23,6 +23,7 @@ from rom.metrics.compare import (
     ProgressRow,
     compare_asymmetry,
     compare_values,
+    headline,
     progress,
 )
 from rom.metrics.measure_values import MeasureValue, display_name
@@ -252,6 +253,7 @@ def _env() -> jinja2.Environment:
     env.filters["deg"] = _deg
     env.filters["pct"] = _pct
     env.globals["display_name"] = display_name
+    env.globals["headline"] = headline
     env.globals["plain_cells"] = (NO_NOTE, NOTES_ABOVE)
     env.globals["repetitions_text"] = repetitions_text
     env.globals["repetition_meaning"] = REPETITION_MEANING

@@ -16,6 +16,7 @@ from rom.metrics.compare import (
     Z95,
     compare_asymmetry,
     compare_values,
+    headline,
     load_mdc,
     noise_mdc_deg,
     pooled_within_sd,
@@ -310,3 +311,31 @@ def test_the_comparison_is_pure_it_loads_no_database_report_or_video_library() -
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_headline_counts_only_changes_that_were_judged() -> None:
+    """Two large changes not judged (one repetition each) are never "no change": the
+    report said "0 of 2 ... changed by more than the noise. No change is larger than the
+    noise" over changes of -48 and -76 deg against a 4 deg MDC."""
+    not_judged = compare_values(
+        [mv(150.0, (150.0,)), mv(150.0, (150.0,), side="right")],
+        [mv(102.0, (102.0,)), mv(74.0, (74.0,), side="right")],
+        MDC,
+    )
+    assert {c.verdict for c in not_judged} == {"not judged"}
+    text = headline(not_judged)
+    assert text.startswith("None of the 2 change(s) measured in both sessions could be judged")
+    assert "exceeded" not in text and "No change" not in text
+    real = compare_values(
+        [mv(100.0, (99.0, 100.0, 101.0))], [mv(110.0, (109.0, 110.0, 111.0))], MDC
+    )
+    assert headline([*real, *not_judged]) == (
+        "1 of 1 judged change(s) exceeded the measurement noise. 2 of the 3 measured in both "
+        "sessions could not be judged (see why in the table)."
+    )
+    within = compare_values(
+        [mv(100.0, (99.0, 100.0, 101.0))], [mv(101.0, (100.0, 101.0, 102.0))], MDC
+    )
+    assert headline(within).startswith("None of the 1 judged change(s) exceeded the noise")
+    missing = compare_values([mv(100.0, (99.0, 100.0, 101.0))], [mv(None)], MDC)
+    assert headline(missing) == "No measure was measured in both sessions."
