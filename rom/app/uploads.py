@@ -40,21 +40,32 @@ class AcceptedVideo:
     first_frame: np.ndarray
 
 
-def display_name(name: str) -> str:
-    """The user's file name reduced to something safe to show: its last path part, no
-    control characters, at most 120 characters."""
+def _base_name(name: str) -> str:
+    """The last path part of a user's file name, without control characters."""
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
-    base = "".join(ch for ch in base if ch.isprintable()).strip()
-    return (base or "video")[:120]
+    return "".join(ch for ch in base if ch.isprintable()).strip() or "video"
+
+
+def display_name(name: str, max_chars: int = 120) -> str:
+    """The user's file name reduced to something safe to show: its last path part, no
+    control characters, at most ``max_chars`` characters (a longer name is cut in the
+    middle and keeps its format suffix: ``long…name.mp4``)."""
+    base = _base_name(name)
+    if len(base) <= max_chars:
+        return base
+    stem, dot, suffix = base.rpartition(".")
+    if not dot or len(suffix) > 8:
+        return base[: max_chars - 1] + "…"
+    return stem[: max_chars - len(suffix) - 2] + "…." + suffix
 
 
 def suffix_of(name: str) -> str:
     """The allow-listed format of a file name (lower case, no dot); raises UploadError."""
-    base = display_name(name)
+    base = _base_name(name)
     suffix = base.rsplit(".", 1)[-1].lower() if "." in base else ""
     if suffix not in VIDEO_FORMATS:
         raise UploadError(
-            f"{base}: .{suffix or '?'} files are not accepted; upload a video "
+            f"{display_name(name)}: .{suffix or '?'} files are not accepted; upload a video "
             f"({', '.join(VIDEO_FORMATS)})"
         )
     return suffix

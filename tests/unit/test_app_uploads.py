@@ -33,6 +33,16 @@ def test_video_formats_are_accepted_in_any_case(name: str) -> None:
     assert suffix_of(name) == name.rsplit(".", 1)[1].lower()
 
 
+def test_a_long_name_keeps_its_format_when_shown_and_is_accepted() -> None:
+    """A 232-byte name ending in .MP4 was refused as ".? files are not accepted": the
+    format was read from the name cut to 120 characters for display (new-user review)."""
+    name = "ÉÉ client 'quote' <b>bold<_b> & $(rm) 名前 " + "x" * 180 + ".MP4"
+    assert suffix_of(name) == "mp4"
+    shown = display_name(name)
+    assert len(shown) == 120 and shown.endswith("….MP4") and shown.startswith("ÉÉ client")
+    assert display_name("y" * 200).endswith("…") and len(display_name("y" * 200)) == 120
+
+
 @pytest.mark.parametrize("name", ["notes.txt", "run.exe", "clip", "clip.mp4.sh", "photo.jpg"])
 def test_other_formats_are_refused_naming_the_file(name: str) -> None:
     with pytest.raises(UploadError, match="not accepted"):
