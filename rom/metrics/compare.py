@@ -514,6 +514,11 @@ class ProgressRow:
     verdicts: tuple[str, ...]
     view_notes: tuple[str, ...] = ()
 
+    @property
+    def other_view(self) -> bool:
+        """Whether any session's value was read in another view than the measure's."""
+        return any(self.view_notes)
+
     def view_note(self, i: int) -> str:
         """ "" or the other-view words of the value of session ``i``."""
         return self.view_notes[i] if i < len(self.view_notes) else ""
