@@ -271,8 +271,8 @@ def comparison_table(changes: Sequence[Change], before: str, after: str) -> str:
     notes = table_notes([c.notes for c in changes])
     for c, cell in zip(changes, notes.cells, strict=True):
         why = c.basis if not c.notes else "" if cell in (NO_NOTE, NOTES_ABOVE) else cell
-        before_deg = _num(c.before_deg) + ("*" if c.before_view_note else "")
-        after_deg = _num(c.after_deg) + ("*" if c.after_view_note else "")
+        before_deg = _num(c.before_deg) + (OTHER_VIEW_MARK if c.before_view_note else "")
+        after_deg = _num(c.after_deg) + (OTHER_VIEW_MARK if c.after_view_note else "")
         lines.append(
             f"{display_name(c.measure, c.side)[:34]:34s} {c.label[:22]:22s} "
             f"{before_deg:>8s} {after_deg:>8s} "
@@ -289,10 +289,7 @@ def comparison_table(changes: Sequence[Change], before: str, after: str) -> str:
         "within-session SD of the repetition peaks; real = larger than both."
     )
     if any(c.before_view_note or c.after_view_note for c in changes):
-        lines.append(
-            "*: read in another view than the measure's (the client turned, or a view the "
-            "protocol does not accept; flag other_view): its change is not judged."
-        )
+        lines.append(OTHER_VIEW_FOOTNOTE)
     return "\n".join(lines)
 
 
@@ -339,8 +336,6 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _print_progress(rows: Sequence[Any], sessions: Sequence[Any], fmt: str) -> int:
-    from rom.metrics.measure_values import display_name
-
     labels = [s.label for s in sessions]
     if fmt == "json":
         print(json.dumps({"sessions": labels, "progress": [r.as_dict() for r in rows]}, indent=2))
@@ -348,7 +343,7 @@ def _print_progress(rows: Sequence[Any], sessions: Sequence[Any], fmt: str) -> i
     if fmt == "csv":
         flat = []
         for r in rows:
-            for s, v, verdict in zip(labels, r.values_deg, r.verdicts):
+            for i, (s, v, verdict) in enumerate(zip(labels, r.values_deg, r.verdicts)):
                 flat.append(
                     {
                         "protocol": r.protocol,
@@ -359,19 +354,50 @@ def _print_progress(rows: Sequence[Any], sessions: Sequence[Any], fmt: str) -> i
                         "session": s,
                         "value_deg": v,
                         "verdict_vs_first": verdict,
+                        "other_view": bool(r.view_note(i)),
+                        "view_note": r.view_note(i),
                     }
                 )
         print(_csv(flat), end="")
         return 0
-    print(f"{'measure':34s} {'direction':22s} " + " ".join(f"{x[:10]:>10s}" for x in labels))
-    for r in rows:
-        cells = [
-            f"{_num(v):>9s}{'*' if verdict == 'real' else ' '}"
-            for v, verdict in zip(r.values_deg, r.verdicts)
-        ]
-        print(f"{display_name(r.measure, r.side)[:34]:34s} {r.label[:22]:22s} " + " ".join(cells))
-    print("* a real change since the first session measured")
+    print(progress_table(rows, labels))
     return 0
+
+
+#: the marks of the tables of ``rom compare``, one meaning each everywhere
+OTHER_VIEW_MARK = "*"
+REAL_CHANGE_MARK = "\u2020"  # dagger
+OTHER_VIEW_FOOTNOTE = (
+    "*: read in another view than the measure's (the client turned, or a view the "
+    "protocol does not accept; flag other_view): its change is not judged."
+)
+
+
+def progress_table(rows: Sequence[Any], labels: Sequence[str]) -> str:
+    """Each measure across the sessions as a plain-text table: a value read in another
+    view than its measure's marked ``*`` (as in :func:`comparison_table`), a real change
+    since the first session measured marked with a dagger; a footnote for each mark used."""
+    from rom.metrics.measure_values import display_name
+
+    lines = [f"{'measure':34s} {'direction':22s} " + " ".join(f"{x[:10]:>10s}" for x in labels)]
+    any_view = any_real = False
+    for r in rows:
+        cells = []
+        for i, (v, verdict) in enumerate(zip(r.values_deg, r.verdicts)):
+            view = OTHER_VIEW_MARK if r.view_note(i) else ""
+            real = REAL_CHANGE_MARK if verdict == "real" else ""
+            any_view, any_real = any_view or bool(view), any_real or bool(real)
+            cells.append(f"{_num(v) + view + real:>10s}")
+        lines.append(
+            f"{display_name(r.measure, r.side)[:34]:34s} {r.label[:22]:22s} " + " ".join(cells)
+        )
+    lines.append("")
+    lines.append("degrees; missing: not measured in that session (never zero).")
+    if any_view:
+        lines.append(OTHER_VIEW_FOOTNOTE)
+    if any_real:
+        lines.append(f"{REAL_CHANGE_MARK}: a real change since the first session measured.")
+    return "\n".join(lines)
 
 
 def _rounded(value: Any) -> Any:

@@ -22,6 +22,11 @@ SIDE_STYLE = {
     "right": {"color": "#0077CC", "dash": "dash", "symbol": "square"},
     "": {"color": "#444444", "dash": "solid", "symbol": "diamond"},
 }
+#: a value read in another view than its measure's: words at the value, a lighter
+#: cross-hatched bar or an open marker (never colour alone)
+OTHER_VIEW_WORDS = "read in another view"
+OTHER_VIEW_PATTERN = "x"
+OTHER_VIEW_OPACITY = 0.45
 SESSION_STYLE = {
     "before": {"color": "#9E9E9E", "pattern": ""},
     "after": {"color": "#2E7D32", "pattern": ""},
@@ -164,17 +169,33 @@ def compare_figure(changes: Sequence[Any], *, title: str = "") -> Any:
     before = [c.before_deg for c in changes]
     after = [c.after_deg for c in changes]
     fig = go.Figure()
+    before_other = [bool(getattr(c, "before_view_note", "")) for c in changes]
+    after_other = [bool(getattr(c, "after_view_note", "")) for c in changes]
     fig.add_trace(
         go.Bar(
             name="Before",
             x=labels,
             y=before,
-            marker={"color": SESSION_STYLE["before"]["color"]},
-            text=[_deg_text(v) for v in before],
+            marker={
+                "color": SESSION_STYLE["before"]["color"],
+                "opacity": [OTHER_VIEW_OPACITY if o else 1.0 for o in before_other],
+                "pattern": {
+                    "shape": [OTHER_VIEW_PATTERN if o else "" for o in before_other],
+                    "fgcolor": "white",
+                    "fillmode": "overlay",
+                },
+            },
+            text=[
+                _deg_text(v) + (f"<br>{OTHER_VIEW_WORDS}" if o else "")
+                for v, o in zip(before, before_other)
+            ],
             textposition="outside",
         )
     )
-    patterns = ["/" if c.verdict.startswith("within") else "" for c in changes]
+    patterns = [
+        OTHER_VIEW_PATTERN if o else "/" if c.verdict.startswith("within") else ""
+        for c, o in zip(changes, after_other)
+    ]
     thresholds = [c.threshold_deg if c.before_deg is not None else None for c in changes]
     fig.add_trace(
         go.Bar(
@@ -183,11 +204,15 @@ def compare_figure(changes: Sequence[Any], *, title: str = "") -> Any:
             y=after,
             marker={
                 "color": SESSION_STYLE["after"]["color"],
+                "opacity": [OTHER_VIEW_OPACITY if o else 1.0 for o in after_other],
                 # "overlay": white hatching over the green (Plotly's default "replace"
                 # draws the hatching on a transparent background: an invisible bar)
                 "pattern": {"shape": patterns, "fgcolor": "white", "fillmode": "overlay"},
             },
-            text=[f"{_deg_text(v)}<br>{_verdict_words(c)}" for v, c in zip(after, changes)],
+            text=[
+                f"{_deg_text(v)}<br>" + (f"{OTHER_VIEW_WORDS}<br>" if o else "") + _verdict_words(c)
+                for v, c, o in zip(after, changes, after_other)
+            ],
             textposition="outside",
         )
     )
@@ -220,6 +245,17 @@ def compare_figure(changes: Sequence[Any], *, title: str = "") -> Any:
             },
         )
     )
+    if any(before_other) or any(after_other):
+        # a legend entry only (a Bar trace would take a slot in each group of bars)
+        fig.add_trace(
+            go.Scatter(
+                name=f"{OTHER_VIEW_WORDS.capitalize()}: lighter, cross-hatched (not judged)",
+                x=[None],
+                y=[None],
+                mode="markers",
+                marker={"symbol": "square-x-open", "size": 14, "color": "#555555"},
+            )
+        )
     fig.update_layout(
         title=title,
         barmode="group",
@@ -263,16 +299,25 @@ def progress_figure(rows: Sequence[Any], sessions: Sequence[str], *, title: str 
         # alternate lines are labelled below their points, so that two lines meeting at
         # one session do not write their verdicts over each other
         where = "top center" if k % 2 == 0 else "bottom center"
+        notes = tuple(getattr(r, "view_notes", ()))
+        other = [i < len(notes) and bool(notes[i]) for i in range(len(r.values_deg))]
         fig.add_trace(
             go.Scatter(
                 x=list(sessions),
                 y=[v if v is not None else None for v in r.values_deg],
                 mode="lines+markers+text",
                 name=f"{measure_title(r.measure)} {side} {r.label}".replace("  ", " "),
-                text=[verdict_short(v) for v in r.verdicts],
+                # a value read in another view: an open marker and the words at the point
+                text=[
+                    "<br>".join(w for w in (OTHER_VIEW_WORDS if o else "", verdict_short(v)) if w)
+                    for v, o in zip(r.verdicts, other)
+                ],
                 textposition=where,
                 line={"color": style["color"], "dash": style["dash"], "width": 3},
-                marker={"symbol": style["symbol"], "size": 12},
+                marker={
+                    "symbol": [style["symbol"] + ("-open" if o else "") for o in other],
+                    "size": 12,
+                },
                 connectgaps=False,
             )
         )

@@ -204,9 +204,10 @@ class Change:
 
     @property
     def trend(self) -> str:
-        """``increase`` / ``decrease`` (of range; of the signed value for a posture), or ""
-        when there is no change to read."""
-        if self.change_deg is None:
+        """``increase`` / ``decrease`` (of range; of the signed value for a posture) of a
+        change judged (real or within noise), or "" when there is no change to read: a
+        change missing or not judged has no trend (its difference may be the camera's)."""
+        if self.change_deg is None or self.verdict not in ("real", "within noise"):
             return ""
         return "increase" if self.change_deg > 0 else "decrease" if self.change_deg < 0 else ""
 
@@ -499,7 +500,10 @@ def compare_asymmetry(
 @dataclass(frozen=True)
 class ProgressRow:
     """One measure over every session, in session order: the values (None = missing)
-    and, from the second session on, the verdict of the change since the first."""
+    and, from the second session on, the verdict of the change since the first;
+    ``view_notes[i]`` is "" or the words of a value read in another view than its
+    measure's (:func:`rom.metrics.measure_values.other_view_note`): such a value is
+    shown marked, never as an ordinary number, and its change is not judged."""
 
     protocol: str
     measure: str
@@ -508,6 +512,16 @@ class ProgressRow:
     label: str
     values_deg: tuple[float | None, ...]
     verdicts: tuple[str, ...]
+    view_notes: tuple[str, ...] = ()
+
+    @property
+    def other_view(self) -> bool:
+        """Whether any session's value was read in another view than the measure's."""
+        return any(self.view_notes)
+
+    def view_note(self, i: int) -> str:
+        """ "" or the other-view words of the value of session ``i``."""
+        return self.view_notes[i] if i < len(self.view_notes) else ""
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -529,6 +543,7 @@ def progress(
         vals = [idx.get(k) for idx in indexed]
         ref = next(v for v in vals if v is not None)
         nums = tuple(v.value_deg if v is not None and v.reported else None for v in vals)
+        views = tuple(other_view_note(v) if x is not None else "" for v, x in zip(vals, nums))
         first = next((i for i, x in enumerate(nums) if x is not None), None)
         verdicts: list[str] = []
         for i, v in enumerate(vals):
@@ -538,7 +553,14 @@ def progress(
                 verdicts.append(_change_one(vals[first], v, table).verdict)
         rows.append(
             ProgressRow(
-                ref.protocol, ref.measure, ref.side, ref.direction, ref.label, nums, tuple(verdicts)
+                ref.protocol,
+                ref.measure,
+                ref.side,
+                ref.direction,
+                ref.label,
+                nums,
+                tuple(verdicts),
+                views,
             )
         )
     return rows

@@ -2,7 +2,8 @@
 
 * :func:`change_chart`: per measure, the value before and after as bars, and the band
   around the value before that a change must leave to be real (the larger of the
-  published MDC and the recordings' own noise).
+  published MDC and the recordings' own noise); a value read in another view than its
+  measure's is a lighter, hatched bar (never colour alone) with its legend entry.
 * :func:`series_chart`: the angle over time of one recording, repetition peaks marked
   and the reported peak starred.
 """
@@ -21,6 +22,7 @@ from rom.metrics.series import AngleSeries
 
 if TYPE_CHECKING:
     from matplotlib.artist import Artist
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
     from matplotlib.patches import Rectangle
 
@@ -29,6 +31,10 @@ __all__ = ["change_chart", "change_figure", "series_chart", "series_figure"]
 BEFORE = "#8c96a0"
 AFTER = "#1f6fb4"
 BAND = "#f2b134"
+#: a value read in another view than its measure's: hatched and lighter
+OTHER_VIEW_HATCH = "////"
+OTHER_VIEW_ALPHA = 0.4
+OTHER_VIEW_LABEL = "read in another view (change not judged)"
 DPI = 150
 
 
@@ -64,9 +70,10 @@ def change_chart(changes: Sequence[Change]) -> bytes | None:
 
 def change_figure(changes: Sequence[Change]) -> Figure | None:
     """Horizontal bars before (grey) and after (blue) per measure, with the band of
-    +/- the verdict's threshold around the value before (amber); missing values get no
-    bar and the word "missing"; the legend above the axes. None when no measure has a
-    value."""
+    +/- the verdict's threshold around the value before (amber); a value read in another
+    view than its measure's (``Change.before_view_note`` / ``after_view_note``) is a
+    lighter, hatched bar with a legend entry of its own; missing values get no bar and the
+    word "missing"; the legend above the axes. None when no measure has a value."""
     rows = [c for c in changes if c.before_deg is not None or c.after_deg is not None]
     if not rows:
         return None
@@ -74,10 +81,12 @@ def change_figure(changes: Sequence[Change]) -> Figure | None:
     ax = fig.add_subplot()
     y = np.arange(len(rows))[::-1].astype(float)
     for yi, c in zip(y, rows):
-        if c.before_deg is not None:
-            ax.barh(yi + 0.18, c.before_deg, height=0.34, color=BEFORE, zorder=2)
-        if c.after_deg is not None:
-            ax.barh(yi - 0.18, c.after_deg, height=0.34, color=AFTER, zorder=2)
+        for dy, value, colour, note in (
+            (0.18, c.before_deg, BEFORE, c.before_view_note),
+            (-0.18, c.after_deg, AFTER, c.after_view_note),
+        ):
+            if value is not None:
+                _bar(ax, yi + dy, value, colour, other_view=bool(note))
         if c.before_deg is not None and c.threshold_deg is not None:
             lo = max(c.before_deg - c.threshold_deg, 0.0)
             hi = c.before_deg + c.threshold_deg
@@ -94,9 +103,39 @@ def change_figure(changes: Sequence[Change]) -> Figure | None:
         Patch(color=AFTER, label="after"),
         Patch(color=BAND, alpha=0.35, label="within noise / MDC of the value before"),
     ]
-    _legend_above(fig, handles, ncols=3)
+    if any(c.before_view_note or c.after_view_note for c in rows):
+        handles.append(
+            Patch(
+                facecolor="white",
+                edgecolor="#444",
+                hatch=OTHER_VIEW_HATCH,
+                label=OTHER_VIEW_LABEL,
+            )
+        )
+    _legend_above(fig, handles, ncols=len(handles))
     ax.grid(axis="x", alpha=0.3)
     return fig
+
+
+def _bar(ax: Axes, y: float, value: float, colour: str, *, other_view: bool) -> None:
+    """One horizontal bar; a value read in another view is lighter and hatched, its
+    outline in the session's colour (so before/after still reads without colour)."""
+    from matplotlib.colors import to_rgb
+
+    if other_view:
+        ax.barh(
+            y,
+            value,
+            height=0.34,
+            facecolor=(*to_rgb(colour), OTHER_VIEW_ALPHA),
+            edgecolor=colour,
+            hatch=OTHER_VIEW_HATCH,
+            linewidth=1.0,
+            zorder=2,
+            gid="other_view",
+        )
+    else:
+        ax.barh(y, value, height=0.34, color=colour, zorder=2)
 
 
 def _rect(x: float, y: float, w: float, h: float, colour: str) -> Rectangle:

@@ -105,3 +105,55 @@ def test_the_progress_chart_starts_at_zero() -> None:
     ]
     fig = progress_figure(rows, ["pre", "post"])
     assert fig.layout.yaxis.rangemode == "tozero"
+
+
+def test_a_progress_value_read_in_another_view_is_an_open_marker_with_words() -> None:
+    """Issue 8: the dashboard drew a value read in another view as an ordinary point."""
+    from rom.metrics.compare import progress
+    from rom.metrics.measure_values import MeasureValue
+
+    def value(v: float, flags: tuple[str, ...] = ()) -> list[MeasureValue]:
+        peaks = (v - 1.0, v, v + 1.0)
+        return [MeasureValue("shoulder-abduction", "shoulder_abduction", "left", "positive",
+                             "abduction", value_deg=v, value_time_s=4.5, rep_peaks_deg=peaks,
+                             flags=flags)]  # fmt: skip
+
+    rows = progress([value(100.0), value(105.9, ("other_view",)), value(130.0)])
+    (trace,) = progress_figure(rows, ["pre", "mid", "post"]).data
+    assert list(trace.marker.symbol) == ["circle", "circle-open", "circle"]
+    assert "read in another view" in trace.text[1] and "not judged" in trace.text[1]
+    assert "another view" not in trace.text[0] + trace.text[2]
+
+
+def test_a_bar_read_in_another_view_is_lighter_cross_hatched_and_in_the_legend() -> None:
+    plain = change(100.0, 105.9, "not judged")
+    flagged = SimpleNamespace(
+        **{**vars(plain), "after_view_note": "read at 4.5 s in another view than the measure's"}
+    )
+    fig = compare_figure([flagged, change(150.0, 152.0, "within noise")])
+    after = next(t for t in fig.data if t.name == "After")
+    assert list(after.marker.pattern.shape) == ["x", "/"]
+    assert list(after.marker.opacity) == [pytest.approx(0.45), 1.0]
+    assert "read in another view" in after.text[0] and "another view" not in after.text[1]
+    before = next(t for t in fig.data if t.name == "Before")
+    assert list(before.marker.pattern.shape) == ["", ""]
+    assert any("another view" in (t.name or "").lower() for t in fig.data)
+    assert not any(
+        "another view" in (t.name or "").lower()
+        for t in compare_figure([change(150.0, 152.0, "within noise")]).data
+    )
+
+
+def test_the_dashboard_compare_table_says_a_value_was_read_in_another_view() -> None:
+    pytest.importorskip("streamlit")
+    from rom.app.pages import compare as page
+    from rom.metrics.compare import compare_values
+    from rom.metrics.measure_values import MeasureValue
+
+    def value(v: float, flags: tuple[str, ...] = ()) -> MeasureValue:
+        return MeasureValue("shoulder-abduction", "shoulder_abduction", "left", "positive",
+                            "abduction", value_deg=v, value_time_s=4.5,
+                            rep_peaks_deg=(v - 1, v, v + 1), flags=flags)  # fmt: skip
+
+    (row,) = page.change_rows(compare_values([value(100.0)], [value(106.0, ("other_view",))]))
+    assert row["After"] == "106° (read in another view)" and row["Before"] == "100°"

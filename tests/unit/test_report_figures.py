@@ -161,3 +161,42 @@ def test_the_charts_are_still_png_and_none_without_data() -> None:
     assert figures.change_chart([_change("neck_rotation", "", None, None)]) is None
     unused = [dataclasses.replace(v, column="") for v in values]
     assert figures.series_chart(angles, unused) is None
+
+
+def _other_view(c: Change, *, before: bool = False, after: bool = False) -> Change:
+    note = "read at 4.5 s in another view than the measure's"
+    return dataclasses.replace(
+        c,
+        verdict="not judged",
+        threshold_deg=None,
+        before_view_note=note if before else "",
+        after_view_note=note if after else "",
+    )
+
+
+CHANGE_SETS["another view"] = [
+    _other_view(_change("shoulder_abduction", "left", 100.0, 105.9), after=True),
+    _other_view(_change("shoulder_abduction", "right", 150.0, 178.0), before=True),
+    _change("shoulder_flexion", "left", 170.0, 176.0),
+]
+
+
+def test_a_value_read_in_another_view_is_a_hatched_lighter_bar_with_a_legend_entry() -> None:
+    """Issue 8: a value read in another view was drawn as an ordinary bar. It is hatched
+    and lighter (never colour alone), and the legend says what that means; ordinary
+    values stay solid, and a chart without such a value has no such entry."""
+    fig = figures.change_figure(CHANGE_SETS["another view"])
+    assert fig is not None
+    _assert_legend_clear(fig)
+    bars = [p for c in fig.axes[0].containers for p in c]
+    marked = [b for b in bars if b.get_hatch()]
+    # after of the first row (105.9) and before of the second (150.0), nothing else
+    assert sorted(b.get_width() for b in marked) == [105.9, 150.0]
+    assert all(b.get_facecolor()[3] < 1.0 for b in marked)
+    assert all(b.get_facecolor()[3] == 1.0 for b in bars if not b.get_hatch())
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert figures.OTHER_VIEW_LABEL in labels
+    plain = figures.change_figure(CHANGE_SETS["long bars"])
+    assert plain is not None
+    assert figures.OTHER_VIEW_LABEL not in [t.get_text() for t in plain.legends[0].get_texts()]
+    assert not any(p.get_hatch() for c in plain.axes[0].containers for p in c)

@@ -98,3 +98,79 @@ def test_a_side_bend_is_no_turn() -> None:
         right, _side(30.0), ("the lateral flexion to the right", "the lateral flexion to the left")
     )
     assert "lateral flexion to the right has no value" in a["reason"]
+
+
+def test_progress_marks_a_value_read_in_another_view_and_gives_each_mark_one_meaning() -> None:
+    from rom.clinic_cli import REAL_CHANGE_MARK, progress_table
+    from rom.metrics.compare import progress
+
+    s1 = [_value(100.0, (99.0, 100.0, 101.0))]
+    s2 = [_value(105.9, (104.9, 105.9, 106.9), ("other_view",))]
+    s3 = [_value(130.0, (129.0, 130.0, 131.0))]
+    (row,) = progress([s1, s2, s3])
+    assert row.view_notes == ("", "read at 4.5 s in another view than the measure's", "")
+    assert row.verdicts == ("", "not judged", "real")
+    assert row.as_dict()["view_notes"] == row.view_notes
+    table = progress_table([row], ["pre", "mid", "post"])
+    assert "105.9*" in table and "*: read in another view" in table
+    assert f"130.0{REAL_CHANGE_MARK}" in table and "130.0*" not in table
+    assert f"{REAL_CHANGE_MARK}: a real change since the first session" in table
+    assert "* a real change" not in table  # '*' has one meaning: another view
+    # without a value from another view, no '*' and no footnote for it
+    (plain,) = progress([s1, s3])
+    assert "*" not in progress_table([plain], ["pre", "post"])
+
+
+def test_a_change_not_judged_or_missing_has_no_trend() -> None:
+    before = _value(100.0, (99.0, 100.0, 101.0))
+    (flagged,) = compare_values([before], [_value(160.0, (160.0,), ("other_view",))])
+    assert flagged.verdict == "not judged" and flagged.change_deg == 60.0
+    assert flagged.trend == "" and flagged.as_dict()["trend"] == ""
+    (few,) = compare_values([_value(100.0, (100.0,))], [_value(130.0, (130.0,))])
+    assert few.verdict == "not judged" and few.trend == ""
+    (real,) = compare_values([before], [_value(160.0, (159.0, 160.0, 161.0))])
+    assert real.verdict == "real" and real.trend == "increase"
+    (noise,) = compare_values([before], [_value(99.0, (98.0, 99.0, 100.0))])
+    assert noise.verdict == "within noise" and noise.trend == "decrease"
+
+
+def test_the_reports_progress_table_marks_a_value_read_in_another_view() -> None:
+    """Issue 8: the report's progress table showed 105.9 like any value."""
+    import html as html_lib
+    from datetime import datetime
+
+    import pytest
+
+    pytest.importorskip("jinja2")
+    from rom.metrics.compare import progress
+    from rom.report.build import ReportData, render_html
+    from rom.store.store import ClientInfo, SessionInfo
+
+    now = datetime(2026, 11, 30, 12, 0)
+    sessions = [SessionInfo("C1", s, now, "") for s in ("pre", "mid", "post")]
+
+    def page(rows: list) -> str:
+        data = ReportData(
+            client=ClientInfo("C1", "", now),
+            before=sessions[0],
+            after=sessions[-1],
+            sessions=sessions,
+            changes=[],
+            asymmetry=[],
+            progress=rows,
+            recordings=[],
+            change_chart_png=None,
+            mdc_sources=[],
+        )
+        html = render_html(data)
+        body = html.split("Progress over all sessions")[1].split("The recordings")[0]
+        return html_lib.unescape(re.sub(r"<[^>]+>", " ", body))
+
+    s1 = [_value(100.0, (99.0, 100.0, 101.0))]
+    s2 = [_value(105.9, (104.9, 105.9, 106.9), ("other_view",))]
+    s3 = [_value(130.0, (129.0, 130.0, 131.0))]
+    text = page(progress([s1, s2, s3]))
+    assert "105.9*" in text and "*: read in another view than the measure's" in text
+    assert "100.0*" not in text and "130.0*" not in text
+    plain = page(progress([s1, s3]))
+    assert "*" not in plain

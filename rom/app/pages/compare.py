@@ -54,7 +54,9 @@ def render() -> None:
         "Grey: before. Green: after, hatched when the change is within noise. The dotted "
         "band around the before value spans the smallest change that counts as real "
         "(the larger of the published minimal detectable change and these recordings' "
-        "own noise): an after bar ending inside it is not a real change."
+        "own noise): an after bar ending inside it is not a real change. A lighter, "
+        "cross-hatched bar is a value read in another view than the measure's: its change "
+        "is not judged."
     )
     notes = change_notes(changes)
     for n in notes.general:  # why every change is missing or not judged, once
@@ -112,8 +114,8 @@ def change_rows(changes: list[Any]) -> list[dict[str, str]]:
                 "Measure": charts.measure_title(c.measure),
                 "Side": c.side.capitalize() if c.side else "—",
                 "Direction": c.label,
-                "Before": _deg(c.before_deg),
-                "After": _deg(c.after_deg),
+                "Before": _deg(c.before_deg) + _view_mark(c.before_view_note),
+                "After": _deg(c.after_deg) + _view_mark(c.after_view_note),
                 "Change": _deg(c.change_deg, sign=True),
                 "Smallest real change": _deg(c.threshold_deg),
                 "Verdict": VERDICT_WORDS.get(c.verdict, c.verdict),
@@ -121,6 +123,11 @@ def change_rows(changes: list[Any]) -> list[dict[str, str]]:
             }
         )
     return rows
+
+
+def _view_mark(note: str) -> str:
+    """Words after a value read in another view than its measure's ("" otherwise)."""
+    return f" ({charts.OTHER_VIEW_WORDS})" if note else ""
 
 
 def asymmetry(client: str, before: str, after: str) -> None:
@@ -153,7 +160,11 @@ def progress(client: str) -> None:
         return
     st.markdown("#### Progress over all sessions")
     st.plotly_chart(charts.progress_figure(rows, labels), key="compare-progress")
-    st.caption("Text at each point: the verdict of the change since the first session.")
+    st.caption(
+        "Text at each point: the verdict of the change since the first session. An open "
+        "marker is a value read in another view than the measure's (its change is not "
+        "judged)."
+    )
 
 
 def report(client: str, before: str, after: str) -> None:
