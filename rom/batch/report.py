@@ -52,8 +52,7 @@ class ClipCounts:
         else:
             self.failed += 1
             return
-        summary = (files or {}).get("summary.json")
-        if status == "partial" or (summary is not None and _summary_warnings(summary)):
+        if clip_warned(status, (files or {}).get("summary.json")):
             self.warned += 1
 
     @property
@@ -113,13 +112,19 @@ def _summary_warnings(data: bytes | str) -> list[str]:
     return [str(w) for w in warnings or []]
 
 
-def _clip_warnings(out: Path, clip_id: str) -> list[str]:
-    """The warnings of one analysed clip (view, visibility, tracking: its summary.json's
-    ``warnings``); [] when its summary is not there."""
+def clip_warned(status: str, summary_json: bytes | str | None) -> bool:
+    """Whether an analysed clip counts as "with a warning": partial, or a warning in its
+    summary.json (view, visibility, tracking; its text, None when there is none). The one
+    rule of the run's progress, its last line and ``rom batch --summary``."""
+    return status == "partial" or bool(summary_json and _summary_warnings(summary_json))
+
+
+def _summary_json(out: Path, clip_id: str) -> bytes | None:
+    """One analysed clip's summary.json as stored in a batch folder; None when absent."""
     try:
-        return _summary_warnings((out / "clips" / str(clip_id) / "summary.json").read_bytes())
+        return (out / "clips" / str(clip_id) / "summary.json").read_bytes()
     except OSError:
-        return []
+        return None
 
 
 def summarize_batch(out_dir: str | Path) -> str:
@@ -147,7 +152,7 @@ def summarize_batch(out_dir: str | Path) -> str:
             errors = list(csv.DictReader(fh))
     status = {r["clip_id"]: r["clip_status"] for r in table}
     n_failed = len({e["clip_id"] for e in errors})
-    warned = sum(s == "partial" or bool(_clip_warnings(out, clip)) for clip, s in status.items())
+    warned = sum(clip_warned(s, _summary_json(out, clip)) for clip, s in status.items())
     head = f"{out}: {len(status) + n_failed} clips: {len(status)} analysed "
     lines = [head + f"({warned} with a warning), {n_failed} failed"]
     stats = {r["statistic"] for r in table}

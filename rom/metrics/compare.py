@@ -387,14 +387,6 @@ def headline(changes: Sequence[Change]) -> str:
     """
     measured = [c for c in changes if c.verdict != "missing"]
     judged = [c for c in measured if c.verdict in ("real", "within noise")]
-    real = [c for c in judged if c.verdict == "real"]
-    n_not = len(measured) - len(judged)
-    not_judged = (
-        f" {n_not} of the {len(measured)} measured in both sessions could not be judged "
-        "(see why in the table)."
-        if n_not
-        else ""
-    )
     if not measured:
         return "No measure was measured in both sessions."
     if not judged:
@@ -402,13 +394,20 @@ def headline(changes: Sequence[Change]) -> str:
             f"None of the {len(measured)} change(s) measured in both sessions could be "
             "judged against the measurement noise (see why in the table)."
         )
+    n_real = sum(c.verdict == "real" for c in judged)
     first = (
-        f"{len(real)} of {len(judged)} judged change(s) exceeded the measurement noise."
-        if real
+        f"{n_real} of {len(judged)} judged change(s) exceeded the measurement noise."
+        if n_real
         else f"None of the {len(judged)} judged change(s) exceeded the noise of these "
         "recordings and the published minimal detectable change."
     )
-    return first + not_judged
+    n_not = len(measured) - len(judged)
+    if not n_not:
+        return first
+    return (
+        f"{first} {n_not} of the {len(measured)} measured in both sessions could not be "
+        "judged (see why in the table)."
+    )
 
 
 def _pairs(values: Iterable[MeasureValue]) -> dict[tuple[str, str, str], dict[str, Any]]:
