@@ -319,6 +319,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 
 def _print_result(summary: dict, files: dict[str, Path], *, quiet: bool) -> None:
     from rom.metrics.results import REPETITION_MEANING, result_lines
+    from rom.metrics.view import filmed_from
 
     if quiet:
         return
@@ -327,7 +328,7 @@ def _print_result(summary: dict, files: dict[str, Path], *, quiet: bool) -> None
     yaw = f" (yaw {res['yaw_deg']:+.0f} deg)" if res.get("yaw_deg") is not None else ""
     print(
         f"tracked the person in {tr['detected_frames']}/{tr['n_frames']} frames "
-        f"({100 * tr['detected_fraction']:.0f}%); view: {res['view']}{yaw}"
+        f"({100 * tr['detected_fraction']:.0f}%); {filmed_from(res['view'])}{yaw}"
     )
     lines = result_lines(res)
     if res.get("protocol"):

@@ -108,7 +108,19 @@ def analyse_and_store(
         result = exc.result
     progress("storing", None)
     recording_id = data.save_analysis(result, request)
-    return recording_id, list(result.summary.get("warnings", []))
+    return recording_id, shown_warnings(result.summary)
+
+
+def shown_warnings(summary: dict[str, Any]) -> list[str]:
+    """The warnings the Results page shows above the recording's table (the clip's
+    warnings and the notes every value shares, :func:`rom.app.tables.result_notes`), so
+    that the count said when the job ends is the count of boxes the user then sees."""
+    from rom.app import tables
+
+    block = summary.get("results")
+    if isinstance(block, dict):
+        return list(tables.result_notes(block).general)
+    return [str(w) for w in summary.get("warnings", [])]
 
 
 def failure_message(exc: BaseException, request: AnalysisRequest) -> str:

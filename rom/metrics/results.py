@@ -549,9 +549,7 @@ def _few_frames(
         obliq = support[_key(measure, side)].obliqueness_deg[ruled_out]
         typical = float(np.nanmedian(obliq)) if np.isfinite(obliq).any() else math.nan
         return _view_reason(measure, side, typical, view), "view_not_supported"
-    names = " and ".join(
-        n.replace("_", " ") for n in catalogue.ANGLES[_key(measure, side)].landmarks[:3]
-    )
+    names = _words(catalogue.ANGLES[_key(measure, side)].landmarks[:3])
     return f"measured in only {n_frames} frames: keep the {names} in view and well lit", (
         "too_few_frames"
     )
@@ -572,7 +570,7 @@ def _no_value(
     cols = [c for c in _columns(measure, side) if c and c in angles]
     has, view_ok = _frames_by_view(measure, side, angles, support)
     if not has.any():
-        names = " and ".join(n.replace("_", " ") for n in catalogue.ANGLES[key].landmarks[:3])
+        names = _words(catalogue.ANGLES[key].landmarks[:3])
         return (
             f"not measured in any frame: keep the {names} in view, unhidden and well lit",
             "too_few_frames",

@@ -324,8 +324,9 @@ def summarize_angle(
     if quality["too_few_valid"]:
         notes.append(f"only {n_valid} of {n} frames ({vf:.0%}) have a valid angle")
     if large:
+        stretches = "1 stretch" if len(large) == 1 else f"{len(large)} stretches"
         notes.append(
-            f"{len(large)} gap(s) of missing frames longer than {max_gap_s:g} s "
+            f"no value over {stretches} of frames longer than {max_gap_s:g} s "
             f"(longest {max(g[2] for g in large):.2f} s)"
         )
 

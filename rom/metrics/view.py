@@ -136,7 +136,7 @@ def compute_view(seq: PoseSequence, *, min_visibility: float = 0.5) -> ViewEstim
     diff = np.abs(folded - yaw_2d)
     disagreement = float(np.nanmedian(diff)) if np.isfinite(diff).any() else float("nan")
     label = view_label(dominant)
-    desc = label if np.isnan(dominant) else f"{label} (yaw {dominant:+.0f} deg)"
+    desc = filmed_from(label) + ("" if np.isnan(dominant) else f" (yaw {dominant:+.0f} deg)")
 
     detected = seq.detected
     n_det = int(detected.sum())
@@ -503,15 +503,16 @@ def check_view(
             raise ValueError(f"unknown landmark {name!r}; use MediaPipe names such as 'left_wrist'")
         inside = view.in_frame_fraction[name]
         seen = view.visible_fraction[name]
+        joint = "the " + name.replace("_", " ")  # a therapist's words, not MediaPipe's
         if inside < min_visible_fraction:
             out.append(
-                f"{name} is outside the image (or not found) in {100 * (1 - inside):.0f}% "
+                f"{joint} is outside the image (or not found) in {100 * (1 - inside):.0f}% "
                 f"{frames} (needs to be in {100 * min_visible_fraction:.0f}%); move the camera back "
                 "or re-frame so the whole movement stays in view"
             )
         elif seen < min_visible_fraction:
             out.append(
-                f"{name} is visible in only {100 * seen:.0f}% {frames} (needs "
+                f"{joint} is visible in only {100 * seen:.0f}% {frames} (needs "
                 f"{100 * min_visible_fraction:.0f}%); keep it unoccluded (clothing, other "
                 "limbs, people) and well lit"
             )

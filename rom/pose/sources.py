@@ -302,7 +302,7 @@ class VideoFileSource(FrameSource):
                     # A damaged packet (MPEG-TS marks a join so) is decoded, unless it
                     # is the file's last: then the file was cut inside it.
                     if packet is None or not packet.size:
-                        self._decode_error = "the last frame's data is incomplete"
+                        self._decode_error = "the file ends inside a frame's data"
                         break
                     yield from previous.decode()
                 if packet is None:

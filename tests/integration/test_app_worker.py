@@ -74,6 +74,10 @@ def test_an_analysis_is_stored_with_the_packages_own_values(
     ]
     assert got == want and any(s == "measured" for *_, s, _ in got)
     assert info.summary["results"] == json.loads(json.dumps(own.summary["results"]))
+    # The sidebar counts the warning boxes the Results page shows above the table.
+    from rom.app import tables
+
+    assert list(job.warnings) == tables.result_notes(info.summary["results"]).general
     rec = data.load_recording(job.recording_id)
     assert rec.overlay is not None and rec.overlay.stat().st_size > 1000
     assert np.array_equal(rec.angles.time_s, own.angles.time_s)

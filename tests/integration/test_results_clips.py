@@ -92,6 +92,7 @@ def test_abduction_prints_one_line_per_measure_after_the_progress_bar(abduction)
     assert code == 0, "\n".join(lines)
     # the progress bar is gone before the results print: no result line carries it
     assert lines[0].startswith("tracked the person in "), lines[:3]
+    assert "; filmed " in lines[0] and "view: " not in lines[0], lines[0]  # words, not labels
     assert not any("frame/s" in line or "it/s" in line for line in lines), lines
     measure_lines = [line for line in lines if line.startswith("  Shoulder")]
     assert len(measure_lines) == 1, lines  # one line, both sides, one estimate

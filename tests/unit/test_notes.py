@@ -20,7 +20,7 @@ NO_START = (
     "no still neutral pose in the first 1 s: peaks are from the anatomical zero, "
     "excursions from neutral unavailable"
 )
-GAP = "1 gap(s) of missing frames longer than 0.25 s (longest 0.93 s)"
+GAP = "no value over 1 stretch of frames longer than 0.25 s (longest 0.93 s)"
 TURNS = "the client turns during the clip: only 72% of frames are within 30 deg of a front view"
 
 
@@ -143,6 +143,20 @@ def test_the_results_table_says_a_shared_note_once() -> None:
         assert "still" not in q and TURNS not in q
     html = tables.html_notes(notes.numbered, test_id="n")
     assert html.count("<li>") == 1 and "longest 0.93 s" in html
+
+
+def test_the_finished_job_counts_the_warnings_the_results_page_shows() -> None:
+    """The sidebar's "done (N warnings: see the results)" counts the boxes above the
+    Results table: the clip's warnings and the notes every value shares (it counted the
+    clip's warnings only: 4 against 7 boxes)."""
+    pytest.importorskip("streamlit")
+    from rom.app import tables
+    from rom.app.worker import shown_warnings
+
+    block = _block()
+    summary = {"warnings": [TURNS], "results": block}
+    assert shown_warnings(summary) == tables.result_notes(block).general == [TURNS, NO_START]
+    assert shown_warnings({"warnings": [TURNS]}) == [TURNS]  # an older summary
 
 
 # --- the report ----------------------------------------------------------------------------

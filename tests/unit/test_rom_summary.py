@@ -157,6 +157,11 @@ def test_reps_are_not_found_across_a_gap() -> None:
     assert pos["n_reps"] == 2
     assert s["quality"]["n_large_gaps"] == 1
     assert s["quality"]["longest_gap_s"] == pytest.approx(0.6, abs=0.05)
+    # Said as what it is, a stretch where the angle has no value (the frames themselves
+    # may all be there: the joint was not seen, or its angle was left out).
+    assert "no value over 1 stretch of frames longer than 0.25 s (longest 0." in " ".join(
+        s["warnings"]
+    )
 
 
 # --- velocity ---------------------------------------------------------------------------

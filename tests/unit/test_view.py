@@ -165,8 +165,8 @@ def test_check_view_landmark_messages() -> None:
     v = compute_view(seq.with_arrays(visibility=vis, image_xyz=img))
     w = check_view(v, ("front",), ("left_wrist", "right_ankle", "nose"))
     assert len(w) == 2
-    assert "left_wrist is visible in only 50% of frames (needs 70%)" in w[0]
-    assert "right_ankle is outside the image (or not found) in 60% of frames" in w[1]
+    assert "the left wrist is visible in only 50% of frames (needs 70%)" in w[0]
+    assert "the right ankle is outside the image (or not found) in 60% of frames" in w[1]
     assert check_view(v, ("front",), ("left_wrist",), min_visible_fraction=0.5) == []
 
 

@@ -81,8 +81,8 @@ def show_recording(rec: Any) -> None:
     view = summary.get("view", {})
     st.subheader(f"{title} — {info.client} / {info.session}")
     st.caption(
-        f"{info.video_name} · analysed {info.created_utc:%Y-%m-%d %H:%M} UTC · camera view: "
-        f"{view.get('description') or view.get('label') or 'unknown'} · client measured in "
+        f"{info.video_name} · analysed {info.created_utc:%Y-%m-%d %H:%M} UTC · "
+        f"{view.get('description') or view.get('label') or 'view unknown'} · client measured in "
         f"{tracking.get('detected_frames', 0)} of {tracking.get('n_frames', 0)} frames · "
         f"recording {info.id}"
     )
