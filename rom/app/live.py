@@ -29,7 +29,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, cast
@@ -82,6 +82,9 @@ MAX_ANALYSED_FPS = 15.0
 #: arriving (a busy machine, a dropped connection), the last angles would otherwise stay
 #: on the page as if live.
 STALE_AFTER_S = 2.0
+#: Below this many frames analysed a second, the preview cannot follow a movement (a
+#: raise lasts 1 to 2 s) and its view check sees one or two frames: the page says so.
+MIN_LIVE_FPS = 4.0
 
 #: Landmarks checked live without a protocol.
 LIVE_LANDMARKS = ("left_shoulder", "right_shoulder", "left_hip", "right_hip")
@@ -105,6 +108,9 @@ class LiveReading:
     recording: bool = False
     recorded_s: float = 0.0
     recorded_frames: int = 0
+    #: (width, height) in pixels of the newest picture received from the browser (a
+    #: browser short of processor time sends a smaller one)
+    picture_px: tuple[int, int] = (0, 0)
 
 
 class FrameClock:
@@ -322,6 +328,7 @@ class LiveSession:
         self._view = ""
         self._analysed: deque[float] = deque(maxlen=30)
         self._frames_received = 0
+        self._picture_px = (0, 0)
         #: monotonic time of the last frame analysed (or of tracking's start)
         self._fresh_at = -math.inf
         self._latest_rgb: np.ndarray | None = None
@@ -358,6 +365,10 @@ class LiveSession:
         with self._lock:
             self._frames_received += 1
             self._latest_rgb = rgb
+            size = (int(rgb.shape[1]), int(rgb.shape[0]))
+            if size != self._picture_px:
+                log.info("camera picture %dx%d (was %dx%d)", *size, *self._picture_px)
+            self._picture_px = size
             if self._source is None:
                 h, w = rgb.shape[:2]
                 self._fresh_at = time.monotonic()
@@ -462,6 +473,7 @@ class LiveSession:
             reading = self._reading
             rec = self._recorder
             fr = self._frames_received
+            picture_px = self._picture_px
             age_s = now - self._fresh_at
         times = list(self._analysed)
         fps = (
@@ -472,6 +484,9 @@ class LiveSession:
         if fr and age_s > STALE_AFTER_S:
             reading = LiveReading(time_s=reading.time_s, hints=(stalled_hint(age_s),))
             fps = 0.0
+        elif len(times) > 2 and fps < MIN_LIVE_FPS:
+            busy = busy_hint(fps, picture_px)
+            reading = replace(reading, hints=(busy, *(h for h in reading.hints if h != busy)))
         return LiveReading(
             time_s=reading.time_s,
             angles_deg=reading.angles_deg,
@@ -483,6 +498,7 @@ class LiveSession:
             recording=rec is not None,
             recorded_s=rec.duration_s if rec else 0.0,
             recorded_frames=rec.n_frames if rec else 0,
+            picture_px=picture_px,
         )
 
     def on_ended(self) -> None:
@@ -598,6 +614,19 @@ def stalled_hint(age_s: float) -> str:
     return (
         f"No new camera picture for {age_s:.0f} s (the computer or the connection is busy): "
         "the readings come back with the picture. Do not record until they do."
+    )
+
+
+def busy_hint(fps: float, picture_px: tuple[int, int]) -> str:
+    """The hint shown while the preview analyses fewer than :data:`MIN_LIVE_FPS` frames a
+    second (``fps``) of pictures of ``picture_px`` (width, height) pixels: the computer is
+    too busy for live readings to follow the client; a recording is still analysed in
+    full afterwards."""
+    w, h = picture_px
+    return (
+        f"The computer is too busy to follow the client live ({fps:.0f} frame(s) a second "
+        f"analysed, camera picture {w}×{h}): the live numbers and view lag and may be wrong. "
+        "Close other programs; a recording is still analysed frame by frame afterwards."
     )
 
 

@@ -78,7 +78,11 @@ def live_panel(
     for col, name in zip(cols, live.columns):
         label, value = live_text(name, reading.angles_deg.get(name, math.nan))
         col.metric(f"Live: {label}", value)
-    st.caption(f"View: {reading.view or 'unknown'} · analysing {reading.analysed_fps:.0f} frames/s")
+    w, h = reading.picture_px
+    st.caption(
+        f"View: {reading.view or 'unknown'} · picture {w}×{h} · analysing "
+        f"{reading.analysed_fps:.0f} frames/s"
+    )
     for hint in reading.hints:
         st.warning(hint)
     if reading.person_seen and not reading.hints:

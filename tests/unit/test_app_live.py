@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from pathlib import Path
 
 import av
@@ -165,7 +166,6 @@ def test_the_live_panel_never_shows_a_view_while_nobody_is_followed(
     """Real frames through a LiveSession (real model and tracking): while the client is
     followed, a view and no "nobody" hint; when the picture empties, only the nobody
     hint and no view; when they are back, their hints again at once (no stale "nobody")."""
-    import time
 
     from rom.app.live import LiveSession
     from rom.metrics.protocols import load_protocols
@@ -228,7 +228,6 @@ def test_a_jump_in_the_streams_frame_times_does_not_stretch_the_recording() -> N
 def test_the_preview_analyses_at_most_its_frame_rate() -> None:
     """Frames pushed far faster than ``max_fps`` reach the analysis no faster (on a slow
     machine fewer, never more): the rest of the machine is left to the camera link."""
-    import time
 
     src = LiveFrameSource(64, 36, max_fps=10.0)
     stop = threading.Event()
@@ -260,7 +259,6 @@ def test_a_reading_is_not_shown_once_the_picture_stops_arriving(
     frame has been analysed for STALE_AFTER_S, no angles, nobody seen and the hint that the
     picture stopped (the last angles are not shown as if live); a new frame brings them
     back."""
-    import time
 
     from rom.app.live import STALE_AFTER_S, LiveSession
     from rom.metrics.protocols import load_protocols
@@ -292,3 +290,22 @@ def test_a_reading_is_not_shown_once_the_picture_stops_arriving(
         assert again.hints != stale.hints and again.person_seen
     finally:
         live.close()
+
+
+def test_a_preview_too_slow_to_follow_the_client_says_so(tmp_path: Path) -> None:
+    """Below MIN_LIVE_FPS analysed frames a second (a busy machine: 1 frame/s and a
+    480 x 270 picture from the browser in a loaded run), the first hint says the live
+    numbers lag, with the rate and the picture's size; at a normal rate it is not said."""
+    from rom.app.live import MIN_LIVE_FPS, LiveSession
+
+    live = LiveSession(tmp_path / "no-model.task", None, tmp_path)
+    live._frames_received, live._picture_px = 50, (480, 270)
+    now = time.monotonic()
+    live._fresh_at = now
+    live._analysed.extend([now - 2.0, now - 1.0, now])  # 1 frame a second
+    slow = live.reading(now_s=now)
+    assert slow.hints and "too busy to follow the client live (1 frame(s)" in slow.hints[0]
+    assert "480×270" in slow.hints[0] and slow.analysed_fps < MIN_LIVE_FPS
+    live._analysed.clear()
+    live._analysed.extend(now - 0.1 * i for i in range(10, -1, -1))  # 10 frames a second
+    assert not any("too busy" in h for h in live.reading(now_s=now).hints)
