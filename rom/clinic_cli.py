@@ -124,9 +124,17 @@ def add_parsers(sub: Any) -> None:
         "report",
         parents=[common],
         help="write the report for the client's file (PDF or HTML)",
+        description="The report for the client's file: before vs after (the first and the "
+        "last session, or --before/--after) with whether each change is real, left/right "
+        "asymmetry, progress over all sessions and each recording's values, plot and key "
+        "frames; or one session's own report (--session, or a client with one session): "
+        "its values against normal, asymmetry and recordings.",
     )
     pr.add_argument("code")
     _before_after(pr)
+    pr.add_argument(
+        "--session", default=None, help="one session's own report (no before and after)"
+    )
     pr.add_argument("--out", "-o", type=Path, required=True, help="FILE.pdf or FILE.html")
     pr.add_argument("--no-key-frames", action="store_true", help="leave the key frames out")
     pr.add_argument("--mdc-file", type=Path, default=None, help="TOML file overriding MDC values")
@@ -447,6 +455,7 @@ def _report(args: argparse.Namespace) -> int:
             args.after,
             mdc=load_mdc(args.mdc_file),
             key_frames=not args.no_key_frames,
+            session=args.session,
         )
         write_report(data, out)
         try:
@@ -458,9 +467,8 @@ def _report(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
     if not args.quiet:
-        print(
-            f"report for {args.code} ({data.before.label} -> {data.after.label}) written to {out}"
-        )
+        which = data.before.label if data.single else f"{data.before.label} -> {data.after.label}"
+        print(f"report for {args.code} ({which}) written to {out}")
     return 0
 
 

@@ -159,14 +159,18 @@ def progress(client: str) -> tuple[list[Any], list[str]]:
 
 
 def report(client: str, before: str, after: str, suffix: str = ".pdf") -> bytes:
-    """The report for the client's file comparing two sessions (``rom report``), as PDF
-    (or HTML with ``suffix=".html"``) bytes."""
+    """The report for the client's file comparing two sessions (``rom report``), or one
+    session's own report when ``before == after`` (``rom report --session``), as PDF (or
+    HTML with ``suffix=".html"``) bytes."""
     import tempfile
 
     from rom.report.build import gather, write_report
 
     st = store()
-    data = gather(st, client, before, after)
+    if before == after:
+        data = gather(st, client, session=before)
+    else:
+        data = gather(st, client, before, after)
     with tempfile.TemporaryDirectory(prefix="rom-report-") as tmp:
         out = write_report(data, Path(tmp) / f"report{suffix}")
         return out.read_bytes()

@@ -190,10 +190,11 @@ PAGES: dict[str, Any] = {}
 
 
 def report_button(client: str, before: str, after: str, *, key: str) -> None:
-    """ "Make the PDF report" for ``client``'s ``before`` -> ``after`` sessions, then its
-    download button (the PDF kept in the session state under ``key``); an error is shown
-    in the page, which goes on."""
-    if st.button(f"Make the PDF report ({before} → {after})", key=f"{key}-make"):
+    """ "Make the PDF report" for ``client``'s ``before`` -> ``after`` sessions (one
+    session's own report when they are the same), then its download button (the PDF kept
+    in the session state under ``key``); an error is shown in the page, which goes on."""
+    which = f"session {before}" if before == after else f"{before} → {after}"
+    if st.button(f"Make the PDF report ({which})", key=f"{key}-make"):
         with st.spinner("Writing the report…"):
             try:
                 st.session_state[key] = data.report(client, before, after)
@@ -204,7 +205,9 @@ def report_button(client: str, before: str, after: str, *, key: str) -> None:
         st.download_button(
             "Report (PDF)",
             pdf,
-            file_name=f"{client}_{before}_{after}_report.pdf",
+            file_name=f"{client}_{before}_report.pdf"
+            if before == after
+            else f"{client}_{before}_{after}_report.pdf",
             mime="application/pdf",
             key=f"{key}-download",
         )

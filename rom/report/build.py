@@ -39,6 +39,7 @@ __all__ = [
     "ReportData",
     "change_table",
     "gather",
+    "pick_session",
     "pick_sessions",
     "render_html",
     "write_report",
@@ -133,6 +134,11 @@ class ReportData:
     rom_version: str = __version__
 
     @property
+    def single(self) -> bool:
+        """One session's own report (no before and after)."""
+        return self.before.label == self.after.label
+
+    @property
     def change_table(self) -> tuple[list[ChangeRow], TableNotes]:
         """The before/after table, each note said once (:func:`change_table`)."""
         return change_table(self.changes)
@@ -146,21 +152,30 @@ def pick_sessions(
     Raises :class:`InputError` when the client has fewer than two sessions, a label is
     unknown, or both name the same session.
     """
-    by_label = {s.label: s for s in sessions}
-    for label in (before, after):
-        if label is not None and label not in by_label:
-            known = ", ".join(repr(s.label) for s in sessions) or "none"
-            raise InputError(f"client {code!r} has no session {label!r} (sessions: {known})")
+    by_label = {x: pick_session(sessions, x, code) for x in (before, after) if x is not None}
     if len(sessions) < 2 and (before is None or after is None):
         raise InputError(
             f"client {code!r} has {len(sessions)} session(s); a comparison needs two: add one "
-            "with rom session add and analyse a clip into it"
+            "with rom session add and analyse a clip into it (or --session LABEL for one "
+            "session's own report)"
         )
     b = by_label[before] if before is not None else sessions[0]
     a = by_label[after] if after is not None else sessions[-1]
     if b.label == a.label:
-        raise InputError(f"--before and --after both name session {b.label!r}; give two sessions")
+        raise InputError(
+            f"--before and --after both name session {b.label!r}; give two sessions, or "
+            "--session for one session's own report"
+        )
     return b, a
+
+
+def pick_session(sessions: list[SessionInfo], label: str, code: str) -> SessionInfo:
+    """The session called ``label``; :class:`InputError` naming the known ones if none."""
+    for s in sessions:
+        if s.label == label:
+            return s
+    known = ", ".join(repr(s.label) for s in sessions) or "none"
+    raise InputError(f"client {code!r} has no session {label!r} (sessions: {known})")
 
 
 def _data_uri(data: bytes, mime: str) -> str:
@@ -175,20 +190,35 @@ def gather(
     *,
     mdc: dict[tuple[str, str], Mdc] | None = None,
     key_frames: bool = True,
+    session: str | None = None,
 ) -> ReportData:
-    """Everything the report shows, from the database (see the module docstring)."""
+    """Everything the report shows, from the database (see the module docstring): the
+    comparison of two sessions (``before``/``after``, default the first and the last),
+    or one session's own report (``session``, or the client's only session): its values
+    against normal, its left/right asymmetry and its recordings, with no change.
+
+    Raises :class:`InputError` for an unknown client or session, or ``session`` given
+    with ``before``/``after``."""
     from rom.metrics.compare import load_mdc
     from rom.report.figures import change_chart, series_chart
 
     table = load_mdc() if mdc is None else mdc
     client = store.get_client(code)
     sessions = store.list_sessions(code)
-    b, a = pick_sessions(sessions, before, after, code)
+    if session is not None and (before is not None or after is not None):
+        raise InputError("give --session for one session's report, or --before/--after")
+    if session is None and len(sessions) == 1 and before is None and after is None:
+        session = sessions[0].label  # the client's only session: its own report
+    if session is not None:
+        b = a = pick_session(sessions, session, code)
+    else:
+        b, a = pick_sessions(sessions, before, after, code)
+    single = b.label == a.label
     vb, ids_b = store.session_values(code, b.label)
-    va, ids_a = store.session_values(code, a.label)
-    changes = compare_values(vb, va, table)
+    va, ids_a = (vb, ids_b) if single else store.session_values(code, a.label)
+    changes = [] if single else compare_values(vb, va, table)
     parts: list[RecordingPart] = []
-    for label, ids in ((b.label, ids_b), (a.label, ids_a)):
+    for label, ids in ((b.label, ids_b),) if single else ((b.label, ids_b), (a.label, ids_a)):
         for rid in ids:
             info = store.recording(rid)
             values = store.recording_values(rid)
@@ -207,7 +237,7 @@ def gather(
             notes = recording_notes(info, values)
             parts.append(RecordingPart(label, info, values, chart, frames, notes))
     prog: list[ProgressRow] = []
-    if len(sessions) > 2:
+    if len(sessions) > 2 and not single:
         prog = progress([store.session_values(code, s.label)[0] for s in sessions], table)
     used = {(c.measure.removesuffix("_3d"), c.direction) for c in changes}
     sources = sorted({(k[0], v.source) for k, v in table.items() if k in used})
@@ -220,7 +250,7 @@ def gather(
         asymmetry=compare_asymmetry(vb, va),
         progress=prog,
         recordings=parts,
-        change_chart_png=change_chart(changes),
+        change_chart_png=None if single else change_chart(changes),
         mdc_sources=sources,
     )
 

@@ -205,6 +205,22 @@ def test_compare_makes_the_pdf_report(stored: dict[str, Any]) -> None:
     assert pdf[:5] == b"%PDF-" and len(pdf) > 10_000
 
 
+def test_results_make_the_sessions_own_report_and_the_comparison(
+    stored: dict[str, Any],
+) -> None:
+    """The Results page's PDF report: this session's own (a first assessment has one too),
+    and the comparison with the client's other session."""
+    at = page_test("results", recording_id=stored["ids"]["post"])
+    labels = [b.label for b in at.button]
+    assert "Make the PDF report (session post)" in labels
+    assert "Make the PDF report (pre → post)" in labels
+    next(b for b in at.button if b.label == "Make the PDF report (session post)").click()
+    at.run(timeout=300)
+    assert not at.exception, at.exception
+    pdf = at.session_state["report-C1-post"]
+    assert pdf[:5] == b"%PDF-" and len(pdf) > 10_000
+
+
 def test_compare_with_one_session_explains_what_is_needed(stored: dict[str, Any]) -> None:
     from rom.app import data
 

@@ -134,6 +134,18 @@ def test_the_clinic_flow_from_the_command_line(
         ok("report", "C01", "--out", str(html))
         page = html.read_text()
         assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page and "<script>" not in page
+        # One session's own report (a first assessment for the client's file): its values
+        # against normal, no before/after.
+        one = tmp_path / "pre.pdf"
+        assert "report for C01 (pre) written" in ok(
+            "report", "C01", "--session", "pre", "--out", str(one)
+        )
+        text = subprocess.run(
+            ["pdftotext", "-layout", str(one), "-"], capture_output=True, text=True, check=True
+        ).stdout
+        assert "Session pre:" in text and "Before and after" not in text and "After" not in text
+        for key, v in stored_pre.items():
+            assert f"{v:.1f}" in text, key
 
     # Tidy export (in the three formats once: the same rows).
     ok("export", "C01", "--out", str(tmp_path / "all.json"))
@@ -204,6 +216,13 @@ def test_bad_input_is_one_line_and_nothing_is_lost(
         rom("compare", "C01", "--before", "pre", "--after", "nope"), 2, "no session 'nope'"
     )
     one_line_error(rom("report", "C01", "--out", str(tmp_path / "r.docx")), 2, ".pdf or .html")
+    one_line_error(
+        rom(
+            "report", "C01", "--session", "pre", "--before", "pre", "--out", str(tmp_path / "r.pdf")
+        ),
+        2,
+        "give --session for one session's report, or --before/--after",
+    )
     one_line_error(rom("export", "--out", str(tmp_path / "x.csv")), 2, "client code or --all")
     one_line_error(rom("export", "C01", "--out", str(tmp_path / "x.xlsx")), 2, ".csv")
     one_line_error(

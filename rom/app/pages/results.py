@@ -195,10 +195,12 @@ def video_and_downloads(rec: Any, block: dict[str, Any]) -> None:
 
 
 def report_download(client: str, session: str) -> None:
-    """The PDF report comparing this session with the client's first (or next) one."""
+    """The PDF report of this session alone, and, when the client has another session,
+    the one comparing this session with the client's first (or next) one."""
+    ui.report_button(client, session, session, key=f"report-{client}-{session}")
     labels = [s.label for s in data.list_sessions(client)]
     if len(labels) < 2:
-        st.caption("The PDF report compares two sessions: add a second session for this client.")
+        st.caption("With a second session for this client, a report also compares the two.")
         return
     before, after = (labels[0], session) if session != labels[0] else (session, labels[-1])
     ui.report_button(client, before, after, key=f"report-{client}-{before}-{after}")
