@@ -7,6 +7,8 @@ Default clips: the sample clip and the shared outdoor and four lab clips (1,000 
 Each configuration analyses every clip from scratch into its own temporary folder (worker
 start-up and model loading included) and prints clips and frames per second and the
 speed-up over one worker. Target on a 2-core machine: 2 workers >= 1.6 x one worker.
+Last, the machine's own ceiling: the speed-up of 2 processes of raw MediaPipe inference
+(no rom code, frames decoded beforehand) over one, in the same run.
 """
 
 from __future__ import annotations
@@ -38,6 +40,62 @@ def _frames(report_dir: Path) -> int:
     for f in (report_dir / "clips").glob("*/summary.json"):
         n += json.loads(f.read_text())["tracking"]["n_frames"]
     return n
+
+
+def _infer(clip: str, model: str, n_frames: int, barrier, out) -> None:  # type: ignore[no-untyped-def]
+    """One process: decode ``n_frames`` of ``clip`` first, wait for the others, then time
+    MediaPipe's inference alone on them (no rom code), and put the seconds in ``out``."""
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    import av
+    import mediapipe as mp
+    from mediapipe.tasks.python import BaseOptions, vision
+
+    images = []
+    with av.open(clip) as c:
+        for i, f in enumerate(c.decode(video=0)):
+            if i >= n_frames:
+                break
+            rgb = f.to_ndarray(format="rgb24")
+            images.append(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb))
+    opts = vision.PoseLandmarkerOptions(
+        base_options=BaseOptions(model_asset_path=model),
+        running_mode=vision.RunningMode.VIDEO,
+        num_poses=1,
+    )
+    with vision.PoseLandmarker.create_from_options(opts) as lm:
+        lm.detect_for_video(images[0], 0)  # warm up
+        barrier.wait()
+        t0 = time.perf_counter()
+        for i, img in enumerate(images):
+            lm.detect_for_video(img, (i + 1) * 33)
+        out.put(time.perf_counter() - t0)
+
+
+def inference_ceiling(clip: Path, model: Path, n_procs: int, n_frames: int = 150) -> float:
+    """The speed-up ``n_procs`` processes of raw MediaPipe inference (the same frames,
+    decoded beforehand) get over one on this machine: the most any ``n_procs``-worker
+    batch can gain, whatever rom does around inference (cores, shared caches and memory
+    bandwidth decide it)."""
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+
+    def run(k: int) -> float:
+        barrier, out = ctx.Barrier(k), ctx.Queue()
+        procs = [
+            ctx.Process(target=_infer, args=(str(clip), str(model), n_frames, barrier, out))
+            for _ in range(k)
+        ]
+        for p in procs:
+            p.start()
+        seconds = [out.get() for _ in procs]
+        for p in procs:
+            p.join()
+        return max(seconds)
+
+    one = run(1)
+    many = run(n_procs)
+    return n_procs * one / many
 
 
 def main() -> int:
@@ -95,6 +153,12 @@ def main() -> int:
                 f"speed-up {results['1 worker'] / seconds:4.2f}",
                 flush=True,
             )
+    ceiling = inference_ceiling(args.clips[0], args.model, args.workers)
+    print(
+        f"raw MediaPipe inference alone, {args.workers} processes at once vs 1 (the same "
+        f"150 frames of {args.clips[0].name}, decoded beforehand): speed-up {ceiling:4.2f}, "
+        f"the most a {args.workers}-worker batch can gain on this machine"
+    )
     print(f"load average at the end: {os.getloadavg()[0]:.2f} (1 min)")
     return 0
 
