@@ -9,6 +9,15 @@ documented field by field in ``docs/results.md``. Pure: no I/O.
 
 Rules, for a range-of-motion measure (``kind = "rom"``):
 
+* **The view first.** Every side of every measure is judged in one order: the view
+  (when it ruled out most of the frames where the side was measured, ``not_measurable``
+  with the view's reason, :func:`_view_ruled_out`), then the frames and the image, then
+  the movement (its size, its plane, the standing leg), then the anatomy.
+* **The standing leg.** A hip value whose peak came while the client stood on that leg
+  alone (``stance``, :func:`rom.metrics.vertical.standing_frames`) is ``not_performed``
+  (flag ``standing_leg``): the pelvis and trunk tilted over it; the leg tested is the
+  raised one.
+
 * **One value.** The 2D estimate when the camera is square to the movement's plane at the
   movement's peak (obliqueness at most 30 deg), else the 3D estimate when the plane is
   within 60 deg of square, else the measure is ``not_measurable`` with the reason; both

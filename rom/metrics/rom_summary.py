@@ -38,9 +38,13 @@ after two 150-degree raises is not a third raise, while a client whose shoulder 
 reaches 40 degrees still has their raises counted. A repetition must also reach
 ``reference +/- that prominence``, where the reference is the neutral, or the anatomical
 zero (0 deg) for signed angles when no neutral was found; this keeps a return to neutral
-between two left turns from counting as a right turn. A peak on the first or last frame
-of a run is not a repetition (its shape is unknown) but still counts as the direction's
-overall peak, flagged with ``peak_at_edge`` / ``peak_near_gap``.
+between two left turns from counting as a right turn. A peak's prominence is read on the
+sides of it that were seen (:func:`seen_prominence`): a run that begins part way up a
+movement (tracking started late, a gap) does not shrink it. A peak on the first or last
+two frames of a run is not a repetition (its shape is unknown) but still counts as the
+direction's overall peak, flagged with ``peak_at_edge`` / ``peak_near_gap``
+(:func:`peak_edge`: within ``edge_s`` of a run's end, one rule for the clip's ends and
+the edges of gaps).
 
 Both sides of a bilateral movement done together count the same repetitions
 (:func:`align_bilateral_repetitions`): when most repetition peaks of a left column and
@@ -75,6 +79,10 @@ __all__ = [
 ]
 
 _TOL_S = 1e-9
+#: A peak whose one side reaches a measured stretch's end is read on its other side only
+#: when that side has at least this many frames (a peak on the stretch's first or last
+#: frame, or next to it, has no known shape: not a repetition).
+_MIN_SEEN_SIDE_FRAMES = 2
 
 
 def short_label(description: str) -> str:
@@ -193,12 +201,13 @@ def seen_prominence(y: np.ndarray, peaks: np.ndarray, *, min_side_frames: int = 
     higher peak or the stretch's end. A side whose lowest point is the stretch's first
     (or last) sample is *open*: the movement was still going when measuring began (or
     stopped), and that point is only where measuring began. Its base is not counted:
-    the prominence is the drop on the closed side. Otherwise the first raise of a clip whose
-    tracking starts part way up reads 105 deg prominent when tracking begins at 42 deg
-    and 60 deg when it begins at 88 deg (a 75 % resize of the same clip), and is counted
-    or not against a 78 deg threshold. With both sides open, or an open side shorter
-    than ``min_side_frames`` (a peak at the stretch's very edge: its shape is unknown),
-    the usual prominence stands.
+    the prominence is the drop on the closed side. Otherwise the count depends on the
+    frame tracking starts at: the arm-raise sample clip, tracked from 0.3 s (42 deg, on
+    the way up), gives its first raise a prominence of 105 deg; a 70 % resize of it,
+    tracked from 0.73 s (145 deg, just below the top at 150), 5 deg; against a 79 deg
+    threshold, 2 repetitions became 1. With both sides open, or an open side shorter than
+    ``min_side_frames`` (a peak at the stretch's very edge: its shape is unknown), the
+    usual prominence stands.
 
     Examples
     --------
@@ -455,7 +464,7 @@ def summarize_angle(
                 height=None if ref is None else ref + sign * rep_prominence,
                 prominence_deg=rep_prominence,
                 distance_frames=distance,
-                edge_frames=max(1, round(edge_s / dt)) if n >= 2 else 1,
+                edge_frames=_MIN_SEEN_SIDE_FRAMES,
             )
         edge = peak_edge(valid, t, peak_t, edge_s) if n_valid else None
         at_edge = edge in ("start", "end")
