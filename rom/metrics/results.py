@@ -551,16 +551,30 @@ def _view_ruled_out(
     angles: AngleSeries,
     support: Mapping[str, AngleSupport],
     view: ViewEstimate,
+    elevation_deg: np.ndarray | None = None,
 ) -> tuple[str, str] | None:
     """The view's verdict on a measure's side, judged before anything about the movement:
-    when the view ruled out most of the frames where the side was measured (by any of its
-    estimates; the same majority as ``summary.json``'s ``valid_for_view``), the reason in
-    words (the typical obliqueness of those frames) and the flag ``view_not_supported``;
-    else None. A few frames in another view (the client turned) cannot turn a clip filmed
+    when the view ruled out most of the frames where the side moved (10 deg or more from
+    its median: the limb's 3D elevation ``elevation_deg`` for a shoulder or hip raise,
+    which any view sees, else any of the measure's estimates; every measured frame when
+    it never moved; the same majority as ``summary.json``'s ``valid_for_view``), the
+    reason in words (the typical obliqueness of those frames) and the flag
+    ``view_not_supported``; else None. A few frames in another view (the client turned) cannot turn a clip filmed
     from the wrong side into a movement verdict on one side only: a front clip of
     shoulder flexion said "film from the side" for the left arm and "not performed
     (scapular plane)" for the right, read while the client had turned."""
     has, view_ok = _frames_by_view(measure, side, angles, support)
+    # judged where the side moved (a client still in one view who turns and moves in
+    # another is judged by the second); where it never moved, over every frame
+    moving = np.zeros_like(has)
+    traces = [elevation_deg] if elevation_deg is not None else []
+    traces += [angles[c] for c in _columns(measure, side) if c and c in angles]
+    for x in traces[:1] if elevation_deg is not None else traces:
+        if np.isfinite(x).any():
+            with np.errstate(invalid="ignore"):
+                moving |= np.abs(x - np.nanmedian(x)) >= _MOVED_DEG
+    if moving.any():
+        has, view_ok = has & moving, view_ok & moving
     ruled_out = has & ~view_ok
     if not ruled_out.sum() > view_ok.sum():
         return None
@@ -818,16 +832,18 @@ def _rom_side(
     # the plane each raise of the limb went through (shoulder and hip movements)
     movement = _PLANE_MOVEMENTS.get((plan.measure, direction))
     raises: list[Excursion] = []
+    limb_elev: np.ndarray | None = None  # the limb's 3D elevation: any view sees it move
     if movement and side != SIDE_NONE and movement[0] in limbs:
         limb = limbs[movement[0]][side]
         elev_col = f"shoulder_elevation_{side}_3d_deg" if movement[0] == "shoulder" else None
         elev = angles[elev_col] if elev_col and elev_col in angles else limb.elevation_deg
         raises = excursions(elev, limb.plane_of_elevation_deg, t)
+        limb_elev = elev
     limb_word = "arm" if movement and movement[0] == "shoulder" else "leg"
 
     # the view first, for every measure: a view that does not support the measure decides
     # the answer before the movement does (its plane, its size, its repetitions)
-    ruled = _view_ruled_out(plan.measure, side, angles, support, view)
+    ruled = _view_ruled_out(plan.measure, side, angles, support, view, limb_elev)
     if ruled is not None or estimate is None or col is None:
         reason, flag = ruled or _no_value(plan.measure, side, obliq_hint, angles, support, view)
         out["reason"] = reason
@@ -1648,8 +1664,8 @@ def read_elsewhere(r: Mapping[str, Any]) -> bool:
 
 
 _EDGE_WORDS = {
-    "start": "at the clip's start",
-    "end": "at the clip's end",
+    "start": "at the start of what was measured",
+    "end": "at the end of what was measured",
     "gap": "beside frames without a value",
 }
 
@@ -1663,7 +1679,7 @@ def edge_words(r: Mapping[str, Any]) -> str:
     Examples
     --------
     >>> edge_words({"peak_edge": "start", "peak_time_s": 0.233, "flags": ["peak_at_edge"]})
-    "peak at 0.2 s, at the clip's start: it may be cut off"
+    'peak at 0.2 s, at the start of what was measured: it may be cut off'
     >>> edge_words({"flags": []})
     ''
     """
@@ -1673,7 +1689,7 @@ def edge_words(r: Mapping[str, Any]) -> str:
         where = "gap" if "peak_near_gap" in flags else "edge" if "peak_at_edge" in flags else None
     if where is None:
         return ""
-    words = _EDGE_WORDS.get(str(where), "at the clip's start or end")
+    words = _EDGE_WORDS.get(str(where), "at the start or end of what was measured")
     at = f" at {r['peak_time_s']:.1f} s," if r.get("peak_time_s") is not None else ""
     return f"peak{at} {words}: it may be cut off"
 

@@ -29,13 +29,15 @@ def test_a_peak_in_the_first_frames_is_said_beside_the_value() -> None:
     assert r["status"] == "measured" and r["peak_time_s"] < 0.2
     assert r["peak_edge"] == "start" and "peak_at_edge" in r["flags"]
     line = _line(doc, "Trunk lateral flexion")
-    assert "at the clip's start: it may be cut off" in line, line
+    assert "at the start of what was measured: it may be cut off" in line, line
 
 
 def test_a_peak_at_the_end_and_one_beside_a_gap_are_said_alike() -> None:
     end = 14.0 * np.clip((T - 4.6) / 0.4, 0, None)
     doc = analyse(make_sequence(camera=FAR, trunk_lateral_flexion=end), "trunk-lateral-flexion")
-    assert "at the clip's end: it may be cut off" in _line(doc, "Trunk lateral flexion")
+    assert "at the end of what was measured: it may be cut off" in _line(
+        doc, "Trunk lateral flexion"
+    )
     # a bend to 25 deg at 2.5 s whose top went unmeasured (shoulders hidden 2.2-2.8 s)
     bend = 25.0 * np.exp(-(((T - 2.5) / 0.4) ** 2))
     seq = make_sequence(camera=FAR, trunk_lateral_flexion=bend)
