@@ -70,7 +70,13 @@ from rom.metrics import catalogue
 from rom.metrics.anatomy import beyond_anatomical_range
 from rom.metrics.asymmetry import DIRECTIONAL_ANGLES, symmetry_index
 from rom.metrics.geometry import wrap_deg
-from rom.metrics.humeral import Excursion, LimbElevation, excursions, restrict_to_movement
+from rom.metrics.humeral import (
+    Excursion,
+    LimbElevation,
+    circular_median_deg,
+    excursions,
+    restrict_to_movement,
+)
 from rom.metrics.posture import still_period
 from rom.metrics.protocols import Norm, Protocol
 from rom.metrics.rom_summary import (
@@ -500,12 +506,16 @@ def _other_view(yaw_deg: float, clip_yaw_deg: float, accepted: tuple[str, ...]) 
     return bool(np.isfinite(turned) and turned > LABEL_TOLERANCE_DEG)
 
 
-def _view_reason(measure: str, side: str, obliq: float, view: ViewEstimate) -> str:
+def _view_reason(
+    measure: str, side: str, obliq: float, view: ViewEstimate, label: str | None = None
+) -> str:
     """Why the view does not support a measure, in a therapist's words: where the camera
-    stood and how far the movement's plane (or, for a measure read from the face, the
-    client's front) was turned from square to it."""
+    stood (``label``: the view of the frames judged, default the clip's) and how far the
+    movement's plane (or, for a measure read from the face, the client's front) was
+    turned from square to it."""
     adef = catalogue.ANGLES[_key(measure, side)]
-    where = filmed_from(view.label) if view.label != "unknown" else "in this clip"
+    label = label or view.label
+    where = filmed_from(label) if label != "unknown" else "in this clip"
     if not np.isfinite(obliq):
         return f"{measure_title(measure).lower()} was not measured in any frame ({where})"
     limit = MAX_3D_OBLIQUENESS_DEG if adef.has_3d else MAX_2D_OBLIQUENESS_DEG
@@ -580,7 +590,11 @@ def _view_ruled_out(
         return None
     obliq = support[_key(measure, side)].obliqueness_deg[ruled_out]
     typical = float(np.nanmedian(obliq)) if np.isfinite(obliq).any() else math.nan
-    return _view_reason(measure, side, typical, view), "view_not_supported"
+    # the view of the frames judged (where the side moved), not only the clip's
+    yaw = np.asarray(view.yaw_deg, dtype=float)[ruled_out]
+    yaw = yaw[np.isfinite(yaw)]
+    label = view_label(circular_median_deg(yaw)) if yaw.size else None
+    return _view_reason(measure, side, typical, view, label), "view_not_supported"
 
 
 def _few_frames(
