@@ -14,9 +14,10 @@ from rom.metrics.asymmetry import compute_asymmetry
 from rom.metrics.filtering import FilterReport, valid_fraction
 from rom.metrics.humeral import compute_femoral_angles, compute_humeral_angles
 from rom.metrics.laterality import LabelSwaps
+from rom.metrics.lifting import refine_world
 from rom.metrics.posture import compute_posture
 from rom.metrics.protocols import Protocol, default_norms
-from rom.metrics.results import AUTO_MEASURES, compute_results, expected_ranges
+from rom.metrics.results import AUTO_MEASURES, STANCE_NONE, compute_results, expected_ranges
 from rom.metrics.rom_summary import summarize_angles
 from rom.metrics.series import AngleSeries
 from rom.metrics.support import (
@@ -25,6 +26,7 @@ from rom.metrics.support import (
     compute_support,
     supported_values,
 )
+from rom.metrics.vertical import standing_frames
 from rom.metrics.view import (
     ViewEstimate,
     check_view,
@@ -294,9 +296,19 @@ def build_summary(
         if filter_reports and col in filter_reports:
             notes += filter_reports[col].notes()
         rom[col]["warnings"] = notes + rom[col]["warnings"]
-    limbs = {"shoulder": compute_humeral_angles(seq), "hip": compute_femoral_angles(seq)}
+    # the planes from the same 3D landmarks as the 3D angles (image x, y and MediaPipe depth)
+    lifted = refine_world(seq)
+    limbs = {"shoulder": compute_humeral_angles(lifted), "hip": compute_femoral_angles(lifted)}
+    standing, foot = standing_frames(seq)
     results = compute_results(
-        angles, support, view, protocol, rom=rom, limbs=limbs, default_norms=norms
+        angles,
+        support,
+        view,
+        protocol,
+        rom=rom,
+        limbs=limbs,
+        default_norms=norms,
+        stance=np.where(standing, foot, STANCE_NONE),
     )
     landmarks: tuple[str, ...] = ()
     if protocol is None:  # the ROM detail of the measures the view supports, not all

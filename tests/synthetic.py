@@ -13,7 +13,8 @@ with explicit rotations (Rodrigues), not with the formulas of ``rom.metrics``:
 * trunk_flexion / trunk_lateral_flexion / trunk_rotation turn the whole upper body
   (shoulders, head, arms) about the mid-hip: flexion about -r (forwards), lateral flexion
   about +a (to the right), rotation about -s (to the right). Legs and hips stay put, so
-  the catalogue's hip angles (thigh against the *trunk line*) become hip + trunk angle.
+  the catalogue's hip flexion (thigh against the *trunk line*) becomes hip + trunk angle;
+  its hip abduction (thigh against the *pelvis*, the hip line) does not change.
 * pelvic_obliquity lowers the right hip (turns the hip points about +a); thighs keep
   their direction.
 * neck_flexion / neck_lateral_flexion / neck_rotation turn the head about the shoulders'

@@ -65,6 +65,7 @@ from rom.metrics import catalogue
 from rom.metrics.bodyframe import (
     BodyFrame,
     compute_level_frame,
+    compute_pelvis_frame,
     compute_trunk_frame,
     compute_upper_trunk_frame,
 )
@@ -129,8 +130,8 @@ class _Segment:
 
     start: str
     end: str
-    frame: str  # 3D frame: "upper", "trunk" or "level"
-    zero: str  # "trunk_down", "trunk_up", "vertical_up" or "anterior"
+    frame: str  # 3D frame: "upper", "trunk", "pelvis" or "level"
+    zero: str  # "trunk_down", "pelvis_down", "trunk_up", "vertical_up" or "anterior"
     positive: str | None  # "anterior", "outward", "right"; None = unsigned angle
 
 
@@ -189,7 +190,9 @@ _RULES: dict[str, _Segment | _Joint | _Line | str] = {
     "trunk_rotation": _Line("shoulder", "hip", "trunk", "back"),
     "trunk_inclination": _Segment("mid_hip", "mid_shoulder", "level", "vertical_up", None),
     "hip_flexion": _Segment("{side}_hip", "{side}_knee", "trunk", "trunk_down", "anterior"),
-    "hip_abduction": _Segment("{side}_hip", "{side}_knee", "trunk", "trunk_down", "outward"),
+    # against the pelvis (the hip line), as a goniometer: a trunk bent sideways over the
+    # hips is no hip abduction (a man leaning 41 deg over his standing leg read 43)
+    "hip_abduction": _Segment("{side}_hip", "{side}_knee", "pelvis", "pelvis_down", "outward"),
     "knee_flexion": _Joint("{side}_hip", "{side}_knee", "{side}_ankle"),
     "head_tilt": _Line("eye", None, "level", "down", agree="shoulder"),
     "shoulder_tilt": _Line("shoulder", None, "level", "down"),
@@ -340,6 +343,7 @@ class _Context:
         frames = {
             "upper": compute_upper_trunk_frame(world),
             "trunk": compute_trunk_frame(world),
+            "pelvis": compute_pelvis_frame(world),
             "level": compute_level_frame(world, up=vertical.up_world),
         }
         scale = _image_scale(side_pts)  # a threshold's scale: near-side points will do
@@ -418,7 +422,7 @@ def _axis3(frame: BodyFrame, direction: str, outward: float) -> np.ndarray:
         return frame.anterior
     if direction in ("superior", "trunk_up", "vertical_up"):
         return frame.superior
-    if direction == "trunk_down":
+    if direction in ("trunk_down", "pelvis_down"):
         return -frame.superior
     if direction == "right":
         return frame.right
@@ -519,6 +523,7 @@ def _person_2d(v: np.ndarray, sign: np.ndarray) -> np.ndarray:
 
 _NOMINAL_2D = {
     "trunk_down": (0.0, -1.0),
+    "pelvis_down": (0.0, -1.0),
     "trunk_up": (0.0, 1.0),
     "vertical_up": (0.0, 1.0),
     "anterior": (1.0, 0.0),
@@ -532,6 +537,9 @@ def _zero_2d(p: _Points, zero: str, n: int, up: np.ndarray) -> np.ndarray:
     down = p("mid_hip") - p("mid_shoulder")
     if zero == "trunk_down":
         return down
+    if zero == "pelvis_down":  # perpendicular to the hip line, on the legs' side
+        across = normalize(p.line("hip"))
+        return down - dot(down, across)[:, None] * across
     if zero == "trunk_up":
         return -down
     raise ValueError(f"no 2D zero direction {zero!r}")

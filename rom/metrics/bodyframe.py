@@ -18,11 +18,15 @@ right`` (equivalently ``anterior = superior x right``). This is the ISB conventi
 (X anterior, Y superior, Z right), so joint-angle code can use ordinary cross products
 on body-frame components. For the person's left side, "outwards" is ``-right``.
 
-Three frames are offered:
+Four frames are offered:
 
 * :func:`compute_trunk_frame` - superior along the trunk line (mid-hip to mid-shoulder),
   right along the hip line (left hip to right hip) made perpendicular to it. Used for the
   hips and for trunk rotation (shoulders against hips).
+* :func:`compute_pelvis_frame` - right along the hip line itself, superior the trunk line
+  made perpendicular to it (same anterior axis as the trunk frame). Used for the thigh's
+  frontal-plane angle (hip abduction) and the femur's plane of elevation: the pelvis,
+  not the trunk above it, is what the thigh moves against.
 * :func:`compute_upper_trunk_frame` - same superior axis, right along the shoulder line.
   Used for the shoulders and the neck, which move with the thorax.
 * :func:`compute_level_frame` - superior is the world's up (``-y``), right is the hip
@@ -46,6 +50,7 @@ __all__ = [
     "WORLD_UP",
     "BodyFrame",
     "compute_level_frame",
+    "compute_pelvis_frame",
     "compute_trunk_frame",
     "compute_upper_trunk_frame",
 ]
@@ -152,6 +157,38 @@ def compute_trunk_frame(world_xyz: np.ndarray) -> BodyFrame:
     hip = midpoint(w[:, _LH], w[:, _RH])
     sho = midpoint(w[:, _LS], w[:, _RS])
     return _build(hip, sho - hip, w[:, _RH] - w[:, _LH])
+
+
+def compute_pelvis_frame(world_xyz: np.ndarray) -> BodyFrame:
+    """Pelvis frame: right = the hip line (left hip to right hip), superior = the trunk line
+    made perpendicular to it, anterior = superior x right.
+
+    Goniometry measures hip abduction against the pelvis: the stationary arm lies along
+    the line joining the two anterior superior iliac spines and zero is the femur
+    perpendicular to it (Norkin & White, *Measurement of Joint Motion*, 5th ed., 2016,
+    hip abduction). Video shows no iliac spines; the hip landmarks' line stands for that
+    line, and the trunk line only gives the pelvis' forward tilt (the frame's anterior
+    axis is the trunk frame's). A trunk bent sideways over the hips thus leaves the
+    frame as it is; a pelvis tilted sideways (one hip lower) turns it. Origin mid-hip.
+
+    Examples
+    --------
+    >>> w = np.zeros((1, 33, 3))
+    >>> w[0, 23], w[0, 24] = [0.1, 0, 0], [-0.1, 0, 0]    # facing the camera
+    >>> w[0, 11], w[0, 12] = [0.4, -0.45, 0], [0.0, -0.5, 0]   # trunk leaning to its left
+    >>> (compute_pelvis_frame(w).superior.round(6) + 0.0).tolist()   # still straight up
+    [[0.0, -1.0, 0.0]]
+    """
+    w = _check_world(world_xyz)
+    hip = midpoint(w[:, _LH], w[:, _RH])
+    sho = midpoint(w[:, _LS], w[:, _RS])
+    right = normalize(w[:, _RH] - w[:, _LH])
+    up = sho - hip
+    across = up - dot(up, right)[..., None] * right
+    with np.errstate(invalid="ignore"):
+        degenerate = norm(across) <= 1e-9 * norm(up)
+    sup = np.where(degenerate[..., None], np.nan, normalize(across))
+    return BodyFrame(origin=hip, anterior=np.cross(sup, right), superior=sup, right=right)
 
 
 def compute_upper_trunk_frame(world_xyz: np.ndarray) -> BodyFrame:

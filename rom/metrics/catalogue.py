@@ -325,7 +325,7 @@ _ANGLES: list[AngleDef] = [
         plane="frontal",
         views=("front", "back"),
         has_3d=True,
-        zero="thigh in line with the trunk",
+        zero="thigh perpendicular to the hip line (the pelvis), pointing down",
         positive="abduction (leg out to the side)",
         negative="adduction (leg across the midline)",
         landmarks=(
@@ -337,8 +337,11 @@ _ANGLES: list[AngleDef] = [
             "left_hip",
             "right_hip",
         ),
-        definition="Frontal-plane angle between the thigh and the trunk's midline "
-        "extended downwards.",
+        definition="Frontal-plane angle between the thigh and the perpendicular to the hip "
+        "line (left to right hip) pointing down, as a goniometer set on the pelvis reads it "
+        "(Norkin & White): a trunk bent sideways over the hips does not change it, a pelvis "
+        "tilted sideways does (the dropped side's hip abducts). The trunk line gives only "
+        "the pelvis' forward tilt (3D frame: rom.metrics.bodyframe.compute_pelvis_frame).",
     ),
     *_both(
         "knee_flexion",

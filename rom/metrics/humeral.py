@@ -30,7 +30,8 @@ body's left), so both sides read +90 for flexion and 0 for abduction.
 The thorax frame is the catalogue's upper-trunk frame (:mod:`rom.metrics.bodyframe`:
 superior from mid-hip to mid-shoulder, right from the shoulder line; ISB builds it from
 C7, T8, IJ and PX, which video does not show). The same description of the thigh in the
-trunk (pelvis) frame tells hip flexion from hip abduction (:func:`compute_femoral_angles`).
+pelvis frame (:func:`rom.metrics.bodyframe.compute_pelvis_frame`: the hip line, not the
+trunk above it) tells hip flexion from hip abduction (:func:`compute_femoral_angles`).
 
 The plane of elevation is undefined while the limb hangs (elevation near 0) and
 straight up (near 180): it is NaN below ``min_elevation_deg`` and above
@@ -45,14 +46,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from rom.landmarks import LANDMARK_INDEX
-from rom.metrics.bodyframe import BodyFrame, compute_trunk_frame, compute_upper_trunk_frame
-from rom.metrics.geometry import angle_between_deg, normalize
+from rom.metrics.bodyframe import BodyFrame, compute_pelvis_frame, compute_upper_trunk_frame
+from rom.metrics.geometry import angle_between_deg, normalize, wrap_deg
 from rom.sequence import PoseSequence
 
 __all__ = [
     "PLANES",
     "Excursion",
     "LimbElevation",
+    "circular_median_deg",
     "compute_femoral_angles",
     "compute_humeral_angles",
     "elevation_angles",
@@ -224,14 +226,19 @@ def compute_humeral_angles(
 def compute_femoral_angles(
     seq: PoseSequence, *, min_visibility: float = 0.5, min_elevation_deg: float = 20.0
 ) -> dict[str, LimbElevation]:
-    """The same description for the thigh in the trunk frame (plane of elevation 0 = hip
-    abduction, +90 = hip flexion); no axial rotation (NaN)."""
+    """The same description for the thigh in the pelvis frame (plane of elevation 0 = hip
+    abduction, +90 = hip flexion); no axial rotation (NaN).
+
+    The frame is the pelvis' (:func:`rom.metrics.bodyframe.compute_pelvis_frame`), as for
+    the catalogue's hip abduction: a leg raised sideways by a client leaning the other
+    way is still raised in the frontal plane (in the trunk's frame it pointed across the
+    body, plane of elevation -176 deg, on a lab clip)."""
     w = _masked_world(seq, min_visibility)
-    trunk = compute_trunk_frame(w)
+    pelvis = compute_pelvis_frame(w)
     out = {}
     for side in ("left", "right"):
         hip, knee = (w[:, LANDMARK_INDEX[f"{side}_{j}"]] for j in ("hip", "knee"))
-        out[side] = elevation_angles(knee - hip, trunk, side, min_elevation_deg=min_elevation_deg)
+        out[side] = elevation_angles(knee - hip, pelvis, side, min_elevation_deg=min_elevation_deg)
     return out
 
 
@@ -258,12 +265,17 @@ def excursions(
     time_s: np.ndarray,
     *,
     min_elevation_deg: float = 20.0,
+    max_plane_spread_deg: float = 25.0,
 ) -> list[Excursion]:
     """Split a limb's motion into raises (runs of elevation >= ``min_elevation_deg``), each
     with the plane it was raised in.
 
     The plane is judged on the way up and down, not at the top: straight overhead the
-    plane is undefined and every raise looks alike.
+    plane is undefined and every raise looks alike. It is the circular median of the
+    raise's planes (:func:`circular_median_deg`); when their median absolute deviation
+    from it exceeds ``max_plane_spread_deg`` (less than a named band's half-width, 35),
+    the plane was not measured, only noise (a limb raised little, its depth poorly
+    seen), and the raise's movement is ``unknown``: no plane verdict is drawn from it.
 
     Parameters
     ----------
@@ -293,12 +305,40 @@ def excursions(
         with np.errstate(invalid="ignore"):
             mid = np.isfinite(seg_p) & (seg_e >= 45.0) & (seg_e <= 135.0)
         pick = seg_p[mid] if mid.any() else seg_p[np.isfinite(seg_p)]
-        plane = float(np.median(pick)) if pick.size else float("nan")
+        plane = circular_median_deg(pick)
+        # a plane that wanders over the raise was not measured (the depth of a leg raised
+        # 30 deg, seen from the front, swung its plane from -9 to 136 deg): unknown
+        spread = float(np.median(np.abs(wrap_deg(pick - plane)))) if pick.size else np.nan
+        named = name_plane(plane) if spread <= max_plane_spread_deg else "unknown"
         i = int(np.nanargmax(seg_e))
-        out.append(
-            Excursion(int(a), int(b), float(seg_e[i]), float(t[a + i]), plane, name_plane(plane))
-        )
+        out.append(Excursion(int(a), int(b), float(seg_e[i]), float(t[a + i]), plane, named))
     return out
+
+
+def circular_median_deg(angles_deg: np.ndarray) -> float:
+    """Median of angles (degrees) on the circle, in (-180, 180]; NaN for none.
+
+    A plain median of planes either side of +/-180 (a leg pointing across the body reads
+    179 in one frame, -179 in the next) would be 0, the opposite direction: the angles are
+    first turned about their circular mean (the direction of their mean unit vector),
+    wrapped to (-180, 180] around it, their median taken and turned back.
+
+    Examples
+    --------
+    >>> circular_median_deg(np.array([179.0, -179.0, -178.0]))
+    -179.0
+    >>> circular_median_deg(np.array([10.0, 20.0, 90.0]))
+    20.0
+    """
+    a = np.asarray(angles_deg, dtype=float)
+    a = a[np.isfinite(a)]
+    if not a.size:
+        return float("nan")
+    r = np.radians(a)
+    centre = float(np.degrees(np.arctan2(np.sin(r).mean(), np.cos(r).mean())))
+    around = (a - centre + 180.0) % 360.0 - 180.0
+    out = (centre + float(np.median(around)) + 180.0) % 360.0 - 180.0
+    return 180.0 if out == -180.0 else float(out)
 
 
 def restrict_to_movement(

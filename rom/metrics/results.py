@@ -9,6 +9,15 @@ documented field by field in ``docs/results.md``. Pure: no I/O.
 
 Rules, for a range-of-motion measure (``kind = "rom"``):
 
+* **The view first.** Every side of every measure is judged in one order: the view
+  (when it ruled out most of the frames where the side was measured, ``not_measurable``
+  with the view's reason, :func:`_view_ruled_out`), then the frames and the image, then
+  the movement (its size, its plane, the standing leg), then the anatomy.
+* **The standing leg.** A hip value whose peak came while the client stood on that leg
+  alone (``stance``, :func:`rom.metrics.vertical.standing_frames`) is ``not_performed``
+  (flag ``standing_leg``): the pelvis and trunk tilted over it; the leg tested is the
+  raised one.
+
 * **One value.** The 2D estimate when the camera is square to the movement's plane at the
   movement's peak (obliqueness at most 30 deg), else the 3D estimate when the plane is
   within 60 deg of square, else the measure is ``not_measurable`` with the reason; both
@@ -61,7 +70,13 @@ from rom.metrics import catalogue
 from rom.metrics.anatomy import beyond_anatomical_range
 from rom.metrics.asymmetry import DIRECTIONAL_ANGLES, symmetry_index
 from rom.metrics.geometry import wrap_deg
-from rom.metrics.humeral import Excursion, LimbElevation, excursions, restrict_to_movement
+from rom.metrics.humeral import (
+    Excursion,
+    LimbElevation,
+    circular_median_deg,
+    excursions,
+    restrict_to_movement,
+)
 from rom.metrics.posture import still_period
 from rom.metrics.protocols import Norm, Protocol
 from rom.metrics.rom_summary import (
@@ -94,11 +109,13 @@ __all__ = [
     "AUTO_MEASURES",
     "REPETITION_MEANING",
     "ROW_FIELDS",
+    "STANCE_NONE",
     "STATUSES",
     "STATUS_WORDS",
     "ResultSettings",
     "compute_results",
     "describe_value",
+    "edge_words",
     "expected_ranges",
     "measure_title",
     "read_elsewhere",
@@ -117,6 +134,9 @@ STATUS_WORDS = {
 }
 #: The side key of an axial (whole-body) measure.
 SIDE_NONE = "none"
+#: ``stance`` code of a frame where the client does not stand (see :func:`compute_results`).
+STANCE_NONE = 9
+_STANCE_CODE = {"left": -1, "right": 1}
 
 #: Range-of-motion measures reported without a protocol (when the view supports them).
 AUTO_MEASURES: tuple[str, ...] = (
@@ -486,12 +506,16 @@ def _other_view(yaw_deg: float, clip_yaw_deg: float, accepted: tuple[str, ...]) 
     return bool(np.isfinite(turned) and turned > LABEL_TOLERANCE_DEG)
 
 
-def _view_reason(measure: str, side: str, obliq: float, view: ViewEstimate) -> str:
+def _view_reason(
+    measure: str, side: str, obliq: float, view: ViewEstimate, label: str | None = None
+) -> str:
     """Why the view does not support a measure, in a therapist's words: where the camera
-    stood and how far the movement's plane (or, for a measure read from the face, the
-    client's front) was turned from square to it."""
+    stood (``label``: the view of the frames judged, default the clip's) and how far the
+    movement's plane (or, for a measure read from the face, the client's front) was
+    turned from square to it."""
     adef = catalogue.ANGLES[_key(measure, side)]
-    where = filmed_from(view.label) if view.label != "unknown" else "in this clip"
+    label = label or view.label
+    where = filmed_from(label) if label != "unknown" else "in this clip"
     if not np.isfinite(obliq):
         return f"{measure_title(measure).lower()} was not measured in any frame ({where})"
     limit = MAX_3D_OBLIQUENESS_DEG if adef.has_3d else MAX_2D_OBLIQUENESS_DEG
@@ -531,6 +555,48 @@ def _frames_by_view(
     return has, view_ok
 
 
+def _view_ruled_out(
+    measure: str,
+    side: str,
+    angles: AngleSeries,
+    support: Mapping[str, AngleSupport],
+    view: ViewEstimate,
+    elevation_deg: np.ndarray | None = None,
+) -> tuple[str, str] | None:
+    """The view's verdict on a measure's side, judged before anything about the movement:
+    when the view ruled out most of the frames where the side moved (10 deg or more from
+    its median: the limb's 3D elevation ``elevation_deg`` for a shoulder or hip raise,
+    which any view sees, else any of the measure's estimates; every measured frame when
+    it never moved; the same majority as ``summary.json``'s ``valid_for_view``), the
+    reason in words (the typical obliqueness of those frames) and the flag
+    ``view_not_supported``; else None. A few frames in another view (the client turned) cannot turn a clip filmed
+    from the wrong side into a movement verdict on one side only: a front clip of
+    shoulder flexion said "film from the side" for the left arm and "not performed
+    (scapular plane)" for the right, read while the client had turned."""
+    has, view_ok = _frames_by_view(measure, side, angles, support)
+    # judged where the side moved (a client still in one view who turns and moves in
+    # another is judged by the second); where it never moved, over every frame
+    moving = np.zeros_like(has)
+    traces = [elevation_deg] if elevation_deg is not None else []
+    traces += [angles[c] for c in _columns(measure, side) if c and c in angles]
+    for x in traces[:1] if elevation_deg is not None else traces:
+        if np.isfinite(x).any():
+            with np.errstate(invalid="ignore"):
+                moving |= np.abs(x - np.nanmedian(x)) >= _MOVED_DEG
+    if moving.any():
+        has, view_ok = has & moving, view_ok & moving
+    ruled_out = has & ~view_ok
+    if not ruled_out.sum() > view_ok.sum():
+        return None
+    obliq = support[_key(measure, side)].obliqueness_deg[ruled_out]
+    typical = float(np.nanmedian(obliq)) if np.isfinite(obliq).any() else math.nan
+    # the view of the frames judged (where the side moved), not only the clip's
+    yaw = np.asarray(view.yaw_deg, dtype=float)[ruled_out]
+    yaw = yaw[np.isfinite(yaw)]
+    label = view_label(circular_median_deg(yaw)) if yaw.size else None
+    return _view_reason(measure, side, typical, view, label), "view_not_supported"
+
+
 def _few_frames(
     measure: str,
     side: str,
@@ -543,12 +609,9 @@ def _few_frames(
     view, when it ruled out most of the frames where the side was measured (the camera
     must move, not the client's visibility improve; the typical obliqueness of those
     frames is said), else the body parts to keep in view."""
-    has, view_ok = _frames_by_view(measure, side, angles, support)
-    ruled_out = has & ~view_ok
-    if ruled_out.sum() > view_ok.sum():
-        obliq = support[_key(measure, side)].obliqueness_deg[ruled_out]
-        typical = float(np.nanmedian(obliq)) if np.isfinite(obliq).any() else math.nan
-        return _view_reason(measure, side, typical, view), "view_not_supported"
+    ruled = _view_ruled_out(measure, side, angles, support, view)
+    if ruled is not None:
+        return ruled
     names = _words(catalogue.ANGLES[_key(measure, side)].landmarks[:3])
     return f"measured in only {n_frames} frames: keep the {names} in view and well lit", (
         "too_few_frames"
@@ -715,6 +778,27 @@ def _shoulder_in_plane(
     return summary, values, np.where(on_side, values_all, np.nan)
 
 
+def _standing_leg(
+    measure: str,
+    side: str,
+    stance: np.ndarray | None,
+    t: np.ndarray,
+    peak_t: float | None,
+    half: float,
+) -> float | None:
+    """The peak's time when a hip measure's side was the only leg the client stood on
+    around its peak (most frames within ``half`` seconds; ``stance`` as in
+    :func:`compute_results`), else None. A range-of-motion test moves the free leg; the
+    standing leg's angle to the pelvis then follows the pelvis and trunk above it."""
+    if stance is None or peak_t is None or not measure.startswith("hip_") or side == SIDE_NONE:
+        return None
+    near = _near(t, peak_t, half)
+    if not near.any():
+        return None
+    on_it = float(np.mean(np.asarray(stance)[near] == _STANCE_CODE[side]))
+    return float(peak_t) if on_it > 0.5 else None
+
+
 def _moved_in(raises: list[Excursion]) -> Excursion | None:
     known = [x for x in raises if x.movement != "unknown"]
     return max(known, key=lambda x: x.peak_deg) if known else None
@@ -744,6 +828,7 @@ def _rom_side(
     expected: Mapping[str, Mapping[str, float]],
     settings: ResultSettings,
     in_planes: Mapping[str, _InPlane] | None = None,
+    stance: np.ndarray | None = None,
 ) -> dict[str, Any]:
     key = _key(plan.measure, side)
     c2, c3 = _columns(plan.measure, side)
@@ -759,15 +844,20 @@ def _rom_side(
     # the plane each raise of the limb went through (shoulder and hip movements)
     movement = _PLANE_MOVEMENTS.get((plan.measure, direction))
     raises: list[Excursion] = []
+    limb_elev: np.ndarray | None = None  # the limb's 3D elevation: any view sees it move
     if movement and side != SIDE_NONE and movement[0] in limbs:
         limb = limbs[movement[0]][side]
         elev_col = f"shoulder_elevation_{side}_3d_deg" if movement[0] == "shoulder" else None
         elev = angles[elev_col] if elev_col and elev_col in angles else limb.elevation_deg
         raises = excursions(elev, limb.plane_of_elevation_deg, t)
+        limb_elev = elev
     limb_word = "arm" if movement and movement[0] == "shoulder" else "leg"
 
-    if estimate is None or col is None:
-        reason, flag = _no_value(plan.measure, side, obliq_hint, angles, support, view)
+    # the view first, for every measure: a view that does not support the measure decides
+    # the answer before the movement does (its plane, its size, its repetitions)
+    ruled = _view_ruled_out(plan.measure, side, angles, support, view, limb_elev)
+    if ruled is not None or estimate is None or col is None:
+        reason, flag = ruled or _no_value(plan.measure, side, obliq_hint, angles, support, view)
         out["reason"] = reason
         out["flags"].append(flag)
         moved = _moved_in(raises)
@@ -911,6 +1001,23 @@ def _rom_side(
         out["value_deg"] = None
         return out
 
+    # a hip's reading while the client stood on that leg alone is the pelvis and trunk
+    # tilting over the standing leg, not the tested leg moving (a man balancing on his
+    # left leg, leaning 41 deg over it, read 43 deg of left hip abduction)
+    standing = _standing_leg(plan.measure, side, stance, t, peak_t, half)
+    if standing is not None:
+        free = "right" if side == "left" else "left"
+        out["status"] = "not_performed"
+        out["flags"].append("standing_leg")
+        out["reason"] = (
+            f"the {side} leg was the standing leg at its peak ({standing:.1f} s; the {free} "
+            f"foot was raised): its {value:.0f} deg came from the pelvis and trunk tilting "
+            f"over it, not from the leg moving; the tested leg is the raised one (film each "
+            "leg raised in turn)"
+        )
+        out["value_deg"] = None
+        return out
+
     # a 2D value counts only when its raise went through the measure's plane
     if movement and estimate == "2d" and raise_here is not None:
         # a raise between two planes (the scapular plane...) is neither movement: its 2D
@@ -1013,6 +1120,8 @@ def _rom_side(
     for flag in ("peak_at_edge", "peak_near_gap"):
         if d.get(flag):
             out["flags"].append(flag)
+    if d.get("peak_edge"):
+        out["peak_edge"] = d["peak_edge"]
     quality = summary.get("quality", {})
     if not quality.get("neutral_found", True):
         out["flags"].append("no_neutral")
@@ -1281,6 +1390,7 @@ def compute_results(
     default_norms: Mapping[str, Mapping[str, Norm]] | None = None,
     warnings: Sequence[str] = (),
     settings: ResultSettings = ResultSettings(),
+    stance: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """The ``results`` block: one answer per protocol measure, direction and side.
 
@@ -1307,6 +1417,11 @@ def compute_results(
     warnings : sequence of str
         Clip-level warnings (view, visibility, tracking), copied into the block.
     settings : ResultSettings
+    stance : ndarray, shape (frames,), optional
+        The foot the client stood on per frame (:func:`rom.metrics.vertical.standing_frames`):
+        -1 the left alone, +1 the right alone, 0 both, :data:`STANCE_NONE` not standing. A
+        hip measure whose peak came while the client stood on that leg alone is
+        ``not_performed`` (flag ``standing_leg``): the leg tested is the one raised.
 
     Returns
     -------
@@ -1362,6 +1477,7 @@ def compute_results(
                     expected=expected,
                     settings=settings,
                     in_planes=in_planes,
+                    stance=stance,
                 )
                 for side in plan.sides
             }
@@ -1559,6 +1675,37 @@ def read_elsewhere(r: Mapping[str, Any]) -> bool:
     return "other_view" in r.get("flags", []) or r.get("read_in_clip_view") is False
 
 
+_EDGE_WORDS = {
+    "start": "at the start of what was measured",
+    "end": "at the end of what was measured",
+    "gap": "beside frames without a value",
+}
+
+
+def edge_words(r: Mapping[str, Any]) -> str:
+    """A measured value whose peak lay at the clip's start or end, or beside frames
+    without a value (one rule, :func:`rom.metrics.rom_summary.peak_edge`), in words;
+    "" otherwise. Printed beside the value: the filter has no context there and the
+    movement may have gone on unseen.
+
+    Examples
+    --------
+    >>> edge_words({"peak_edge": "start", "peak_time_s": 0.233, "flags": ["peak_at_edge"]})
+    'peak at 0.2 s, at the start of what was measured: it may be cut off'
+    >>> edge_words({"flags": []})
+    ''
+    """
+    where = r.get("peak_edge")
+    if where not in _EDGE_WORDS:
+        flags = r.get("flags", [])
+        where = "gap" if "peak_near_gap" in flags else "edge" if "peak_at_edge" in flags else None
+    if where is None:
+        return ""
+    words = _EDGE_WORDS.get(str(where), "at the start or end of what was measured")
+    at = f" at {r['peak_time_s']:.1f} s," if r.get("peak_time_s") is not None else ""
+    return f"peak{at} {words}: it may be cut off"
+
+
 def _side_text(who: str, r: Mapping[str, Any], measure: str, kind: str) -> str:
     who = f"{who} " if who else ""
     status = r["status"]
@@ -1578,6 +1725,9 @@ def _side_text(who: str, r: Mapping[str, Any], measure: str, kind: str) -> str:
         if read_elsewhere(r):
             at = f" at {r['peak_time_s']:.1f} s" if r.get("peak_time_s") is not None else ""
             text += f" [{filmed_from(str(r['view_at_peak']))}{at}]"
+        edge = edge_words(r)
+        if edge:
+            text += f" [{edge}]"
         return text
     if status == "not_seen":
         least = f" (at least {r['at_least_deg']:.0f} deg)" if r.get("at_least_deg") else ""

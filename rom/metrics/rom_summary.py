@@ -38,9 +38,13 @@ after two 150-degree raises is not a third raise, while a client whose shoulder 
 reaches 40 degrees still has their raises counted. A repetition must also reach
 ``reference +/- that prominence``, where the reference is the neutral, or the anatomical
 zero (0 deg) for signed angles when no neutral was found; this keeps a return to neutral
-between two left turns from counting as a right turn. A peak on the first or last frame
-of a run is not a repetition (its shape is unknown) but still counts as the direction's
-overall peak, flagged with ``peak_at_edge`` / ``peak_near_gap``.
+between two left turns from counting as a right turn. A peak's prominence is read on the
+sides of it that were seen (:func:`seen_prominence`): a run that begins part way up a
+movement (tracking started late, a gap) does not shrink it. A peak on the first or last
+two frames of a run is not a repetition (its shape is unknown) but still counts as the
+direction's overall peak, flagged with ``peak_at_edge`` / ``peak_near_gap``
+(:func:`peak_edge`: within ``edge_s`` of a run's end, one rule for the clip's ends and
+the edges of gaps).
 
 Both sides of a bilateral movement done together count the same repetitions
 (:func:`align_bilateral_repetitions`): when most repetition peaks of a left column and
@@ -57,7 +61,7 @@ from typing import Any
 
 import numpy as np
 from scipy.ndimage import maximum_filter1d, minimum_filter1d
-from scipy.signal import find_peaks
+from scipy.signal import find_peaks, peak_prominences
 
 from rom.errors import RomWarning
 from rom.metrics import catalogue
@@ -67,12 +71,18 @@ from rom.metrics.series import AngleSeries
 __all__ = [
     "align_bilateral_repetitions",
     "detect_neutral",
+    "peak_edge",
+    "seen_prominence",
     "short_label",
     "summarize_angle",
     "summarize_angles",
 ]
 
 _TOL_S = 1e-9
+#: A peak whose one side reaches a measured stretch's end is read on its other side only
+#: when that side has at least this many frames (a peak on the stretch's first or last
+#: frame, or next to it, has no known shape: not a repetition).
+_MIN_SEEN_SIDE_FRAMES = 2
 
 
 def short_label(description: str) -> str:
@@ -159,22 +169,68 @@ def _reps(
     height: float | None,
     prominence_deg: float,
     distance_frames: int,
+    edge_frames: int = 1,
 ) -> tuple[list[float], list[float]]:
-    """Repetition peaks (values in degrees, times in s) in one direction, run by run."""
+    """Repetition peaks (values in degrees, times in s) in one direction, run by run.
+
+    A peak's prominence is read on the sides of it that were seen whole
+    (:func:`seen_prominence`), so the count does not depend on where in the first (or
+    last) movement the measured stretch happens to begin (or end)."""
     peaks_deg: list[float] = []
     peaks_s: list[float] = []
     for a, b in runs(np.isfinite(x)):
         if b - a < 3:
             continue
+        y = sign * x[a:b]
         idx, _ = find_peaks(
-            sign * x[a:b],
-            height=None if height is None else sign * height,
-            prominence=prominence_deg,
-            distance=distance_frames,
+            y, height=None if height is None else sign * height, distance=distance_frames
         )
+        prom = seen_prominence(y, idx, min_side_frames=edge_frames)
+        idx = idx[prom >= prominence_deg]
         peaks_deg += [float(v) for v in x[a:b][idx]]
         peaks_s += [float(v) for v in t[a:b][idx]]
     return peaks_deg, peaks_s
+
+
+def seen_prominence(y: np.ndarray, peaks: np.ndarray, *, min_side_frames: int = 1) -> np.ndarray:
+    """Prominence (same unit as ``y``) of each peak of a measured stretch ``y`` (frames,),
+    read on the sides of it that were seen whole.
+
+    The usual prominence (:func:`scipy.signal.peak_prominences`) is the peak's height
+    above the higher of its two bases, each base the lowest point between the peak and a
+    higher peak or the stretch's end. A side whose lowest point is the stretch's first
+    (or last) sample is *open*: the movement was still going when measuring began (or
+    stopped), and that point is only where measuring began. Its base is not counted:
+    the prominence is the drop on the closed side. Otherwise the count depends on the
+    frame tracking starts at: the arm-raise sample clip, tracked from 0.3 s (42 deg, on
+    the way up), gives its first raise a prominence of 105 deg; a 70 % resize of it,
+    tracked from 0.73 s (145 deg, just below the top at 150), 5 deg; against a 79 deg
+    threshold, 2 repetitions became 1. With both sides open, or an open side shorter than
+    ``min_side_frames`` (a peak at the stretch's very edge: its shape is unknown), the
+    usual prominence stands.
+
+    Examples
+    --------
+    >>> y = np.array([88.0, 120, 147, 100, 5, 60, 154, 90, 6])   # tracking began mid-raise
+    >>> seen_prominence(y, np.array([2, 6])).tolist()
+    [142.0, 149.0]
+    """
+    y = np.asarray(y, dtype=float)
+    peaks = np.asarray(peaks, dtype=int)
+    if not peaks.size:
+        return np.zeros(0)
+    usual, left_base, right_base = peak_prominences(y, peaks)
+    out = usual.astype(float)
+    last = y.size - 1
+    for k, i in enumerate(peaks):
+        lb, rb = int(left_base[k]), int(right_base[k])
+        # open: the side's lowest point is the stretch's end (still going when measuring
+        # began or stopped), and the side is long enough to have a shape
+        left_open = lb == 0 and y[0] < y[i] and i >= min_side_frames
+        right_open = rb == last and y[last] < y[i] and last - i >= min_side_frames
+        if left_open != right_open:
+            out[k] = y[i] - (y[rb] if left_open else y[lb])
+    return out
 
 
 def held_extremes(x: np.ndarray, hold_frames: int) -> tuple[np.ndarray, np.ndarray]:
@@ -284,7 +340,9 @@ def summarize_angle(
         warnings``; ``directions`` maps ``"positive"`` (and ``"negative"`` for signed
         angles) to ``label, description, peak_deg, peak_time_s, excursion_deg,
         performed, n_reps, rep_peaks_deg, rep_times_s, rep_mean_deg, rep_sd_deg,
-        rep_prominence_deg, peak_at_edge, peak_near_gap``. Missing numbers are NaN, never None.
+        rep_prominence_deg, peak_at_edge, peak_near_gap, peak_edge`` (``peak_edge``: the
+        clip's ``"start"`` or ``"end"``, a ``"gap"``, or None; :func:`peak_edge`). Missing
+        numbers are NaN, never None.
 
     Examples
     --------
@@ -379,9 +437,6 @@ def summarize_angle(
     else:
         ref = 0.0 if signed else None
     distance = max(1, round(min_rep_interval_s / dt)) if n >= 2 else 1
-    first_t = float(t[valid][0]) if n_valid else _nan()
-    last_t = float(t[valid][-1]) if n_valid else _nan()
-    missing_t = t[~valid]
 
     directions: dict[str, dict[str, Any]] = {}
     labels = {"positive": positive_label, "negative": negative_label}
@@ -410,11 +465,11 @@ def summarize_angle(
                 height=None if ref is None else ref + sign * rep_prominence,
                 prominence_deg=rep_prominence,
                 distance_frames=distance,
+                edge_frames=_MIN_SEEN_SIDE_FRAMES,
             )
-        at_edge = bool(n_valid) and (
-            peak_t - first_t <= edge_s + _TOL_S or last_t - peak_t <= edge_s + _TOL_S
-        )
-        near_gap = bool(n_valid) and bool(np.any(np.abs(missing_t - peak_t) <= edge_s + _TOL_S))
+        edge = peak_edge(valid, t, peak_t, edge_s) if n_valid else None
+        at_edge = edge in ("start", "end")
+        near_gap = edge == "gap"
         label = short_label(description)
         if performed and at_edge:
             notes.append(f"{label} peak at the start or end of the clip: it may be cut off")
@@ -440,6 +495,7 @@ def summarize_angle(
             "rep_prominence_deg": rep_prominence,
             "peak_at_edge": at_edge,
             "peak_near_gap": near_gap,
+            "peak_edge": edge,
         }
 
     return {
@@ -463,6 +519,41 @@ def summarize_angle(
         "quality": quality,
         "warnings": notes,
     }
+
+
+def peak_edge(valid: np.ndarray, time_s: np.ndarray, peak_t: float, edge_s: float) -> str | None:
+    """Where a peak at ``peak_t`` (s) lies against the ends of the measured stretches, by
+    one rule for the clip's ends and the edges of gaps: within ``edge_s`` seconds of the
+    first measured frame (``"start"``: the start of what was measured), of the last
+    (``"end"``), or of a frame without a value between them (``"gap"``: not measured, or
+    left out); else None. ``valid`` (frames,) bool: frames with a value. The default
+    0.2 s is the reach of the low-pass filter's impulse response (a 4th-order 6 Hz
+    Butterworth run forwards and backwards stays above 5 % of its peak for 0.2 s at 30
+    fps, 0.15 s at 60).
+
+    The low-pass filter and the outlier window have no context on the far side of such a
+    frame (the filter runs on each measured stretch alone), and the movement may go on
+    where nothing was measured: such a peak may be cut off or an artefact of the edge.
+
+    Examples
+    --------
+    >>> t = np.arange(10) / 10
+    >>> v = np.r_[[True] * 5, False, [True] * 4]
+    >>> [peak_edge(v, t, x, 0.15) for x in (0.1, 0.3, 0.4, 0.9)]
+    ['start', None, 'gap', 'end']
+    """
+    v = np.asarray(valid, dtype=bool)
+    t = np.asarray(time_s, dtype=float)
+    if not v.any() or not np.isfinite(peak_t):
+        return None
+    near = edge_s + _TOL_S
+    if peak_t - float(t[v][0]) <= near:
+        return "start"
+    if float(t[v][-1]) - peak_t <= near:
+        return "end"
+    if np.any(np.abs(t[~v] - peak_t) <= near):
+        return "gap"
+    return None
 
 
 def summarize_angles(

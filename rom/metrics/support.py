@@ -60,6 +60,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.ndimage import maximum_filter1d
 
 from rom.landmarks import LANDMARK_INDEX
 from rom.metrics import catalogue
@@ -69,6 +70,7 @@ from rom.metrics.bodyframe import (
     compute_trunk_frame,
     compute_upper_trunk_frame,
 )
+from rom.metrics.filtering import sampling_rate_hz
 from rom.metrics.geometry import angle_between_deg, midpoint, norm, normalize
 from rom.metrics.series import AngleSeries
 from rom.metrics.view import body_yaw_deg, plane_obliqueness_deg
@@ -125,6 +127,12 @@ class AngleSupport:
         For an angle with a face-based estimate: the angle between the thorax's forwards
         and the direction to the camera, sustained (degrees; 0 facing the camera, 90
         side-on, 180 back to it; NaN = unknown).
+    intact : ndarray of bool, shape (frames,), or None
+        Every limb segment the angle uses (upper arm, forearm, thigh, shank) has a 3D
+        length within :data:`SEGMENT_LENGTH_RANGE` of its median over the clip
+        (:func:`segment_intact`); False where a bone shrank or stretched, i.e. a
+        landmark was misplaced (hidden behind the body, taken for another). None: not
+        checked.
     """
 
     key: str
@@ -134,12 +142,16 @@ class AngleSupport:
     landmarks: tuple[str, ...] = ()
     outside: np.ndarray | None = None
     facing_deg: np.ndarray | None = None
+    intact: np.ndarray | None = None
 
     def valid(self, estimate: str) -> np.ndarray:
         """Where (bool, shape (frames,)) the view supports ``estimate`` ("2d", "3d",
         "face") of this angle: :func:`estimate_valid` with this angle's obliqueness and
-        facing."""
-        return estimate_valid(self.key, estimate, self.obliqueness_deg, facing_deg=self.facing_deg)
+        facing, and its limb segments intact (a misplaced landmark supports no estimate)."""
+        ok = estimate_valid(self.key, estimate, self.obliqueness_deg, facing_deg=self.facing_deg)
+        if self.intact is not None and estimate != "face":
+            ok = ok & self.intact
+        return ok
 
     def outside_at(self, frame: int) -> list[str]:
         """Names of the landmarks outside the image (or at its edge) in one frame."""
@@ -406,6 +418,75 @@ def _seen_landmarks(adef: catalogue.AngleDef) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
+#: A limb segment's 3D length, as a fraction of its median over the clip, outside which
+#: its landmarks are misplaced: bones do not change length. In MediaPipe's world
+#: landmarks of the four lab views (every upper arm, forearm, thigh and shank, both sides)
+#: 0.3, 1.2, 2.3 and 0.5 % of the frames of cameras 1 to 4 lie outside, 0.5 and 0.3 % of
+#: the sample and outdoor clips'. Camera 3 films the man from behind: his left upper arm,
+#: hidden by his body, shrank to 0.28-0.55 of its length for 0.4 s and his elbow flexion
+#: read 115 deg where cameras 1, 2 and 4 read 48, 32 and 31 (with the check: 43.5). The
+#: results of cameras 1, 2 and 4 do not change; camera 2's right forearm, pointing at the
+#: camera with the elbow bent (shrunk to 0.21-0.43), loses 0.9-1.1 s of frames.
+SEGMENT_LENGTH_RANGE = (0.5, 1.5)
+_SEGMENTS = (("shoulder", "elbow"), ("elbow", "wrist"), ("hip", "knee"), ("knee", "ankle"))
+
+
+def _segments(adef: catalogue.AngleDef) -> list[tuple[str, str]]:
+    """The limb segments (landmark pairs) an angle uses."""
+    names = set(adef.landmarks)
+    out = []
+    for side in ("left", "right"):
+        for a, b in _SEGMENTS:
+            if f"{side}_{a}" in names and f"{side}_{b}" in names:
+                out.append((f"{side}_{a}", f"{side}_{b}"))
+    return out
+
+
+def segment_intact(
+    world: np.ndarray,
+    pairs: list[tuple[str, str]],
+    *,
+    length_range: tuple[float, float] = SEGMENT_LENGTH_RANGE,
+    grow_frames: int = 0,
+) -> np.ndarray:
+    """Frames (bool, shape (frames,)) where every segment of ``pairs`` has a 3D length
+    within ``length_range`` of its own median over the clip; a frame without the segment
+    (an angle interpolated across a gap) takes the worse of the measured frames either
+    side of it. ``world`` (frames, 33, 3), NaN where
+    missing; the failing frames are widened by ``grow_frames`` on each side (the low-pass
+    filter spreads a wrong value to its neighbours).
+
+    Examples
+    --------
+    >>> w = np.zeros((5, 33, 3))
+    >>> w[:, 13, 1] = [0.3, 0.3, 0.1, 0.3, 0.3]   # left elbow 0.3 m below the shoulder
+    >>> segment_intact(w, [("left_shoulder", "left_elbow")]).tolist()
+    [True, True, False, True, True]
+    """
+    n = world.shape[0]
+    ok = np.ones(n, dtype=bool)
+    lo, hi = length_range
+    for a, b in pairs:
+        d = np.linalg.norm(world[:, LANDMARK_INDEX[b]] - world[:, LANDMARK_INDEX[a]], axis=-1)
+        measured = np.flatnonzero(np.isfinite(d))
+        if not measured.size:
+            continue
+        typical = float(np.median(d[measured]))
+        if not typical > 0:
+            continue
+        bad_at = (d[measured] < lo * typical) | (d[measured] > hi * typical)
+        # a frame without the segment (a gap the angle is interpolated across) is as
+        # good as the measured frames either side of it: bad if either is
+        before = np.clip(np.searchsorted(measured, np.arange(n), side="right") - 1, 0, None)
+        after = np.clip(
+            np.searchsorted(measured, np.arange(n), side="left"), None, measured.size - 1
+        )
+        ok &= ~(bad_at[before] | bad_at[after])
+    if grow_frames > 0 and not ok.all():
+        ok = ~(maximum_filter1d((~ok).astype(np.uint8), 2 * grow_frames + 1) > 0)
+    return ok
+
+
 def compute_support(
     seq: PoseSequence,
     *,
@@ -468,6 +549,8 @@ def compute_support(
     facing = sustained_deg(_facing_deg(frames["upper"]), t, view_hold_s)
     # the pelvis' heading (rom.metrics.view: the clip's view and each value's view)
     yaw = body_yaw_deg(world)
+    # a misplaced limb landmark's wrong value spreads over the low-pass filter's reach
+    grow = max(1, round(0.1 * sampling_rate_hz(t))) if len(t) > 1 else 0
     out = {}
     for key, adef in catalogue.ANGLES.items():
         names = _seen_landmarks(adef)
@@ -494,6 +577,9 @@ def compute_support(
             landmarks=names,
             outside=outside[:, idx],
             facing_deg=facing if adef.has_face else None,
+            intact=segment_intact(world, _segments(adef), grow_frames=grow)
+            if _segments(adef)
+            else None,
         )
     return out
 
