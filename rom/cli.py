@@ -299,7 +299,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(
             run_line(
-                report.n_done, report.n_partial, report.n_failed, report.n_skipped, report.n_warned
+                report.n_done, report.n_partial, report.n_failed, report.n_skipped, report.n_noted
             )
         )
         for name in ("results_parquet", "results_csv", "errors_csv", "settings"):
