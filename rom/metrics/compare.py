@@ -482,7 +482,7 @@ def side_difference(
             "methods do not compare"
         )
     if right.other_view != left.other_view:
-        w, v = pair[0] if right.other_view else pair[1]
+        w, v = (who[0], right) if right.other_view else (who[1], left)
         at = f" at {v.value_time_s:.1f} s" if v.value_time_s is not None else ""
         return None, (
             f"{w} was read{at} in another view than its measure's: not compared; film "
