@@ -200,7 +200,8 @@ def _add_batch(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "batch",
         parents=[_COMMON],
         help="analyse many clips (a folder or a manifest CSV) into one tidy table",
-        description="Analyse every video in INPUT (a folder, searched recursively, or a "
+        description="Analyse every video in INPUT (a folder, searched recursively for "
+        f"{formats_text()}, or a "
         "manifest CSV with a 'path' column and optional protocol, side, subject, session, "
         "label columns) into --out: results.parquet, results.csv, errors.csv, "
         "settings.toml and clips/<id>/ (angles.parquet, summary.json, ...). Re-running "

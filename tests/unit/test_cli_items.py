@@ -161,6 +161,9 @@ def test_one_list_of_video_formats_in_the_help_the_readme_and_the_batch() -> Non
 
     help_text = " ".join(_rom("analyze", "--help").stdout.split())
     assert f"({formats_text()})" in help_text
+    assert f"searched recursively for {formats_text()}," in " ".join(
+        _rom("batch", "--help").stdout.split()
+    )
     readme = (ROOT / "README.md").read_text()
     lists = re.findall(r"\b(mp4(?:, [a-z0-9]+)+)\b", readme)
     assert lists and all(x == formats_text() for x in lists), lists
