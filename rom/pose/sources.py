@@ -128,7 +128,7 @@ class VideoFileSource(FrameSource):
         except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
             raise VideoError(
                 f"cannot open {self.path.name} as a video ({_reason(exc)}); "
-                "check the file is a complete mp4/mov/avi/webm/mkv video"
+                f"check the file is a complete video ({formats_text()})"
             ) from exc
         if not self._container.streams.video:
             self._container.close()

@@ -167,5 +167,10 @@ def test_one_list_of_video_formats_in_the_help_the_readme_and_the_batch() -> Non
     readme = (ROOT / "README.md").read_text()
     lists = re.findall(r"\b(mp4(?:, [a-z0-9]+)+)\b", readme)
     assert lists and all(x == formats_text() for x in lists), lists
+    # no other list in the code: every message names the formats from the constant
+    for path in (ROOT / "rom").rglob("*.py"):
+        if path.name != "formats.py":
+            text = path.read_text()
+            assert not re.search(r"mp4[/, ]+mov", text), f"{path} lists formats itself"
     assert uploads.VIDEO_FORMATS is VIDEO_FORMATS  # the dashboard's upload
     assert {s.lstrip(".") for s in VIDEO_SUFFIXES} == set(VIDEO_FORMATS)
