@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from rom import __version__
 from rom.errors import PartialResultError, RomError, RomWarning
+from rom.pose.formats import formats_text
 from rom.settings import add_setting_flags, given_settings, resolve_config
 
 if TYPE_CHECKING:
@@ -92,8 +93,7 @@ def _add_analyze(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     )
     p.add_argument(
         "video",
-        help="video file (mp4, mov, avi, webm, mkv), folder of images, "
-        "webcam index (0) or stream URL",
+        help=f"video file ({formats_text()}), folder of images, webcam index (0) or stream URL",
     )
     p.add_argument(
         "--out",
@@ -200,7 +200,8 @@ def _add_batch(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "batch",
         parents=[_COMMON],
         help="analyse many clips (a folder or a manifest CSV) into one tidy table",
-        description="Analyse every video in INPUT (a folder, searched recursively, or a "
+        description="Analyse every video in INPUT (a folder, searched recursively for "
+        f"{formats_text()}, or a "
         "manifest CSV with a 'path' column and optional protocol, side, subject, session, "
         "label columns) into --out: results.parquet, results.csv, errors.csv, "
         "settings.toml and clips/<id>/ (angles.parquet, summary.json, ...). Re-running "
@@ -299,7 +300,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(
             run_line(
-                report.n_done, report.n_partial, report.n_failed, report.n_skipped, report.n_warned
+                report.n_done, report.n_partial, report.n_failed, report.n_skipped, report.n_noted
             )
         )
         for name in ("results_parquet", "results_csv", "errors_csv", "settings"):
@@ -417,7 +418,22 @@ def build_parser() -> argparse.ArgumentParser:
     from rom.app.launch import add_parser as add_app_parser
 
     add_app_parser(sub, _COMMON)
+    describe_subcommands(parser)
     return parser
+
+
+def describe_subcommands(parser: argparse.ArgumentParser) -> None:
+    """Every subcommand's ``--help`` opens with a description: its own, else its one-line
+    help as a sentence (a subcommand without one printed only its usage)."""
+    for action in parser._actions:
+        if not isinstance(action, argparse._SubParsersAction):
+            continue
+        helps = {a.dest: a.help for a in action._choices_actions}
+        for name, p in action.choices.items():
+            if not p.description and helps.get(name):
+                text = str(helps[name])
+                p.description = text[0].upper() + text[1:] + ("" if text.endswith(".") else ".")
+            describe_subcommands(p)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

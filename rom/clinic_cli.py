@@ -83,7 +83,7 @@ def add_parsers(sub: Any) -> None:
         help="delete a client and everything of theirs (sessions, results, time series, "
         "key frames, stored videos, reports)",
     )
-    a.add_argument("code")
+    a.add_argument("code", help="client code")
     a.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
     a.set_defaults(func=_client_delete)
 
@@ -100,7 +100,7 @@ def add_parsers(sub: Any) -> None:
     a.add_argument("--notes", default="", help="free text kept with the session")
     a.set_defaults(func=_session_add)
     a = ssub.add_parser("list", parents=[common], help="list a client's sessions, oldest first")
-    a.add_argument("code")
+    a.add_argument("code", help="client code")
     a.set_defaults(func=_session_list)
 
     pcmp = sub.add_parser(
@@ -111,9 +111,14 @@ def add_parsers(sub: Any) -> None:
         "the change in degrees and percent, and whether it is real (larger than the published "
         "minimal detectable change AND the noise of the two recordings).",
     )
-    pcmp.add_argument("code")
+    pcmp.add_argument("code", help="client code")
     _before_after(pcmp)
-    pcmp.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    pcmp.add_argument(
+        "--format",
+        choices=("table", "csv", "json"),
+        default="table",
+        help="table (default), or csv or json for other programs",
+    )
     pcmp.add_argument(
         "--progress", action="store_true", help="each measure over all of the client's sessions"
     )
@@ -124,13 +129,15 @@ def add_parsers(sub: Any) -> None:
         "report",
         parents=[common],
         help="write the report for the client's file (PDF or HTML)",
-        description="The report for the client's file: before vs after (the first and the "
-        "last session, or --before/--after) with whether each change is real, left/right "
-        "asymmetry, progress over all sessions and each recording's values, plot and key "
-        "frames; or one session's own report (--session, or a client with one session): "
-        "its values against normal, asymmetry and recordings.",
+        description="Write the report for the client's file, from what is stored (nothing "
+        "is measured again): the sessions compared (by default the first and the last), "
+        "the values with their normal range, the change and whether it is real, left/right "
+        "asymmetry, progress over all sessions, angle-over-time plots, key frames (faces "
+        "blurred) and the caveats; or, with --session (or for a client with one session), "
+        "that session's own report: its values against normal, asymmetry and recordings. "
+        "--out FILE.pdf writes a PDF, FILE.html a web page.",
     )
-    pr.add_argument("code")
+    pr.add_argument("code", help="client code")
     _before_after(pr)
     pr.add_argument(
         "--session", default=None, help="one session's own report (no before and after)"

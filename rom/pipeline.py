@@ -9,6 +9,7 @@ landmarks exist, so a folder never mixes two runs.
 
 from __future__ import annotations
 
+import math
 import tempfile
 import time
 from collections.abc import Callable
@@ -157,6 +158,7 @@ def _analyze(
     with open_source(video, fps=config.fps_for_images) as source:
         # The video is checked first: a bad path is reported before any model download.
         check_person_in_frame(config.extract.person, source.info.width_px, source.info.height_px)
+        check_cutoff(config.filter, source.info.fps, Path(str(video)).name)
         if model is None:
             # With progress shown, the first run says which model it downloads or builds.
             model = resolve_model(
@@ -284,6 +286,37 @@ def check_person_in_frame(person: PersonChoice | None, width_px: int, height_px:
             f"--person {x:g},{y:g}: the pixel is outside the frame ({width_px} x {height_px}); "
             f"give X from 0 to {width_px - 1} and Y from 0 to {height_px - 1}, a pixel inside "
             "the client"
+        )
+
+
+def check_cutoff(settings: FilterSettings, fps: float, name: str = "the clip") -> None:
+    """The low-pass cut-off must lie below the Nyquist frequency, half the clip's frame
+    rate ``fps`` (a filter at or above it cannot filter; checked before any tracking, so
+    nothing is computed to be lost). An unknown frame rate (0, NaN) is not checked here:
+    the filter then judges by the frames' own times.
+
+    Raises
+    ------
+    InputError
+        ``--cutoff-hz`` at or above ``fps / 2``, naming the clip's frame rate and the
+        largest value allowed.
+
+    Examples
+    --------
+    >>> check_cutoff(FilterSettings(cutoff_hz=6.0), 30.0)
+    >>> check_cutoff(FilterSettings(cutoff_hz=100.0), 30.0)
+    Traceback (most recent call last):
+    ...
+    rom.errors.InputError: --cutoff-hz 100 is at or above the Nyquist frequency of the clip (30 fps: 15 Hz); give a cut-off below 15 Hz (6 is the default), or 0 to turn the filter off
+    """
+    if not settings.lowpass or not (fps > 0 and math.isfinite(fps)):
+        return
+    nyquist_hz = fps / 2.0
+    if settings.cutoff_hz >= nyquist_hz:
+        raise InputError(
+            f"--cutoff-hz {settings.cutoff_hz:g} is at or above the Nyquist frequency of "
+            f"{name} ({fps:.3g} fps: {nyquist_hz:.3g} Hz); give a cut-off below "
+            f"{nyquist_hz:.3g} Hz (6 is the default), or 0 to turn the filter off"
         )
 
 

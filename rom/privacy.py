@@ -17,15 +17,39 @@ profile) or 0.35 shoulder widths, whichever is larger; times ``1 + margin``. Wit
 face landmarks the head is placed on the trunk's axis 0.3 trunk lengths (shoulders to
 hips) above the shoulders, with ``D`` a quarter of the trunk length (measured on the
 project's clips: face centre 0.24-0.40 trunk lengths above the shoulders, ``D`` 0.11-0.26).
+
+A second net, :func:`detect_faces`, finds faces by their look rather than through a body
+pose: OpenCV's Haar cascades for frontal and profile faces (Viola & Jones 2001, CVPR;
+Lienhart & Maydt 2002, ICIP), shipped inside the OpenCV wheel, so nothing is downloaded.
+It finds a small, distant or masked bystander whose body the pose model misses (a masked
+woman far in the background of the lab clips); :func:`blur_face_boxes` blurs what it
+finds. It errs towards blurring: a few patches that only look like a face (window
+blinds, a knee) are blurred too.
 """
 
 from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from rom.landmarks import LANDMARK_INDEX
 
-__all__ = ["FACE_LANDMARKS", "blur_faces", "head_ellipse"]
+__all__ = [
+    "FACE_CASCADES",
+    "FACE_LANDMARKS",
+    "blur_face_boxes",
+    "blur_faces",
+    "detect_faces",
+    "head_ellipse",
+]
+
+#: OpenCV's Haar cascades :func:`detect_faces` runs (files in ``cv2.data.haarcascades``):
+#: frontal faces, and profiles (on the image and its mirror image: the profile cascade
+#: finds faces turned one way only).
+FACE_CASCADES = ("haarcascade_frontalface_default.xml", "haarcascade_profileface.xml")
 
 #: MediaPipe Pose landmark indices of the face (nose, eyes, ears, mouth corners).
 FACE_LANDMARKS = tuple(range(11))
@@ -158,24 +182,110 @@ def blur_faces(
         vis = vis[None] if vis.ndim == 1 else vis
         if vis.shape != people.shape[:2]:
             raise ValueError(f"visibility must have shape {people.shape[:2]}, got {vis.shape}")
-    h, w = img.shape[:2]
     for i, xy in enumerate(people):
         ellipse = head_ellipse(xy, None if vis is None else vis[i], margin=margin)
         if ellipse is None:
             continue
         cx, cy, rx, ry = ellipse
-        rx, ry = max(rx, min_radius_px), max(ry, min_radius_px)
-        x0, x1 = int(np.floor(cx - rx)), int(np.ceil(cx + rx)) + 1
-        y0, y1 = int(np.floor(cy - ry)), int(np.ceil(cy + ry)) + 1
-        x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
-        if x1 - x0 < 1 or y1 - y0 < 1:
-            continue  # the head is outside the frame
-        roi = out[y0:y1, x0:x1]
-        ys, xs = np.ogrid[y0:y1, x0:x1]
-        inside = ((xs + 0.5 - cx) / rx) ** 2 + ((ys + 0.5 - cy) / ry) ** 2 <= 1.0
-        if not inside.any():
-            continue
+        _blur_ellipse(out, cx, cy, max(rx, min_radius_px), max(ry, min_radius_px))
+    return out
+
+
+def _blur_ellipse(out: np.ndarray, cx: float, cy: float, rx: float, ry: float) -> None:
+    """Obscure the ellipse (centre, semi-axes in pixels) of ``out`` in place."""
+    h, w = out.shape[:2]
+    x0, x1 = int(np.floor(cx - rx)), int(np.ceil(cx + rx)) + 1
+    y0, y1 = int(np.floor(cy - ry)), int(np.ceil(cy + ry)) + 1
+    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
+    if x1 - x0 < 1 or y1 - y0 < 1:
+        return  # the head is outside the frame
+    roi = out[y0:y1, x0:x1]
+    ys, xs = np.ogrid[y0:y1, x0:x1]
+    inside = ((xs + 0.5 - cx) / rx) ** 2 + ((ys + 0.5 - cy) / ry) ** 2 <= 1.0
+    if inside.any():
         roi[inside] = _obscure(roi, rx)[inside]
+
+
+@functools.lru_cache(maxsize=1)
+def _cascades() -> tuple[Any, Any]:
+    import cv2
+
+    folder = Path(getattr(getattr(cv2, "data", None), "haarcascades", "") or ".")
+    loaded = []
+    for name in FACE_CASCADES:
+        c = cv2.CascadeClassifier(str(folder / name))
+        if c.empty():
+            raise RuntimeError(
+                f"OpenCV's face detector {name} is missing from {folder}; reinstall the "
+                "OpenCV wheel (opencv-contrib-python, which MediaPipe brings)"
+            )
+        loaded.append(c)
+    return loaded[0], loaded[1]
+
+
+def detect_faces(rgb: np.ndarray, *, min_size_px: int = 20, min_neighbors: int = 5) -> np.ndarray:
+    """Faces found by their look (OpenCV's Haar cascades, :data:`FACE_CASCADES`).
+
+    Parameters
+    ----------
+    rgb : ndarray, shape (height, width, 3), uint8
+        The frame (RGB or BGR).
+    min_size_px : int
+        Smallest face looked for (side of its box, pixels).
+    min_neighbors : int
+        Detections a face needs around it (OpenCV's ``minNeighbors``); 5 keeps a masked
+        face 56 px tall in a 1088 x 1920 lab frame, 9 loses it in two frames of three.
+
+    Returns
+    -------
+    ndarray, shape (faces, 4)
+        Boxes ``(x0, y0, x1, y1)`` in pixels (float), frontal then profile.
+
+    Raises
+    ------
+    RuntimeError
+        OpenCV's cascade files are missing.
+
+    Examples
+    --------
+    >>> detect_faces(np.zeros((120, 160, 3), np.uint8)).shape
+    (0, 4)
+    """
+    import cv2
+
+    img = np.asarray(rgb)
+    if img.ndim != 3 or img.shape[2] != 3:
+        raise ValueError(f"rgb must have shape (height, width, 3), got {img.shape}")
+    grey = cv2.equalizeHist(cv2.cvtColor(img.astype(np.uint8), cv2.COLOR_RGB2GRAY))
+    frontal, profile = _cascades()
+    w = grey.shape[1]
+    boxes: list[tuple[float, float, float, float]] = []
+    for cascade, mirrored in ((frontal, False), (profile, False), (profile, True)):
+        im = np.ascontiguousarray(grey[:, ::-1]) if mirrored else grey
+        found = cascade.detectMultiScale(
+            im, scaleFactor=1.1, minNeighbors=min_neighbors, minSize=(min_size_px, min_size_px)
+        )
+        for x, y, bw, bh in np.asarray(found).reshape(-1, 4):
+            x0 = w - x - bw if mirrored else x
+            boxes.append((float(x0), float(y), float(x0 + bw), float(y + bh)))
+    return np.array(boxes, float).reshape(-1, 4)
+
+
+def blur_face_boxes(rgb: np.ndarray, boxes: np.ndarray, *, margin: float = 0.25) -> np.ndarray:
+    """A copy of ``rgb`` with the head around each face box (``(x0, y0, x1, y1)``
+    pixels, :func:`detect_faces`) blurred beyond recognition: an ellipse over the box
+    grown by ``margin``, 1.3 times as tall as wide (a face box runs from brows to chin:
+    the forehead and hair are blurred too)."""
+    img = np.asarray(rgb)
+    if img.ndim != 3 or img.shape[2] != 3:
+        raise ValueError(f"rgb must have shape (height, width, 3), got {img.shape}")
+    out = img.copy()
+    k = 1.0 + max(margin, 0.0)
+    for x0, y0, x1, y1 in np.asarray(boxes, float).reshape(-1, 4):
+        rx = 0.5 * (x1 - x0) * k
+        if not (np.isfinite(rx) and rx > 0):
+            continue
+        _blur_ellipse(out, 0.5 * (x0 + x1), 0.5 * (y0 + y1) - 0.1 * (y1 - y0), rx, 1.3 * rx)
     return out
 
 

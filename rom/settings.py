@@ -176,8 +176,13 @@ def config_from_settings(values: Mapping[str, Any]) -> Any:
         raise InputError(
             f"--person {person_text!r} is neither an index (0, 1, ...) nor a pixel X,Y"
         ) from None
-    if not (values["cutoff_hz"] >= 0 and values["max_gap_s"] >= 0):  # also refuses NaN
-        raise InputError("--cutoff-hz and --max-gap-s must be 0 or more")
+    for key, what in (
+        ("cutoff_hz", "a cut-off in Hz, 0 or more (0 turns the low-pass filter off)"),
+        ("max_gap_s", "a gap in seconds, 0 or more (0 fills no gap)"),
+    ):
+        if not values[key] >= 0:  # also refuses NaN
+            flag = "--" + key.replace("_", "-")
+            raise InputError(f"{flag} must be {what}, got {values[key]:g}")
     if not (0 < values["fps"] < math.inf):
         raise InputError(f"--fps must be a frame rate above 0, got {values['fps']}")
     model = str(values["model"])

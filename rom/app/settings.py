@@ -18,9 +18,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-#: Video containers accepted for upload (the file name's suffix, lower case); the same
-#: formats ``rom analyze`` reads.
-VIDEO_FORMATS = ("mp4", "mov", "m4v", "avi", "webm", "mkv")
 DEFAULT_MAX_UPLOAD_MB = 500
 
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from rom.app.settings import VIDEO_FORMATS
 from rom.errors import InputError, RomError
+from rom.pose.formats import VIDEO_FORMATS
 
 
 class UploadError(InputError):

@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rom.errors import InputError, read_user_text
+from rom.pose.formats import VIDEO_SUFFIXES  # a folder is searched for these (lower case)
 
-#: Video file suffixes a folder is searched for (lower case).
-VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".avi", ".webm", ".mkv"})
 #: Manifest columns rom reads; others are carried through untouched.
 KNOWN_COLUMNS = ("path", "protocol", "side", "subject", "session", "label")
 SIDES = ("left", "right", "both")

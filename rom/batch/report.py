@@ -35,12 +35,13 @@ LEFT_OUT = {
 class ClipCounts:
     """Clips of this run by outcome, named as ``results``' ``clip_status`` and
     ``errors.csv`` name them: ``done``, ``partial`` (a result with a warning), ``failed``
-    (a row of errors.csv, no result); ``warned``: the analysed clips with a warning (partial,
-    or a warning in their summary.json: view, visibility, tracking), counted as
-    ``--summary`` counts them."""
+    (a row of errors.csv, no result). ``warned``: the clips "with a warning", those whose
+    ``clip_status`` is not ``done`` (:func:`clip_warned`); ``noted``: the clips "with
+    notes", done but with notes in their summary.json (view, visibility, tracking;
+    :func:`clip_noted`): counted as ``--summary`` counts them."""
 
     def __init__(self) -> None:
-        self.done = self.partial = self.failed = self.warned = 0
+        self.done = self.partial = self.failed = self.warned = self.noted = 0
 
     def add(self, status: str, files: Mapping[str, bytes] | None = None) -> None:
         """Count one clip's outcome (its status and result files); an unknown status is a
@@ -52,8 +53,9 @@ class ClipCounts:
         else:
             self.failed += 1
             return
-        if clip_warned(status, (files or {}).get("summary.json")):
-            self.warned += 1
+        summary = (files or {}).get("summary.json")
+        self.warned += clip_warned(status)
+        self.noted += clip_noted(status, summary)
 
     @property
     def analysed(self) -> int:
@@ -62,22 +64,36 @@ class ClipCounts:
 
     def postfix(self) -> dict[str, int]:
         """The progress bar's counts."""
-        return {"done": self.done, "warning": self.warned, "failed": self.failed}
+        return {
+            "done": self.done,
+            "warning": self.warned,
+            "notes": self.noted,
+            "failed": self.failed,
+        }
 
 
-def run_line(
-    n_done: int, n_partial: int, n_failed: int, n_skipped: int, n_warned: int | None = None
-) -> str:
+def run_line(n_done: int, n_partial: int, n_failed: int, n_skipped: int, n_noted: int = 0) -> str:
     """The line ``rom batch`` ends with: clips run now, split into analysed (with a
-    result; those with a warning among them, ``n_warned``, by default the partial ones)
-    and failed, then those done before."""
+    result; among them those "with a warning", the partial ones, and those "with notes",
+    ``n_noted``) and failed, then those done before.
+
+    Examples
+    --------
+    >>> run_line(2, 1, 1, 0, 1)
+    '4 clips now: 3 analysed (1 with a warning, 1 with notes), 1 failed (see errors.csv); 0 done before'
+    """
     now = n_done + n_partial + n_failed
     failed = f"{n_failed} failed" + (" (see errors.csv)" if n_failed else "")
-    warned = n_partial if n_warned is None else n_warned
     return (
         f"{now} clip{'' if now == 1 else 's'} now: {n_done + n_partial} analysed "
-        f"({warned} with a warning), {failed}; {n_skipped} done before"
+        f"({analysed_counts(n_partial, n_noted)}), {failed}; {n_skipped} done before"
     )
+
+
+def analysed_counts(n_warned: int, n_noted: int) -> str:
+    """``1 with a warning, 2 with notes``: the words of the run's last line and of
+    ``--summary`` (the definitions are :func:`clip_warned` and :func:`clip_noted`)."""
+    return f"{n_warned} with a warning, {n_noted} with notes"
 
 
 def failed_line(path: str, reason: str) -> str:
@@ -112,11 +128,19 @@ def _summary_warnings(data: bytes | str) -> list[str]:
     return [str(w) for w in warnings or []]
 
 
-def clip_warned(status: str, summary_json: bytes | str | None) -> bool:
-    """Whether an analysed clip counts as "with a warning": partial, or a warning in its
-    summary.json (view, visibility, tracking; its text, None when there is none). The one
-    rule of the run's progress, its last line and ``rom batch --summary``."""
-    return status == "partial" or bool(summary_json and _summary_warnings(summary_json))
+def clip_warned(status: str) -> bool:
+    """Whether an analysed clip counts as "with a warning": its ``clip_status`` (the
+    column of results.csv) is not ``done`` (``partial``: a result with a
+    ``clip_warning``, such as the person leaving before the end or a truncated video).
+    The one rule of the run's progress bar, its last line and ``rom batch --summary``."""
+    return status != "done"
+
+
+def clip_noted(status: str, summary_json: bytes | str | None) -> bool:
+    """Whether an analysed clip counts as "with notes": ``done`` (not with a warning,
+    :func:`clip_warned`) but its summary.json (its text, None when there is none) holds
+    warnings about the view, visibility or tracking that do not make it partial."""
+    return not clip_warned(status) and bool(summary_json and _summary_warnings(summary_json))
 
 
 def _summary_json(out: Path, clip_id: str) -> bytes | None:
@@ -152,9 +176,10 @@ def summarize_batch(out_dir: str | Path) -> str:
             errors = list(csv.DictReader(fh))
     status = {r["clip_id"]: r["clip_status"] for r in table}
     n_failed = len({e["clip_id"] for e in errors})
-    warned = sum(clip_warned(s, _summary_json(out, clip)) for clip, s in status.items())
+    warned = sum(clip_warned(s) for s in status.values())
+    noted = sum(clip_noted(s, _summary_json(out, clip)) for clip, s in status.items())
     head = f"{out}: {len(status) + n_failed} clips: {len(status)} analysed "
-    lines = [head + f"({warned} with a warning), {n_failed} failed"]
+    lines = [head + f"({analysed_counts(warned, noted)}), {n_failed} failed"]
     stats = {r["statistic"] for r in table}
     headline = next((s for s in HEADLINE_STATISTICS if s in stats), None)
     groups: dict[tuple[str, str, str], list[float]] = defaultdict(list)

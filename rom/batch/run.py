@@ -42,9 +42,10 @@ class BatchReport:
     n_failed: int
     files: dict[str, Path]
     stored: Any = None  # rom.batch.database.StoreReport with --database
-    #: clips analysed now with a warning (partial, or warned in their summary.json), as
-    #: ``rom batch --summary`` counts them
-    n_warned: int = 0
+    #: clips analysed now "with notes" (done, with notes in their summary.json:
+    #: :func:`rom.batch.report.clip_noted`), as ``rom batch --summary`` counts them;
+    #: those "with a warning" are the partial ones (:func:`rom.batch.report.clip_warned`)
+    n_noted: int = 0
 
     @property
     def ok(self) -> bool:
@@ -178,7 +179,7 @@ def run_batch(
         counts.failed,
         files,
         stored,
-        counts.warned,
+        counts.noted,
     )
 
 

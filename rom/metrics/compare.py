@@ -56,6 +56,7 @@ __all__ = [
     "noise_mdc_deg",
     "pooled_within_sd",
     "progress",
+    "side_difference",
 ]
 
 #: z for a two-sided 95 % interval.
@@ -355,7 +356,8 @@ def compare_values(
 @dataclass(frozen=True)
 class AsymmetryChange:
     """Right vs left before and after: symmetry index SI = (R - L) / (0.5 (R + L)) x 100
-    (percent, positive = right larger) and R - L (degrees); None where a side is missing."""
+    (percent, positive = right larger) and R - L (degrees); None where not shown, and then
+    ``before_note`` / ``after_note`` say why (:func:`side_difference`)."""
 
     protocol: str
     measure: str
@@ -369,6 +371,19 @@ class AsymmetryChange:
     after_si_pct: float | None
     before_diff_deg: float | None
     after_diff_deg: float | None
+    #: why the difference before / after is not shown ("" when it is):
+    #: :func:`side_difference`
+    before_note: str = ""
+    after_note: str = ""
+
+    @property
+    def notes(self) -> list[str]:
+        """The reasons of the blank cells, each naming its session."""
+        return [
+            f"{when}: {n}"
+            for when, n in (("before", self.before_note), ("after", self.after_note))
+            if n
+        ]
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -410,31 +425,96 @@ def headline(changes: Sequence[Change]) -> str:
     )
 
 
+#: The words of a value's ``status`` when it has no value (those of ``rom analyze``).
+_NO_VALUE_WORDS = {
+    "measured": "no finite value",
+    "not_measurable": "not measurable",
+    "not_performed": "not performed",
+    "not_seen": "peak not seen",
+}
+_ESTIMATE_WORDS = {"2d": "in 2D", "3d": "in 3D", "face": "from the face"}
+
+
+def side_difference(
+    right: MeasureValue | None,
+    left: MeasureValue | None,
+    who: tuple[str, str] = ("the right side", "the left side"),
+) -> tuple[float | None, str]:
+    """Right minus left of two values as shown (one decimal, degrees), or None and why
+    in words: the one rule of when a right-left difference is shown, that of the
+    ``results`` block of ``summary.json`` (:func:`rom.metrics.results.compute_results`,
+    which ``rom analyze`` prints and ``rom batch`` writes) read back from the values, so
+    that compare, the report and the dashboard show the same differences. ``who`` names
+    the right and the left value (``None`` = not recorded in that session).
+
+    Two values compare when both are reported, were read with the same kind of estimate
+    (2D, 3D or face-based), the results did not flag them ``sides_not_comparable``
+    (different views at the two peaks) and either both or neither were read in another
+    view than their measure's (flag ``other_view``).
+
+    Examples
+    --------
+    >>> r = MeasureValue("", "shoulder_abduction", "right", "positive", "abduction",
+    ...                  estimate="3d", value_deg=79.8, flags=("other_view",))
+    >>> l = MeasureValue("", "shoulder_abduction", "left", "positive", "abduction",
+    ...                  estimate="3d", value_deg=105.9, flags=("other_view",))
+    >>> side_difference(r, l)
+    (-26.1, '')
+    >>> side_difference(r, None)
+    (None, 'the left side has no value (not recorded)')
+    """
+    pair = ((who[0], right), (who[1], left))
+    missing = [
+        (w, "not recorded" if v is None else _NO_VALUE_WORDS.get(v.status, v.status))
+        for w, v in pair
+        if v is None or not v.reported
+    ]
+    if len(missing) == 2:
+        return None, "neither side has a value"
+    if missing:
+        return None, f"{missing[0][0]} has no value ({missing[0][1]})"
+    assert right is not None and left is not None
+    if right.estimate != left.estimate:
+        name = _ESTIMATE_WORDS
+        return None, (
+            f"{who[0]} was read {name.get(right.estimate, right.estimate)}, "
+            f"{who[1]} {name.get(left.estimate, left.estimate)}: values of different "
+            "methods do not compare"
+        )
+    if right.other_view != left.other_view:
+        w, v = (who[0], right) if right.other_view else (who[1], left)
+        at = f" at {v.value_time_s:.1f} s" if v.value_time_s is not None else ""
+        return None, (
+            f"{w} was read{at} in another view than its measure's: not compared; film "
+            "both from the view the measure needs"
+        )
+    if "sides_not_comparable" in right.flags or "sides_not_comparable" in left.flags:
+        return None, (
+            "the two sides were read from different views: not compared; film both from "
+            "one view (or each side from its own side)"
+        )
+    return _diff(right.value_deg, left.value_deg), ""
+
+
 def _pairs(values: Iterable[MeasureValue]) -> dict[tuple[str, str, str], dict[str, Any]]:
-    """(protocol, measure, direction) -> {"label", "right", "left"} from one session; a
-    pair measured with different estimates (2D one side, 3D the other), or flagged
-    ``sides_not_comparable`` by the results (read from different views), or with a side
-    read in another view than its measure's (``other_view``), is not compared."""
+    """(protocol, measure, direction) -> {"label", "right", "left", "who"} from one
+    session: the right and left :class:`MeasureValue` (an axial measure's turn to the
+    right and to the left), compared by :func:`side_difference`."""
     out: dict[tuple[str, str, str], dict[str, Any]] = {}
     for v in values:
         if v.kind != "rom":
             continue
-        val = v.value_deg if v.reported else None
         if v.side in ("left", "right"):
             e = out.setdefault((v.protocol, v.measure, v.direction), {"label": v.label})
-            e[v.side], e[v.side + "_estimate"] = val, v.estimate
+            e[v.side] = v
         elif v.base_measure in DIRECTIONAL_ANGLES and v.direction in ("positive", "negative"):
             e = out.setdefault(
                 (v.protocol, v.measure, "right_vs_left"),
                 {"label": _axial_label(v.label)},
             )
-            side = "right" if v.direction == "positive" else "left"
-            e[side], e[side + "_estimate"] = val, v.estimate
-        if "sides_not_comparable" in v.flags or v.other_view:  # views (results)
-            e["comparable"] = False
-    for e in out.values():
-        if e.get("right_estimate") != e.get("left_estimate"):
-            e["comparable"] = False
+            e["right" if v.direction == "positive" else "left"] = v
+            base = _axial_label(v.label)
+            e["right_who"], e["left_who"] = f"the {base} to the right", f"the {base} to the left"
     return out
 
 
@@ -447,7 +527,7 @@ def _axial_label(label: str) -> str:
 def _diff(r: float | None, left: float | None) -> float | None:
     """R - L of the values as shown (one decimal): the difference shown is always the
     difference of the values shown."""
-    return round(r, 1) - round(left, 1) if r is not None and left is not None else None
+    return round(round(r, 1) - round(left, 1), 1) if r is not None and left is not None else None
 
 
 def _si(r: float | None, left: float | None) -> float | None:
@@ -457,29 +537,53 @@ def _si(r: float | None, left: float | None) -> float | None:
     return None if math.isnan(si) else si
 
 
+def _value(v: MeasureValue | None) -> float | None:
+    return v.value_deg if v is not None and v.reported else None
+
+
+def _session_asymmetry(e: Mapping[str, Any]) -> tuple[float | None, float | None, str]:
+    """(R - L, SI, why not) of one session's pair; ("", when shown)."""
+    if not e:
+        return None, None, "not recorded in this session"
+    who = (
+        str(e.get("right_who") or "the right side"),
+        str(e.get("left_who") or "the left side"),
+    )
+    right, left = e.get("right"), e.get("left")
+    diff, why = side_difference(right, left, who)
+    if diff is None:
+        return None, None, why
+    return diff, _si(_value(right), _value(left)), ""
+
+
 def compare_asymmetry(
     before: Iterable[MeasureValue], after: Iterable[MeasureValue]
 ) -> list[AsymmetryChange]:
-    """Left/right asymmetry of every pair measured in either session, before and after."""
+    """Left/right asymmetry of every pair measured in either session, before and after:
+    the difference shown by :func:`side_difference` (the one rule), with the reason in
+    ``before_note`` / ``after_note`` wherever it is not shown."""
     b, a = _pairs(before), _pairs(after)
     out = []
     for key in list(b) + [k for k in a if k not in b]:
         eb, ea = b.get(key, {}), a.get(key, {})
-        br, bl, ar, al = eb.get("right"), eb.get("left"), ea.get("right"), ea.get("left")
+        db, sb, nb = _session_asymmetry(eb)
+        da, sa, na = _session_asymmetry(ea)
         out.append(
             AsymmetryChange(
                 protocol=key[0],
                 measure=key[1],
                 direction=key[2],
                 label=str(eb.get("label") or ea.get("label") or key[2]),
-                before_right_deg=br,
-                before_left_deg=bl,
-                after_right_deg=ar,
-                after_left_deg=al,
-                before_si_pct=_si(br, bl) if eb.get("comparable", True) else None,
-                after_si_pct=_si(ar, al) if ea.get("comparable", True) else None,
-                before_diff_deg=_diff(br, bl) if eb.get("comparable", True) else None,
-                after_diff_deg=_diff(ar, al) if ea.get("comparable", True) else None,
+                before_right_deg=_value(eb.get("right")),
+                before_left_deg=_value(eb.get("left")),
+                after_right_deg=_value(ea.get("right")),
+                after_left_deg=_value(ea.get("left")),
+                before_si_pct=sb,
+                after_si_pct=sa,
+                before_diff_deg=db,
+                after_diff_deg=da,
+                before_note=nb,
+                after_note=na,
             )
         )
     return [

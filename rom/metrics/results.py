@@ -1562,9 +1562,12 @@ ROW_FIELDS = (
     "flags",
 )
 
+#: Statistics of a side's rows: (statistic, field of the side, unit). ``uncertainty_sd``
+#: is the standard uncertainty of the value, one SD (``rom analyze`` prints it after the
+#: value: "154 +/- 20 deg").
 _SIDE_STATS = (
     ("value", "value_deg", "deg"),
-    ("uncertainty", "uncertainty_deg", "deg"),
+    ("uncertainty_sd", "uncertainty_deg", "deg"),
     ("at_least", "at_least_deg", "deg"),
     ("other_estimate", "other_estimate_deg", "deg"),
     ("normal", "normal_deg", "deg"),
@@ -1580,20 +1583,27 @@ _SIDE_STATS = (
     ("obliqueness", "obliqueness_deg", "deg"),
     ("valid_fraction", "valid_fraction", "fraction"),
 )
+#: Statistics of the asymmetry rows. ``difference_sd`` is the standard uncertainty of the
+#: difference (one SD); ``difference_noise95`` is 1.96 x it, the band ``rom analyze``
+#: prints ("within the measurement noise of +/- 54 deg"; ``exceeds_uncertainty``).
 _ASYM_STATS = (
     ("difference", "difference_deg", "deg"),
     ("symmetry_index", "symmetry_index_pct", "%"),
-    ("difference_uncertainty", "uncertainty_deg", "deg"),
+    ("difference_sd", "uncertainty_deg", "deg"),
 )
+#: The estimate an ``other_estimate`` row holds, by the side's own (as chosen in
+#: ``_rom_side``: 3D beside a 2D or face-based value, 2D beside a 3D one).
+_OTHER_ESTIMATE = {"2d": "3d", "face": "3d", "3d": "2d"}
 
 
 def result_rows(results: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Tidy rows of a ``results`` block: one per measure, direction, side and statistic.
 
     Every row has the fields of :data:`ROW_FIELDS`: ``statistic`` names what ``value``
-    is (``value``, ``uncertainty``, ``normal``, ``percent_of_normal``, ``n_reps``,
-    ``rep_peak`` (one row per repetition, numbered in ``rep`` from 1), ``rep_sd``,
-    ``difference`` and ``symmetry_index`` (side ``right-left``) ...), ``unit`` its unit
+    is (``value``, ``uncertainty_sd`` (one SD), ``normal``, ``percent_of_normal``,
+    ``n_reps``, ``rep_peak`` (one row per repetition, numbered in ``rep`` from 1),
+    ``rep_sd``, ``difference``, ``symmetry_index``, ``difference_sd`` and
+    ``difference_noise95`` (side ``right-left``) ...), ``unit`` its unit
     (``deg``, ``%``, ``count``, ``s``, ``bool``, ``fraction``); statistics without a
     value are left out, except ``value`` itself, always present (None when there is no
     value: see ``status``). ``flags`` is the side's flags joined by ``;``.
@@ -1627,7 +1637,10 @@ def result_rows(results: Mapping[str, Any]) -> list[dict[str, Any]]:
                 v = r.get(field)
                 if v is None and stat != "value":
                     continue
-                rows.append({**common, "statistic": stat, "rep": None, "value": v, "unit": unit})
+                row = {**common, "statistic": stat, "rep": None, "value": v, "unit": unit}
+                if stat == "other_estimate":  # the row holds the other estimate's value
+                    row["estimate"] = _OTHER_ESTIMATE.get(str(r.get("estimate")), None)
+                rows.append(row)
             for i, p in enumerate(r.get("rep_peaks_deg") or [], start=1):
                 rows.append(
                     {**common, "statistic": "rep_peak", "rep": i, "value": p, "unit": "deg"}
@@ -1648,6 +1661,17 @@ def result_rows(results: Mapping[str, Any]) -> list[dict[str, Any]]:
                     rows.append(
                         {**common, "statistic": stat, "rep": None, "value": a[field], "unit": unit}
                     )
+            if a.get("uncertainty_deg") is not None:
+                band = round(1.96 * float(a["uncertainty_deg"]), 1)
+                rows.append(
+                    {
+                        **common,
+                        "statistic": "difference_noise95",
+                        "rep": None,
+                        "value": band,
+                        "unit": "deg",
+                    }
+                )
     return [{k: row.get(k) for k in ROW_FIELDS} for row in rows]
 
 

@@ -35,6 +35,7 @@ from rom.pose.tracking import (
     choose_person,
     crop_box,
     distinct,
+    initial_score,
     is_consistent,
     is_same_person,
     mask_others,
@@ -216,13 +217,37 @@ def distinct_people(candidates: Sequence[Candidate]) -> int:
 
 def _seen_steadily(cand: Candidate, window: list[list[Candidate]], share: float = 0.5) -> bool:
     """Whether a pose is found at about its place (within 0.5 of its torso size, size
-    within 40 %) in at least ``share`` of the window's frames (and two of them)."""
+    within 40 %) in at least ``share`` of the window's frames where anyone was seen (and
+    two of them): the frames before the first sighting do not count against it (they
+    kept a person chosen by index from starting where the default started)."""
     xy = cand[0][:, :2]
+    seen = [frame for frame in window if frame]
     hits = sum(
         any(is_consistent(xy, other[:, :2], max_shift_sizes=0.5) for other, _ in frame)
-        for frame in window
+        for frame in seen
     )
-    return hits >= max(2, math.ceil(share * len(window))) or len(window) == 1
+    return hits >= max(2, math.ceil(share * len(seen))) or len(seen) == 1
+
+
+def _body_pose(candidates: list[Candidate], pick: int, frame_size_px: tuple[int, int]) -> int:
+    """The pose the default look takes for the body of ``candidates[pick]``: among the
+    poses found on that body (MediaPipe's multi-pose search sometimes returns one person
+    twice, :func:`rom.pose.tracking.distinct`), the largest and most central. So a person
+    named by index or by a pixel starts from the very pose the default would start from."""
+    xy = candidates[pick][0][:, :2]
+    size = torso_size(xy)
+    same = [
+        j
+        for j, (c, _) in enumerate(candidates)
+        if np.linalg.norm(torso_centre(c[:, :2]) - torso_centre(xy))
+        < 0.75 * min(size, torso_size(c[:, :2]))
+    ]
+    return max(
+        same,
+        key=lambda j: initial_score(
+            candidates[j][0][:, :2], candidates[j][1].visibility, frame_size_px
+        ),
+    )
 
 
 def resolve_start(
@@ -234,7 +259,10 @@ def resolve_start(
     them through the window's frames by position; None if the choice is not met yet.
 
     The person is chosen in the frame where the most people are seen (the earliest of
-    those), so that someone found a few frames late still competes.
+    those), so that someone found a few frames late still competes. One path for every
+    choice: the choice (by index or pixel) only names a body; the pose taken for it, and
+    the frames it is followed through, are those the default look takes for that body,
+    so naming the person the default picks gives the default's track.
     """
     counts = [len(c) for c in window]
     order = sorted(range(len(window)), key=lambda i: (-counts[i], i))
@@ -242,17 +270,18 @@ def resolve_start(
         if not window[k]:
             return None
         candidates = window[k]
+        named = candidates
         if choice is not None and choice.index is not None:
             # people are counted among the poses found again at their place in most of
             # the window's frames: a skeleton found once on a wall or a tree is no one
-            candidates = [c for c in candidates if _seen_steadily(c, window)]
-            if not candidates:
+            named = [c for c in candidates if _seen_steadily(c, window)]
+            if not named:
                 continue
-        pick = choose_person(
-            [(c[:, :2], p.visibility) for c, p in candidates], frame_size_px, choice
-        )
+        pick = choose_person([(c[:, :2], p.visibility) for c, p in named], frame_size_px, choice)
         if pick is None:
             continue
+        at = next(j for j, c in enumerate(candidates) if c is named[pick])
+        pick = _body_pose(candidates, at, frame_size_px)
         chosen: list[Candidate | None] = [None] * len(window)
         chosen[k] = candidates[pick]
         for step in (-1, 1):

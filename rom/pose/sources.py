@@ -22,6 +22,7 @@ from typing import Any, Self
 import numpy as np
 
 from rom.errors import InputError, VideoError
+from rom.pose.formats import formats_text
 from rom.pose.timestamps import Timeline
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
@@ -127,12 +128,12 @@ class VideoFileSource(FrameSource):
         except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
             raise VideoError(
                 f"cannot open {self.path.name} as a video ({_reason(exc)}); "
-                "check the file is a complete mp4/mov/avi/webm/mkv video"
+                f"check the file is a complete video ({formats_text()})"
             ) from exc
         if not self._container.streams.video:
             self._container.close()
             raise VideoError(
-                f"{self.path.name} has no video stream; give a video file (mp4, mov, avi, webm, mkv)"
+                f"{self.path.name} has no video stream; give a video file ({formats_text()})"
             )
         stream = self._container.streams.video[0]
         # One FFmpeg thread: decoding runs ahead in rom's own thread on one core while

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ChangeRow",
     "ReportData",
+    "asymmetry_table",
     "change_table",
     "gather",
     "pick_session",
@@ -142,6 +143,22 @@ class ReportData:
     def change_table(self) -> tuple[list[ChangeRow], TableNotes]:
         """The before/after table, each note said once (:func:`change_table`)."""
         return change_table(self.changes)
+
+    @property
+    def asymmetry_table(self) -> tuple[list[tuple[AsymmetryChange, str]], TableNotes]:
+        """The asymmetry table's rows, each with its Notes cell: why a right-left
+        difference is not shown ("--"), each reason said once
+        (:func:`rom.metrics.compare.side_difference`)."""
+        return asymmetry_table(self.asymmetry)
+
+
+def asymmetry_table(
+    rows: list[AsymmetryChange],
+) -> tuple[list[tuple[AsymmetryChange, str]], TableNotes]:
+    """Each asymmetry row with its Notes cell, and the notes said once: every blank
+    difference has its reason, here or above the table."""
+    notes = table_notes([a.notes for a in rows])
+    return list(zip(rows, notes.cells, strict=True)), notes
 
 
 def pick_sessions(

@@ -3,8 +3,10 @@
 Taken when the analysis is stored (the video is at hand then; it need not be kept), as
 JPEG. Faces are blurred by default with :func:`rom.privacy.blur_faces`: the client's, from
 the tracked landmarks, and, when a pose model is given, everyone else's in the frame too
-(bystanders found by a multi-person look at that frame). ``blur=False`` keeps faces (the
-user's explicit choice, recorded with each frame).
+(bystanders found by a multi-person look at that frame); then, as a second net, every
+face OpenCV's face detector finds in the frame (:func:`rom.privacy.detect_faces`: a
+small, distant or masked bystander whose body the pose look misses). ``blur=False``
+keeps faces (the user's explicit choice, recorded with each frame).
 """
 
 from __future__ import annotations
@@ -32,14 +34,26 @@ class BlurUnavailable(RuntimeError):
 
 
 def _blur_function() -> Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]:
+    """Blur every face of a frame: those of the poses given (``xy`` (people, 33, 2) px,
+    ``vis`` (people, 33)) and those the face detector finds in it."""
     try:
-        from rom.privacy import blur_faces  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
+        from rom.privacy import (  # type: ignore[import-not-found,unused-ignore]
+            blur_face_boxes,
+            blur_faces,
+            detect_faces,
+        )
+
+        detect_faces(np.zeros((32, 32, 3), np.uint8))  # the detector's files are there
+    except (ImportError, RuntimeError) as exc:
         raise BlurUnavailable(
-            "face blurring (rom.privacy) is not available in this rom, so no key frames "
-            "were kept; --show-faces keeps them unblurred"
+            f"face blurring is not available in this rom ({exc}), so no key frames were "
+            "kept; --show-faces keeps them unblurred"
         ) from None
-    return blur_faces
+
+    def blur(rgb: np.ndarray, xy: np.ndarray, vis: np.ndarray) -> np.ndarray:
+        return blur_face_boxes(blur_faces(rgb, xy, vis), detect_faces(rgb))
+
+    return blur
 
 
 class _Others:

@@ -208,8 +208,12 @@ def test_summary_prints_counts_and_distributions(local_run, shared_model) -> Non
     proc = run_rom("batch", "--summary", str(out), model=shared_model)
     assert proc.returncode == 0, proc.stderr
     first = proc.stdout.splitlines()[0]
-    got = re.search(r"6 clips: 4 analysed \((\d) with a warning\), 2 failed", first)
-    assert got and int(got.group(1)) >= 2, first  # the partial ones and any view warning
+    got = re.search(
+        r"6 clips: 4 analysed \((\d) with a warning, (\d) with notes\), 2 failed", first
+    )
+    rows = read_rows(out)
+    partial = len({r["clip_id"] for r in rows if r["clip_status"] != "done"})
+    assert got and int(got.group(1)) == partial >= 1, first  # as results.csv says
     assert "shoulder_abduction" in proc.stdout and "median" in proc.stdout
     assert "failed: " in proc.stdout and "corrupt.mp4" in proc.stdout
     for name in ("corrupt.mp4", "nobody.mp4"):  # each failed clip named once
@@ -378,15 +382,18 @@ def test_progress_counts_a_failed_clip_as_failed_not_analysed(
     )
     lines = screen_lines(raw)
     assert code == 8, raw
-    # "with a warning" counts as `--summary` does (a clip whose summary.json warns)
+    # "with a warning" / "with notes" count as `--summary` does
     summary = run_rom("batch", "--summary", str(out), model=shared_model).stdout
-    warned = int(re.search(r"\((\d+) with a warning\)", summary).group(1))  # type: ignore[union-attr]
+    got = re.search(r"\((\d+) with a warning, (\d+) with notes\)", summary)
+    assert got, summary
+    warned, noted = got.groups()
     assert (
-        f"2 clips now: 1 analysed ({warned} with a warning), 1 failed (see errors.csv); "
-        "0 done before" in lines
+        f"2 clips now: 1 analysed ({warned} with a warning, {noted} with notes), 1 failed "
+        "(see errors.csv); 0 done before" in lines
     ), (lines, summary)
     bar = [ln for ln in lines if "clip/s" in ln or "s/clip" in ln]
-    assert bar and "2/2" in bar[-1] and f"done=1, warning={warned}, failed=1" in bar[-1], lines
+    assert bar and "2/2" in bar[-1], lines
+    assert f"done=1, warning={warned}, notes={noted}, failed=1" in bar[-1], lines
     assert summary.count("corrupt.mp4") == 1, summary  # a failed clip is named once
     assert len(read_errors(out)) == 1
     assert {r["clip_id"] for r in read_rows(out)} and len(

@@ -60,18 +60,31 @@ def test_nothing_left_out_says_nothing(tmp_path: Path) -> None:
     assert "left out" not in summarize_batch(tmp_path)
 
 
-def test_clips_with_a_view_warning_count_as_with_a_warning(tmp_path: Path) -> None:
-    """It said "0 with a warning" though the clips' summaries warned about the view."""
+def test_with_a_warning_counts_clip_status_and_notes_the_rest(tmp_path: Path) -> None:
+    """A new user's review: `rom batch` printed "3 with a warning" where results.csv marked
+    1 clip partial. "With a warning" is the clips whose clip_status in results.csv is not
+    done; a done clip whose summary.json warns (view, visibility) is "with notes"."""
+    import csv
     import json
 
     columns = [*CLIP_COLUMNS, *ROW_COLUMNS]
-    rows = [_row("a", 40.0), _row("b", 50.0)]
+    rows = [_row("a", 40.0), _row("b", 50.0), _row("c", 45.0), {**_row("d", 41.0)}]
+    rows[3]["clip_status"], rows[3]["clip_warning"] = "partial", "the person left at 3.1 s"
     write_tables(tmp_path, rows, [], columns, ["path", "clip_id", "reason"])
-    for clip, warnings in (("a", ["the client turns during the clip"]), ("b", [])):
+    for clip, warnings in (
+        ("a", ["the client turns during the clip"]),
+        ("b", ["elbow visible in 60% of frames"]),
+        ("c", []),
+        ("d", ["the person left at 3.1 s"]),
+    ):
         (tmp_path / "clips" / clip).mkdir(parents=True)
         (tmp_path / "clips" / clip / "summary.json").write_text(json.dumps({"warnings": warnings}))
+    with open(tmp_path / "results.csv", newline="", encoding="utf-8") as fh:
+        status = {r["clip_id"]: r["clip_status"] for r in csv.DictReader(fh)}
+    not_ok = sum(s != "done" for s in status.values())
+    assert not_ok == 1
     head = summarize_batch(tmp_path).splitlines()[0]
-    assert "2 clips: 2 analysed (1 with a warning), 0 failed" in head, head
+    assert f"4 clips: 4 analysed ({not_ok} with a warning, 2 with notes), 0 failed" in head, head
 
 
 def test_summary_names_a_failed_clip_once(tmp_path: Path) -> None:
@@ -105,9 +118,10 @@ def test_summary_names_a_failed_clip_once(tmp_path: Path) -> None:
     ], failed
 
 
-def test_the_run_line_counts_warned_clips_as_the_summary_does() -> None:
-    """The run's last line said "(0 with a warning)" and `--summary` of the same folder
-    "(1 with a warning)": a clip whose summary.json warns (view, visibility) counts."""
+def test_the_run_line_and_bar_count_as_the_summary_does() -> None:
+    """The run's last line and progress bar count "with a warning" as results.csv's
+    clip_status does (partial), and the done clips whose summary.json warns as "with
+    notes", as `--summary` does."""
     import json
 
     from rom.batch.report import ClipCounts, run_line
@@ -115,9 +129,10 @@ def test_the_run_line_counts_warned_clips_as_the_summary_does() -> None:
     counts = ClipCounts()
     counts.add("done", {"summary.json": json.dumps({"warnings": ["the client turns"]}).encode()})
     counts.add("done", {"summary.json": json.dumps({"warnings": []}).encode()})
-    counts.add("partial", {})
+    counts.add("partial", {"summary.json": json.dumps({"warnings": ["left early"]}).encode()})
     counts.add("failed", {})
-    assert (counts.done, counts.partial, counts.failed, counts.warned) == (2, 1, 1, 2)
-    assert counts.postfix() == {"done": 2, "warning": 2, "failed": 1}
-    line = run_line(counts.done, counts.partial, counts.failed, 0, counts.warned)
-    assert line.startswith("4 clips now: 3 analysed (2 with a warning), 1 failed"), line
+    assert (counts.done, counts.partial, counts.failed) == (2, 1, 1)
+    assert (counts.warned, counts.noted) == (1, 1)
+    assert counts.postfix() == {"done": 2, "warning": 1, "notes": 1, "failed": 1}
+    line = run_line(counts.done, counts.partial, counts.failed, 0, counts.noted)
+    assert line.startswith("4 clips now: 3 analysed (1 with a warning, 1 with notes), 1 failed")

@@ -161,3 +161,59 @@ def test_any_landmarks_never_crash_and_only_head_regions_change(
             cx, cy, rx, ry = e
             allowed |= _inside((cx, cy, max(rx, 6.0), max(ry, 6.0)), (h, w))
     assert not (out != img).any(axis=2)[~allowed].any()
+
+
+def _sample_frame(index: int = 40) -> np.ndarray:
+    import av
+
+    with av.open(str(SAMPLE)) as c:
+        for i, f in enumerate(c.decode(video=0)):
+            if i == index:
+                return np.ascontiguousarray(f.to_ndarray(format="rgb24"))
+    raise AssertionError("the sample clip is shorter than expected")
+
+
+def test_a_face_without_a_body_is_found_and_blurred_in_key_frames() -> None:
+    """A new user's review: a distant, masked bystander in a lab clip's key frames kept
+    her face, as faces were found only through body poses. Here a face, cut from the
+    sample clip (the woman at the right), alone on a plain background: no body for a
+    pose model to find, only the face detector can; the key frames' blur covers it and
+    changes nothing far from it."""
+    from rom.privacy import blur_face_boxes, detect_faces
+    from rom.report.keyframes import _blur_function
+
+    rgb = _sample_frame()
+    boxes = detect_faces(rgb)
+    assert len(boxes), "no face found in the sample frame"
+    # the largest face found, cut with a margin, pasted on a plain grey canvas
+    x0, y0, x1, y1 = boxes[np.argmax(boxes[:, 2] - boxes[:, 0])].astype(int)
+    m = (x1 - x0) // 2
+    face = rgb[max(y0 - m, 0) : y1 + m, max(x0 - m, 0) : x1 + m]
+    canvas = np.full((400, 400, 3), 128, np.uint8)
+    oy, ox = 150, 160
+    canvas[oy : oy + face.shape[0], ox : ox + face.shape[1]] = face
+    found = detect_faces(canvas)
+    assert len(found) >= 1, "the face alone is not found"
+    nobody = np.full((0, 33, 2), np.nan)
+    out = _blur_function()(canvas, nobody, np.zeros((0, 33)))
+    assert np.array_equal(out, blur_face_boxes(canvas, found))
+    for bx0, by0, bx1, by1 in found.astype(int):
+        region = np.zeros(canvas.shape[:2], bool)
+        region[by0:by1, bx0:bx1] = True
+        assert np.abs(out.astype(int) - canvas)[region].mean() > 5
+        assert _detail(out, region) < 0.5 * _detail(canvas, region)
+    changed = np.abs(out.astype(int) - canvas).max(axis=2) > 0
+    assert not changed[:, :100].any() and not changed[-60:].any()  # only around the face
+    # blur=False (--show-faces) is the user's choice: extract_key_frames then runs no
+    # blur at all; with blur, a frame with no face at all is left as it was
+    plain = np.full((200, 200, 3), 90, np.uint8)
+    assert np.array_equal(_blur_function()(plain, nobody, np.zeros((0, 33))), plain)
+
+
+def test_detect_faces_checks_its_input() -> None:
+    from rom.privacy import blur_face_boxes, detect_faces
+
+    with pytest.raises(ValueError, match="rgb must have shape"):
+        detect_faces(np.zeros((10, 10)))
+    img = np.zeros((50, 50, 3), np.uint8)
+    assert np.array_equal(blur_face_boxes(img, np.empty((0, 4))), img)

@@ -14,8 +14,8 @@ import streamlit as st
 
 from rom.app import ui
 from rom.app.jobs import AnalysisRequest, job_out_dir
-from rom.app.settings import VIDEO_FORMATS
 from rom.app.uploads import AcceptedVideo, UploadError, accept_upload
+from rom.pose.formats import VIDEO_FORMATS
 
 NO_PROTOCOL = ""
 SOURCES = ("Upload a clip", "Live from the webcam")

@@ -146,6 +146,8 @@ def asymmetry(client: str, before: str, after: str) -> None:
                 "After L / R": f"{_deg(r.after_left_deg)} / {_deg(r.after_right_deg)}",
                 "After SI": "—" if r.after_si_pct is None else f"{r.after_si_pct:+.0f}%",
                 "R − L before → after": f"{_deg(r.before_diff_deg, True)} → {_deg(r.after_diff_deg, True)}",
+                # why a difference is not shown: the rule of rom analyze's results
+                "Not compared": "; ".join(r.notes),
             }
         )
     st.html(tables.html_table(out, numeric=("Before SI", "After SI"), test_id="asymmetry-compare"))
