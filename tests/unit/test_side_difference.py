@@ -50,18 +50,20 @@ def test_both_sides_read_in_another_view_compare_as_rom_analyze_says() -> None:
 
 def test_compare_shows_a_difference_exactly_where_the_results_block_does() -> None:
     """Synthetic clips through the whole results block: a client 40 deg oblique raising
-    both legs sideways under a front-view protocol (both values read in another view),
-    and facing the camera: compare's difference is the results' (values as shown)."""
+    both arms sideways under a front-view protocol (both values read in another view),
+    and facing the camera: compare's difference is the results' (values as shown). (Both
+    arms: a standing client cannot raise both legs, and a hip value from the leg they
+    stand on is "not performed".)"""
     for yaw in (0.0, -40.0):
         seq = make_sequence(
             yaw_deg=yaw,
             camera=Camera.far(),
-            hip_abduction_left=raises(40, n_reps=2),
-            hip_abduction_right=raises(30, n_reps=2),
+            shoulder_abduction_left=raises(120, n_reps=2),
+            shoulder_abduction_right=raises(100, n_reps=2),
         )
-        doc = analyse(seq, "hip-abduction")
-        m = next(x for x in doc["results"]["measures"] if x["measure"] == "hip_abduction")
-        values = [v for v in measure_values(doc) if v.measure == "hip_abduction"]
+        doc = analyse(seq, "shoulder-abduction")
+        m = next(x for x in doc["results"]["measures"] if x["measure"] == "shoulder_abduction")
+        values = [v for v in measure_values(doc) if v.measure == "shoulder_abduction"]
         (row,) = compare_asymmetry(values, [])
         a = m["asymmetry"]
         if yaw:
