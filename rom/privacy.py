@@ -19,8 +19,10 @@ hips) above the shoulders, with ``D`` a quarter of the trunk length (measured on
 project's clips: face centre 0.24-0.40 trunk lengths above the shoulders, ``D`` 0.11-0.26).
 
 A second net, :func:`detect_faces`, finds faces by their look rather than through a body
-pose: OpenCV's Haar cascades for frontal and profile faces (Viola & Jones 2001, CVPR;
-Lienhart & Maydt 2002, ICIP), shipped inside the OpenCV wheel, so nothing is downloaded.
+pose: OpenCV's Haar cascade for frontal faces (Viola & Jones 2001, CVPR; Lienhart &
+Maydt 2002, ICIP), shipped inside the OpenCV wheel, so nothing is downloaded. Profiles
+are not looked for (the profile cascade, on the image and its mirror, took 5 times as
+long: 7 s a key frame on a busy 2-core machine, against 1.2 for the frontal one alone).
 It finds a small, distant or masked bystander whose body the pose model misses (a masked
 woman far in the background of the lab clips); :func:`blur_face_boxes` blurs what it
 finds. It errs towards blurring: a few patches that only look like a face (window
@@ -47,9 +49,9 @@ __all__ = [
 ]
 
 #: OpenCV's Haar cascades :func:`detect_faces` runs (files in ``cv2.data.haarcascades``):
-#: frontal faces, and profiles (on the image and its mirror image: the profile cascade
-#: finds faces turned one way only).
-FACE_CASCADES = ("haarcascade_frontalface_default.xml", "haarcascade_profileface.xml")
+#: frontal faces. A face larger than a quarter of the frame's shorter side is not looked
+#: for: it belongs to someone near the camera, whom the pose look finds.
+FACE_CASCADES = ("haarcascade_frontalface_default.xml",)
 
 #: MediaPipe Pose landmark indices of the face (nose, eyes, ears, mouth corners).
 FACE_LANDMARKS = tuple(range(11))
@@ -207,7 +209,7 @@ def _blur_ellipse(out: np.ndarray, cx: float, cy: float, rx: float, ry: float) -
 
 
 @functools.lru_cache(maxsize=1)
-def _cascades() -> tuple[Any, Any]:
+def _cascades() -> tuple[Any, ...]:
     import cv2
 
     folder = Path(getattr(getattr(cv2, "data", None), "haarcascades", "") or ".")
@@ -220,7 +222,7 @@ def _cascades() -> tuple[Any, Any]:
                 "OpenCV wheel (opencv-contrib-python, which MediaPipe brings)"
             )
         loaded.append(c)
-    return loaded[0], loaded[1]
+    return tuple(loaded)
 
 
 def detect_faces(rgb: np.ndarray, *, min_size_px: int = 20, min_neighbors: int = 5) -> np.ndarray:
@@ -239,7 +241,7 @@ def detect_faces(rgb: np.ndarray, *, min_size_px: int = 20, min_neighbors: int =
     Returns
     -------
     ndarray, shape (faces, 4)
-        Boxes ``(x0, y0, x1, y1)`` in pixels (float), frontal then profile.
+        Boxes ``(x0, y0, x1, y1)`` in pixels (float).
 
     Raises
     ------
@@ -257,17 +259,18 @@ def detect_faces(rgb: np.ndarray, *, min_size_px: int = 20, min_neighbors: int =
     if img.ndim != 3 or img.shape[2] != 3:
         raise ValueError(f"rgb must have shape (height, width, 3), got {img.shape}")
     grey = cv2.equalizeHist(cv2.cvtColor(img.astype(np.uint8), cv2.COLOR_RGB2GRAY))
-    frontal, profile = _cascades()
-    w = grey.shape[1]
+    largest = max(min(grey.shape) // 4, min_size_px + 1)
     boxes: list[tuple[float, float, float, float]] = []
-    for cascade, mirrored in ((frontal, False), (profile, False), (profile, True)):
-        im = np.ascontiguousarray(grey[:, ::-1]) if mirrored else grey
+    for cascade in _cascades():
         found = cascade.detectMultiScale(
-            im, scaleFactor=1.1, minNeighbors=min_neighbors, minSize=(min_size_px, min_size_px)
+            grey,
+            scaleFactor=1.1,
+            minNeighbors=min_neighbors,
+            minSize=(min_size_px, min_size_px),
+            maxSize=(largest, largest),
         )
         for x, y, bw, bh in np.asarray(found).reshape(-1, 4):
-            x0 = w - x - bw if mirrored else x
-            boxes.append((float(x0), float(y), float(x0 + bw), float(y + bh)))
+            boxes.append((float(x), float(y), float(x + bw), float(y + bh)))
     return np.array(boxes, float).reshape(-1, 4)
 
 

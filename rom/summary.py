@@ -247,11 +247,13 @@ def clip_warnings(
     if view.label.startswith("oblique") and view.detected_fraction > 0:
         out.insert(
             0,
-            f"{view.description}: no movement plane is square to the camera, so the 2D "
-            + (
+            (
+                f"{view.description}: no movement plane is square to the camera, so the 2D "
                 "angles cannot be measured; turn the client (or the camera) to a front or side view"
                 if source == "camera"
-                else "angles are not valid; 3D values are reported where the view allows"
+                else f"{view.description} for most of the clip: no movement plane is square "
+                "to the camera there, so a 2D angle comes only from the frames where the "
+                "client turned square to it, and 3D values are reported where the view allows"
             ),
         )
     return out

@@ -106,9 +106,26 @@ def analyse_and_store(
         if not isinstance(exc.result, AnalysisResult):
             raise
         result = exc.result
+    # The upload is stored under its content hash: the clip's messages name it by the
+    # name the user gave it ("video truncated: 0123abcd.mp4: ..." read as nonsense).
+    _rename_in(result.summary, request.video.name, request.display_name)
     progress("storing", None)
     recording_id = data.save_analysis(result, request)
     return recording_id, shown_warnings(result.summary)
+
+
+def _rename_in(doc: Any, old: str, new: str) -> Any:
+    """Replace ``old`` by ``new`` in every text of a JSON-like ``doc``, in place (lists and
+    dicts; the changed document is also returned)."""
+    items = (
+        doc.items() if isinstance(doc, dict) else enumerate(doc) if isinstance(doc, list) else ()
+    )
+    for k, v in list(items):
+        if isinstance(v, str):
+            doc[k] = v.replace(old, new)
+        else:
+            _rename_in(v, old, new)
+    return doc
 
 
 def shown_warnings(summary: dict[str, Any]) -> list[str]:

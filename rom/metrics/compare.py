@@ -375,6 +375,20 @@ class AsymmetryChange:
     #: :func:`side_difference`
     before_note: str = ""
     after_note: str = ""
+    #: the 95 % band of R - L before / after (:func:`difference_noise95`; None when the
+    #: difference is not shown or a side's uncertainty is unknown)
+    before_noise95_deg: float | None = None
+    after_noise95_deg: float | None = None
+
+    def reading(self, when: str) -> str:
+        """Whether the difference of session ``when`` ("before" or "after") is larger
+        than its noise band, in words ("" when it is not shown or has no band)."""
+        diff = getattr(self, f"{when}_diff_deg")
+        band = getattr(self, f"{when}_noise95_deg")
+        if diff is None or band is None:
+            return ""
+        verdict = "larger than" if abs(diff) > band else "within"
+        return f"{verdict} the measurement noise of +/- {band:.0f} deg"
 
     @property
     def notes(self) -> list[str]:
@@ -541,10 +555,13 @@ def _value(v: MeasureValue | None) -> float | None:
     return v.value_deg if v is not None and v.reported else None
 
 
-def _session_asymmetry(e: Mapping[str, Any]) -> tuple[float | None, float | None, str]:
-    """(R - L, SI, why not) of one session's pair; ("", when shown)."""
+def _session_asymmetry(
+    e: Mapping[str, Any],
+) -> tuple[float | None, float | None, str, float | None]:
+    """(R - L, SI, why not, noise band) of one session's pair; ("", when shown). The band
+    is :func:`difference_noise95`."""
     if not e:
-        return None, None, "not recorded in this session"
+        return None, None, "not recorded in this session", None
     who = (
         str(e.get("right_who") or "the right side"),
         str(e.get("left_who") or "the left side"),
@@ -552,8 +569,28 @@ def _session_asymmetry(e: Mapping[str, Any]) -> tuple[float | None, float | None
     right, left = e.get("right"), e.get("left")
     diff, why = side_difference(right, left, who)
     if diff is None:
-        return None, None, why
-    return diff, _si(_value(right), _value(left)), ""
+        return None, None, why, None
+    return diff, _si(_value(right), _value(left)), "", difference_noise95(right, left)
+
+
+def difference_noise95(right: MeasureValue, left: MeasureValue) -> float | None:
+    """The 95 % band (degrees) of a right-left difference: 1.96 x sqrt(u_R^2 + u_L^2),
+    the combined standard uncertainty of a difference of two independent values (GUM,
+    JCGM 100:2008, eq. 10), as ``rom analyze`` prints it
+    (:func:`rom.metrics.results.compute_results`); None when a side's uncertainty is
+    unknown.
+
+    Examples
+    --------
+    >>> r = MeasureValue("", "m", "right", "positive", "x", value_deg=80.0, uncertainty_deg=19.0)
+    >>> l = MeasureValue("", "m", "left", "positive", "x", value_deg=106.0, uncertainty_deg=28.0)
+    >>> round(difference_noise95(r, l), 1)
+    66.3
+    """
+    ur, ul = right.uncertainty_deg, left.uncertainty_deg
+    if ur is None or ul is None:
+        return None
+    return 1.96 * math.hypot(ur, ul)
 
 
 def compare_asymmetry(
@@ -566,8 +603,8 @@ def compare_asymmetry(
     out = []
     for key in list(b) + [k for k in a if k not in b]:
         eb, ea = b.get(key, {}), a.get(key, {})
-        db, sb, nb = _session_asymmetry(eb)
-        da, sa, na = _session_asymmetry(ea)
+        db, sb, nb, ub = _session_asymmetry(eb)
+        da, sa, na, ua = _session_asymmetry(ea)
         out.append(
             AsymmetryChange(
                 protocol=key[0],
@@ -584,6 +621,8 @@ def compare_asymmetry(
                 after_diff_deg=da,
                 before_note=nb,
                 after_note=na,
+                before_noise95_deg=ub,
+                after_noise95_deg=ua,
             )
         )
     return [

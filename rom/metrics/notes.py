@@ -51,7 +51,7 @@ FLAG_SAID_BY = {
     "peak_near_gap": "peak next to frames without a value",
     "beyond_anatomical_range": "is beyond what a",
     "between_planes": "was raised in",
-    "other_view": "the clip is mostly a",
+    "other_view": "most of the clip is filmed",
 }
 
 #: The Quality cell of a row without any note, and of one whose notes are all above.

@@ -173,6 +173,14 @@ _PLANE_WORDS = {
 }
 
 
+def _movement_name(movement: str, limb_word: str) -> str:
+    """The movement a limb's plane of elevation names (``moved_in``): the shoulder's
+    terms for an arm; a leg has no scapular plane (between flexion and abduction)."""
+    if movement == "scapular plane" and limb_word != "arm":
+        return "between flexion and abduction"
+    return movement
+
+
 def _plane_words(movement: str, limb_word: str) -> str:
     """The plane a limb was raised in, in words (a leg has no scapular plane)."""
     if movement == "scapular plane" and limb_word != "arm":
@@ -475,11 +483,6 @@ def _choose_estimates(
     elif voters and all(accept3[s] for s in usable):
         prefer = {s: ("3d" if s in usable else None) for s in plan.sides}
     return prefer, obliq
-
-
-def _a(word: str) -> str:
-    """``word`` with its indefinite article: "a front", "an oblique-front-right"."""
-    return f"an {word}" if word[:1].lower() in "aeiou" else f"a {word}"
 
 
 def _turned_deg(yaw_deg: float, clip_yaw_deg: float) -> float:
@@ -863,7 +866,7 @@ def _rom_side(
         moved = _moved_in(raises)
         if moved is not None:
             out["plane_of_elevation_deg"] = round(moved.plane_of_elevation_deg, 1)
-            out["moved_in"] = moved.movement
+            out["moved_in"] = _movement_name(moved.movement, limb_word)
             out["reason"] += (
                 f"; the {limb_word} was raised in {_plane_words(moved.movement, limb_word)}"
             )
@@ -905,7 +908,7 @@ def _rom_side(
     moved = raise_here or _moved_in(raises)
     if moved is not None and np.isfinite(moved.plane_of_elevation_deg):
         out["plane_of_elevation_deg"] = round(moved.plane_of_elevation_deg, 1)
-        out["moved_in"] = moved.movement
+        out["moved_in"] = _movement_name(moved.movement, limb_word)
     elif movement:
         out["plane_of_elevation_deg"] = None
         out["moved_in"] = None
@@ -1080,8 +1083,8 @@ def _rom_side(
                 else ""
             )
             out["warnings"].append(
-                f"measured at {peak_t:.1f} s, {filmed_from(there)} (the clip is "
-                f"mostly {_a(view.label)} view{wanted}): check that this was the movement "
+                f"measured at {peak_t:.1f} s, {filmed_from(there)} (most of the clip is "
+                f"{filmed_from(view.label)}{wanted}): check that this was the movement "
                 "tested"
             )
     reps = [

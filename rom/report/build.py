@@ -29,6 +29,7 @@ from rom.metrics.compare import (
 from rom.metrics.measure_values import MeasureValue, display_name
 from rom.metrics.notes import NO_NOTE, NOTES_ABOVE, TableNotes, table_notes, value_notes
 from rom.metrics.results import REPETITION_MEANING, repetitions_text
+from rom.metrics.view import filmed_from
 from rom.store.store import ClientInfo, RecordingInfo, SessionInfo, Store
 
 if TYPE_CHECKING:
@@ -301,6 +302,7 @@ def _env() -> jinja2.Environment:
     env.filters["pct"] = _pct
     env.globals["display_name"] = display_name
     env.globals["headline"] = headline
+    env.globals["filmed_from"] = filmed_from
     env.globals["plain_cells"] = (NO_NOTE, NOTES_ABOVE)
     env.globals["repetitions_text"] = repetitions_text
     env.globals["repetition_meaning"] = REPETITION_MEANING

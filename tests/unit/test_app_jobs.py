@@ -146,3 +146,22 @@ def test_a_worker_that_hangs_after_its_result_is_done_and_does_not_block_the_nex
     assert jobs.wait(a.id, TIMEOUT_S).state == "done"
     assert jobs.wait(b.id, TIMEOUT_S).state == "done"
     assert time.monotonic() - started < 30
+
+
+def test_an_uploads_stored_name_is_replaced_by_the_users_in_its_messages() -> None:
+    """A truncated upload said "video truncated: edb450d3c473b4df46f0a45e.mp4: ..." (the
+    name it is stored under): every text of the summary names it as the user did."""
+    from rom.app.worker import _rename_in
+
+    doc = {
+        "warnings": ["video truncated: 0123abcd.mp4: the video ends at frame 12"],
+        "results": {"warnings": ["0123abcd.mp4 ends early"], "n": 3, "x": None},
+        "measures": [{"reason": "in 0123abcd.mp4"}, 4.5],
+    }
+    out = _rename_in(doc, "0123abcd.mp4", "Monday <b>.mp4")
+    assert out is doc
+    assert doc == {
+        "warnings": ["video truncated: Monday <b>.mp4: the video ends at frame 12"],
+        "results": {"warnings": ["Monday <b>.mp4 ends early"], "n": 3, "x": None},
+        "measures": [{"reason": "in Monday <b>.mp4"}, 4.5],
+    }

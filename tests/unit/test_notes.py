@@ -219,6 +219,49 @@ def test_the_report_says_a_shared_note_once() -> None:
     assert html.count("film from the side") == 1
 
 
+def test_one_sessions_report_reads_its_asymmetry_against_the_noise() -> None:
+    """One session's own report: the session (no before/after), the camera view in
+    words (it said "Camera view: oblique-front-right"), and each right-left difference
+    with its reading against the noise band, as the Results page gives it (the PDF gave
+    -92 % with no hint that it was within the noise)."""
+    pytest.importorskip("jinja2")
+    from rom.metrics.compare import compare_asymmetry
+    from rom.report.build import RecordingPart, ReportData, render_html
+    from rom.store.store import ClientInfo, RecordingInfo, SessionInfo
+
+    now = datetime(2026, 11, 30, 12, 0)
+
+    def value(side: str, v: float, u: float) -> MeasureValue:
+        return MeasureValue("", "shoulder_abduction", side, "positive", "abduction",
+                            estimate="3d", value_deg=v, uncertainty_deg=u)  # fmt: skip
+
+    values = [value("left", 105.9, 28.0), value("right", 79.8, 19.0)]
+    (asym,) = compare_asymmetry(values, values)
+    assert asym.before_noise95_deg == pytest.approx(1.96 * (28.0**2 + 19.0**2) ** 0.5)
+    assert asym.reading("before") == "within the measurement noise of +/- 66 deg"
+    info = RecordingInfo(1, "C1", "pre", None, "clip.mp4", "0" * 64, "full", "0",
+                         "oblique-front-right", 4.0, True, "", (), "", now)  # fmt: skip
+    session = SessionInfo("C1", "pre", now, "")
+    data = ReportData(
+        client=ClientInfo("C1", "", now),
+        before=session,
+        after=session,
+        sessions=[session],
+        changes=[],
+        asymmetry=[asym],
+        progress=[],
+        recordings=[RecordingPart("pre", info, values, None, [])],
+        change_chart_png=None,
+        mdc_sources=[],
+    )
+    assert data.single
+    html = render_html(data)
+    assert "Before and after" not in html and "<b>Session</b>" in html
+    assert "-26.1" in html and "within the measurement noise of +/- 66 deg" in html
+    assert "oblique-front-right" not in html
+    assert "Filmed obliquely from the front on the client&#39;s right" in html
+
+
 def test_the_report_says_every_note_once_incomplete_changes_and_at_rest() -> None:
     """The report said a partial recording's problem twice ("Incomplete: X" and
     "Warning: X"), repeated a missing change's reason in every row of the before/after
