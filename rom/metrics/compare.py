@@ -568,7 +568,7 @@ def _session_asymmetry(
     )
     right, left = e.get("right"), e.get("left")
     diff, why = side_difference(right, left, who)
-    if diff is None:
+    if diff is None or right is None or left is None:
         return None, None, why, None
     return diff, _si(_value(right), _value(left)), "", difference_noise95(right, left)
 
