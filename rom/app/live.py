@@ -484,7 +484,8 @@ class LiveSession:
         if fr and age_s > STALE_AFTER_S:
             reading = LiveReading(time_s=reading.time_s, hints=(stalled_hint(age_s),))
             fps = 0.0
-        elif len(times) > 2 and fps < MIN_LIVE_FPS:
+        elif len(times) > 2 and fps < MIN_LIVE_FPS and reading.person_seen:
+            # (while nobody is followed, that stays the only hint)
             busy = busy_hint(fps, picture_px)
             reading = replace(reading, hints=(busy, *(h for h in reading.hints if h != busy)))
         return LiveReading(
@@ -624,7 +625,7 @@ def busy_hint(fps: float, picture_px: tuple[int, int]) -> str:
     full afterwards."""
     w, h = picture_px
     return (
-        f"The computer is too busy to follow the client live ({fps:.0f} frame(s) a second "
+        f"The computer is too busy to follow the client live ({fps:.1f} frames a second "
         f"analysed, camera picture {w}×{h}): the live numbers and view lag and may be wrong. "
         "Close other programs; a recording is still analysed frame by frame afterwards."
     )

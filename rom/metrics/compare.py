@@ -33,7 +33,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 try:
     import tomllib
@@ -273,7 +273,14 @@ def _change_one(
             pct = None  # a before value too near 0 for a percentage (it overflows)
         flagged = [(w, other_view_note(v)) for w, v in (("before", b), ("after", a))]
         flagged = [(w, n) for w, n in flagged if n]
-        if flagged:
+        if b.protocol != a.protocol:
+            verdict = "not judged"
+            basis = (
+                f"analysed {_protocol_words(b.protocol)} before and "
+                f"{_protocol_words(a.protocol)} after (filmed and instructed differently): "
+                "analyse both sessions with the same protocol"
+            )
+        elif flagged:
             verdict = "not judged"
             basis = (
                 "; ".join(f"the value {w} was {n}" for w, n in flagged)
@@ -337,6 +344,10 @@ def _change_one(
     )
 
 
+def _protocol_words(protocol: str | None) -> str:
+    return f"with the {protocol} protocol" if protocol else "without a protocol"
+
+
 def compare_values(
     before: Iterable[MeasureValue],
     after: Iterable[MeasureValue],
@@ -346,8 +357,46 @@ def compare_values(
     in the order first seen (before's values first). ``mdc`` defaults to :func:`load_mdc`."""
     table = load_mdc() if mdc is None else mdc
     b, a = values_by_key(before), values_by_key(after)
-    keys = list(b) + [k for k in a if k not in b]
-    return [_change_one(b.get(k), a.get(k), table) for k in keys]
+    return [
+        _change_one(b.get(kb) if kb else None, a.get(ka) if ka else None, table)
+        for kb, ka in match_keys(list(b), list(a))
+    ]
+
+
+_K = TypeVar("_K", bound=tuple)
+
+
+def match_keys(before: list[_K], after: list[_K]) -> list[tuple[_K | None, _K | None]]:
+    """Pair the keys of two sessions (``(protocol, ...)`` tuples), in the order first seen:
+    equal keys; then a key found in one session only with the one key of the other
+    session that differs only by its protocol (a measure analysed under a protocol in one
+    session and under none, or another, in the other is still the same measure: it is
+    compared, not said "not recorded"); the rest alone.
+
+    Examples
+    --------
+    >>> match_keys([("p", "m", "left"), ("p", "n", "left")], [("", "m", "left")])
+    [(('p', 'm', 'left'), ('', 'm', 'left')), (('p', 'n', 'left'), None)]
+    """
+    in_a = set(after)
+    only_b = [k for k in before if k not in in_a]
+    only_a = [k for k in after if k not in set(before)]
+
+    def rest(k: _K) -> tuple:
+        return tuple(k[1:])
+
+    partner: dict[_K, _K] = {}
+    for kb in only_b:
+        same_b = [k for k in only_b if rest(k) == rest(kb)]
+        same_a = [k for k in only_a if rest(k) == rest(kb)]
+        if len(same_b) == 1 and len(same_a) == 1:
+            partner[kb] = same_a[0]
+    taken = set(partner.values())
+    pairs: list[tuple[_K | None, _K | None]] = [
+        (k, k if k in in_a else partner.get(k)) for k in before
+    ]
+    pairs += [(None, k) for k in only_a if k not in taken]
+    return pairs
 
 
 # --- asymmetry ------------------------------------------------------------------------
@@ -601,8 +650,10 @@ def compare_asymmetry(
     ``before_note`` / ``after_note`` wherever it is not shown."""
     b, a = _pairs(before), _pairs(after)
     out = []
-    for key in list(b) + [k for k in a if k not in b]:
-        eb, ea = b.get(key, {}), a.get(key, {})
+    for kb, ka in match_keys(list(b), list(a)):
+        key = kb or ka
+        assert key is not None
+        eb, ea = b.get(kb, {}) if kb else {}, a.get(ka, {}) if ka else {}
         db, sb, nb, ub = _session_asymmetry(eb)
         da, sa, na, ua = _session_asymmetry(ea)
         out.append(

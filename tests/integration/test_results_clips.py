@@ -174,7 +174,7 @@ def test_checks_run_without_a_protocol(tmp_path: Path, shared_model: Path) -> No
     summary = json.loads((tmp_path / "summary.json").read_text())
     warnings = summary["results"]["warnings"]
     assert any("turns during the clip" in w for w in warnings), warnings
-    assert any("left_elbow" in w for w in warnings), warnings
+    assert any("the left elbow" in w for w in warnings), warnings
     assert any(line.startswith("  Shoulder abduction") for line in proc.stdout.splitlines())
     # he never moved an arm backwards (printed: extension left 21, his resting elevation)
     assert not any(line.startswith("  Shoulder extension") for line in proc.stdout.splitlines())

@@ -296,16 +296,22 @@ def test_a_preview_too_slow_to_follow_the_client_says_so(tmp_path: Path) -> None
     """Below MIN_LIVE_FPS analysed frames a second (a busy machine: 1 frame/s and a
     480 x 270 picture from the browser in a loaded run), the first hint says the live
     numbers lag, with the rate and the picture's size; at a normal rate it is not said."""
-    from rom.app.live import MIN_LIVE_FPS, LiveSession
+    from rom.app.live import MIN_LIVE_FPS, LiveReading, LiveSession
+    from rom.metrics.view import NOBODY_IN_VIEW
 
     live = LiveSession(tmp_path / "no-model.task", None, tmp_path)
     live._frames_received, live._picture_px = 50, (480, 270)
+    live._reading = LiveReading(time_s=1.0, person_seen=True)
     now = time.monotonic()
     live._fresh_at = now
     live._analysed.extend([now - 2.0, now - 1.0, now])  # 1 frame a second
     slow = live.reading(now_s=now)
-    assert slow.hints and "too busy to follow the client live (1 frame(s)" in slow.hints[0]
+    assert slow.hints and "too busy to follow the client live (1.0 frames" in slow.hints[0]
     assert "480×270" in slow.hints[0] and slow.analysed_fps < MIN_LIVE_FPS
+    # while nobody is followed, that stays the only hint
+    live._reading = LiveReading(time_s=1.0, hints=(NOBODY_IN_VIEW,))
+    assert live.reading(now_s=now).hints == (NOBODY_IN_VIEW,)
+    live._reading = LiveReading(time_s=1.0, person_seen=True)
     live._analysed.clear()
     live._analysed.extend(now - 0.1 * i for i in range(10, -1, -1))  # 10 frames a second
     assert not any("too busy" in h for h in live.reading(now_s=now).hints)

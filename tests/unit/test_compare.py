@@ -339,3 +339,32 @@ def test_the_headline_counts_only_changes_that_were_judged() -> None:
     assert headline(within).startswith("None of the 1 judged change(s) exceeded the noise")
     missing = compare_values([mv(100.0, (99.0, 100.0, 101.0))], [mv(None)], MDC)
     assert headline(missing) == "No measure was measured in both sessions."
+
+
+def test_a_measure_analysed_with_a_protocol_then_without_one_is_compared() -> None:
+    """A session analysed with the shoulder-abduction protocol (left 152) and the next
+    without a protocol (left 106): one row with both values, not two rows each saying
+    the value was "not recorded" in the other session (a dashboard review: the 46 deg
+    drop was hidden and the reason untrue); not judged, and why; the asymmetry alike."""
+    from rom.metrics.compare import compare_asymmetry
+
+    before = [mv(152.0, (150.0, 152.0, 151.0)), mv(153.0, (152.0, 153.0, 151.0), side="right")]
+    after = [
+        mv(106.0, (100.0, 106.0, 104.0), protocol=""),
+        mv(80.0, (78.0, 80.0, 79.0), side="right", protocol=""),
+    ]
+    changes = compare_values(before, after, MDC)
+    assert [(c.side, c.before_deg, c.after_deg) for c in changes] == [
+        ("left", 152.0, 106.0),
+        ("right", 153.0, 80.0),
+    ]
+    for c in changes:
+        assert c.verdict == "not judged" and c.change_deg is not None
+        assert "with the shoulder-abduction protocol before and without a protocol after" in (
+            c.basis
+        )
+    (row,) = compare_asymmetry(before, after)
+    assert (row.before_diff_deg, row.after_diff_deg) == (1.0, -26.0)
+    # the same protocol on both sides is judged as before
+    same = compare_values(before, [mv(106.0, (100.0, 106.0, 104.0))], MDC)
+    assert [c.verdict for c in same if c.side == "left"] == ["real"]
