@@ -1765,8 +1765,8 @@ def _side_text(who: str, r: Mapping[str, Any], measure: str, kind: str) -> str:
 #: What a repetition is, in words: printed under the results, shown beside the tables.
 REPETITION_MEANING = (
     "a repetition is one complete movement out to at least half of the range reached in "
-    "the clip and back; a peak reached at the clip's start or end, or beside frames "
-    "without a value, counts for the range but not as a repetition"
+    "the clip and back; a peak on the very first or last frames of the clip, or of a "
+    "stretch without a value, counts for the range but not as a repetition"
 )
 
 

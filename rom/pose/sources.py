@@ -195,7 +195,8 @@ class VideoFileSource(FrameSource):
             if self._decode_error:
                 raise VideoError(
                     f"{self.path.name}: the first frame cannot be decoded "
-                    f"({self._decode_error}); the file is damaged or truncated"
+                    f"({self._decode_error}); the file is damaged or truncated: copy or "
+                    "export the whole video again"
                 )
             raise VideoError(
                 f"{self.path.name} contains no decodable frame; the file is empty or truncated"

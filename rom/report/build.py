@@ -335,7 +335,10 @@ def write_report(data: ReportData, out: Path) -> Path:
         os.replace(tmp, out)
     except FileNotFoundError:
         tmp.unlink(missing_ok=True)
-        raise InputError(f"--out {out}: the folder {out.parent} does not exist") from None
+        raise InputError(
+            f"--out {out}: the folder {out.parent} does not exist; create it first "
+            f"(mkdir -p {out.parent}) or give another folder"
+        ) from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

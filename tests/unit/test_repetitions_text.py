@@ -22,7 +22,7 @@ def test_counts_in_words() -> None:
     assert repetitions_text([("left", 0), ("right", 0)]) == "no complete repetition on either side"
     assert repetitions_text([("", 1)]) == "1 repetition"
     assert repetitions_text([("", None)]) == ""
-    assert "half" in REPETITION_MEANING and "start or end" in REPETITION_MEANING
+    assert "half" in REPETITION_MEANING and "very first or last frames" in REPETITION_MEANING
 
 
 def test_a_peak_without_a_complete_repetition_reads_in_words() -> None:
