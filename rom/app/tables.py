@@ -14,14 +14,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rom.metrics.notes import TableNotes, table_notes, value_notes
-from rom.metrics.results import repetitions_text
+from rom.metrics.results import STATUS_WORDS, repetitions_text
 
-STATUS_WORDS = {
-    "measured": "measured",
-    "not_measurable": "not measurable",
-    "not_performed": "not performed",
-    "not_seen": "peak not seen",
-}
 SIDE_WORDS = {"left": "Left", "right": "Right", "none": "—"}
 
 

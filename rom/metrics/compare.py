@@ -43,6 +43,7 @@ except ModuleNotFoundError:  # pragma: no cover - Python 3.10
 from rom.errors import ConfigError, read_user_text
 from rom.metrics.asymmetry import DIRECTIONAL_ANGLES, symmetry_index
 from rom.metrics.measure_values import MeasureValue, other_view_note, values_by_key
+from rom.metrics.results import STATUS_WORDS
 
 __all__ = [
     "AsymmetryChange",
@@ -489,12 +490,7 @@ def headline(changes: Sequence[Change]) -> str:
 
 
 #: The words of a value's ``status`` when it has no value (those of ``rom analyze``).
-_NO_VALUE_WORDS = {
-    "measured": "no finite value",
-    "not_measurable": "not measurable",
-    "not_performed": "not performed",
-    "not_seen": "peak not seen",
-}
+_NO_VALUE_WORDS = {**STATUS_WORDS, "measured": "no finite value"}
 _ESTIMATE_WORDS = {"2d": "in 2D", "3d": "in 3D", "face": "from the face"}
 
 
