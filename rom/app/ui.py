@@ -203,7 +203,7 @@ def report_button(client: str, before: str, after: str, *, key: str) -> None:
     pdf = st.session_state.get(key)
     if pdf:
         st.download_button(
-            "Report (PDF)",
+            f"Download the report ({which}, PDF)",
             pdf,
             file_name=f"{client}_{before}_report.pdf"
             if before == after
