@@ -220,9 +220,7 @@ def test_results_make_the_sessions_own_report_and_the_comparison(
     pdf = at.session_state["report-C1-post"]
     assert pdf[:5] == b"%PDF-" and len(pdf) > 10_000
     # its download says which report it is (two reports on one page)
-    assert "Download the report (session post, PDF)" in [
-        b.label for b in at.get("download_button")
-    ]
+    assert "Download the report (session post, PDF)" in [b.label for b in at.get("download_button")]
 
 
 def test_compare_with_one_session_explains_what_is_needed(stored: dict[str, Any]) -> None:
