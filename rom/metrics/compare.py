@@ -44,6 +44,7 @@ from rom.errors import ConfigError, read_user_text
 from rom.metrics.asymmetry import DIRECTIONAL_ANGLES, symmetry_index
 from rom.metrics.measure_values import MeasureValue, other_view_note, values_by_key
 from rom.metrics.results import STATUS_WORDS
+from rom.metrics.uncertainty import difference_sd, noise_words
 
 __all__ = [
     "AsymmetryChange",
@@ -379,9 +380,9 @@ def match_keys(before: list[_K], after: list[_K]) -> list[tuple[_K | None, _K | 
     >>> match_keys([("p", "m", "left"), ("p", "n", "left")], [("", "m", "left")])
     [(('p', 'm', 'left'), ('', 'm', 'left')), (('p', 'n', 'left'), None)]
     """
-    in_a = set(after)
+    in_a, in_b = set(after), set(before)
     only_b = [k for k in before if k not in in_a]
-    only_a = [k for k in after if k not in set(before)]
+    only_a = [k for k in after if k not in in_b]
 
     def rest(k: _K) -> tuple:
         return tuple(k[1:])
@@ -437,8 +438,7 @@ class AsymmetryChange:
         band = getattr(self, f"{when}_noise95_deg")
         if diff is None or band is None:
             return ""
-        verdict = "larger than" if abs(diff) > band else "within"
-        return f"{verdict} the measurement noise of +/- {band:.0f} deg"
+        return noise_words(abs(diff) > band, band)
 
     @property
     def notes(self) -> list[str]:
@@ -635,7 +635,7 @@ def difference_noise95(right: MeasureValue, left: MeasureValue) -> float | None:
     ur, ul = right.uncertainty_deg, left.uncertainty_deg
     if ur is None or ul is None:
         return None
-    return 1.96 * math.hypot(ur, ul)
+    return 1.96 * difference_sd(ur, ul)
 
 
 def compare_asymmetry(

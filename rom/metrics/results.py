@@ -94,7 +94,7 @@ from rom.metrics.support import (
     estimate_valid,
     supported_values,
 )
-from rom.metrics.uncertainty import value_uncertainty
+from rom.metrics.uncertainty import difference_sd, noise_words, value_uncertainty
 from rom.metrics.view import (
     LABEL_TOLERANCE_DEG,
     ViewEstimate,
@@ -1356,7 +1356,7 @@ def _asymmetry(
         )
     r, lft = float(right["value_deg"]), float(left["value_deg"])
     ur, ul = right.get("uncertainty_deg") or 0.0, left.get("uncertainty_deg") or 0.0
-    u = math.sqrt(ur * ur + ul * ul)
+    u = difference_sd(ur, ul)
     diff = r - lft
     return {
         "status": "measured",
@@ -1909,12 +1909,8 @@ def result_lines(results: Mapping[str, Any], *, all_measures: bool = False) -> l
         if a and a.get("status") == "measured":
             text += f"; right-left {printed_difference(entries, float(a['difference_deg']))} deg"
             noise = a.get("uncertainty_deg")
-            band = f" of +/- {1.96 * noise:.0f} deg" if noise else ""
-            text += (
-                f" (larger than the measurement noise{band})"
-                if a.get("exceeds_uncertainty")
-                else f" (within the measurement noise{band})"
-            )
+            band = 1.96 * noise if noise else None
+            text += f" ({noise_words(bool(a.get('exceeds_uncertainty')), band)})"
         elif a and any(r["status"] == "measured" for _, _, r in entries) and a.get("reason"):
             text += f"; right-left not compared: {a['reason']}"
         if first["kind"] == "rom":

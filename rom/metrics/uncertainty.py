@@ -64,7 +64,9 @@ __all__ = [
     "DISAGREEMENT_2D",
     "DISAGREEMENT_3D",
     "Uncertainty",
+    "difference_sd",
     "frame_uncertainty",
+    "noise_words",
     "value_uncertainty",
 ]
 
@@ -93,6 +95,32 @@ class Uncertainty:
 
     deg: float
     components: dict[str, float] = field(default_factory=dict)
+
+
+def difference_sd(u_a: float, u_b: float) -> float:
+    """Standard uncertainty (one SD, degrees) of the difference of two independent values
+    of standard uncertainties ``u_a`` and ``u_b``: ``sqrt(u_a^2 + u_b^2)`` (GUM, JCGM
+    100:2008, eq. 10). Its 95 % band is 1.96 times it.
+
+    Examples
+    --------
+    >>> difference_sd(3.0, 4.0)
+    5.0
+    """
+    return math.sqrt(u_a * u_a + u_b * u_b)
+
+
+def noise_words(exceeds: bool, band_deg: float | None) -> str:
+    """A right-left difference read against its 95 % noise band (degrees; no band said
+    when None or 0), in the words ``rom analyze``, the report and compare print.
+
+    Examples
+    --------
+    >>> noise_words(False, 54.2), noise_words(True, None)
+    ('within the measurement noise of +/- 54 deg', 'larger than the measurement noise')
+    """
+    band = f" of +/- {band_deg:.0f} deg" if band_deg else ""
+    return f"{'larger than' if exceeds else 'within'} the measurement noise{band}"
 
 
 def _finite(x: float | None) -> bool:
