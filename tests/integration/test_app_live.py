@@ -38,8 +38,16 @@ from tests.app_support import (
 #: the browser, not three other MediaPipe processes.
 pytestmark = [pytest.mark.slow, pytest.mark.realtime]
 
-#: 4 s of the outdoor clip (the man raises both arms twice), looped by Chromium.
-CAMERA_FRAMES = 120
+#: 3.3 s of the outdoor clip (the man raises both arms twice; he is in view in every one
+#: of these frames), looped by Chromium. The page refreshes its live readings about once
+#: a second: a loop of a whole number of seconds (it was 4 s) showed the readings at the
+#: same four moments of every loop, and when none was near the top of a raise the live
+#: view looked frozen low (readings 30, 39, 23, 33, 26, 12 against raises to 150 deg,
+#: in two of four CI runs). A loop of 10/3 s moves the moments read by a third of a
+#: second each loop, so READINGS readings cover the loop every 0.33 s.
+CAMERA_FRAMES = 100
+#: Readings of each side taken, one a second: three loops.
+READINGS = 10
 COLUMNS = ("shoulder_abduction_left_deg", "shoulder_abduction_right_deg")
 #: Live readings start about a second after START (see ../shared/README.md): a page
 #: that shows none after this long is broken, and the test says what it shows instead.
@@ -168,10 +176,10 @@ def test_live_angles_match_the_clip_and_a_recording_is_stored(
             value = degrees(text)
             if label in labels and value is not None:
                 seen[labels[label]].append(value)
-        return all(len(v) >= 6 for v in seen.values())
+        return all(len(v) >= READINGS for v in seen.values())
 
     try:
-        poll(enough, timeout_s=LIVE_S, every_s=1.0, what="six live readings of each side")
+        poll(enough, timeout_s=LIVE_S, every_s=1.0, what=f"{READINGS} live readings of each side")
     except TimeoutError as exc:
         shot = shots / "capture-live-timeout.png"
         pg.screenshot(path=str(shot))
@@ -190,8 +198,9 @@ def test_live_angles_match_the_clip_and_a_recording_is_stored(
         # spread: most readings, not every one, fall in the clip's range
         inside = sum(lo <= v <= hi for v in values) / len(values)
         assert inside >= 0.8, (col, values, (lo, hi))
-        # the live view follows the movement, not one frozen value
-        assert max(values) - min(values) >= 0.25 * float(np.ptp(ref)), (col, values)
+        # the live view follows the movement, not one frozen value: readings spread
+        # over the loop see the arms down and near the top of a raise
+        assert max(values) - min(values) >= 0.5 * float(np.ptp(ref)), (col, values)
 
     click(pg, pg.get_by_role("button", name="Start recording"))
     try:
