@@ -166,6 +166,10 @@ def test_results_show_the_stored_results_block(stored: dict[str, Any]) -> None:
     assert len(metrics) == len(measured) > 0
     for shown, value in zip(metrics, measured):
         assert shown.startswith(f"{value:.0f}°")
+    # "84 % of normal" is a share, not a change: no up/down arrow beside it (review)
+    from streamlit.proto.Metric_pb2 import Metric
+
+    assert {m.proto.direction for m in at.metric} == {Metric.MetricDirection.NONE}
     assert {b.label for b in at.get("download_button")} >= {
         "Results (CSV)",
         "Summary (JSON)",

@@ -138,8 +138,13 @@ def headline(block: dict[str, Any]) -> None:
         delta = tables.percent_text(m, r)
         if r.get("normal_deg") and m.get("kind") != "posture":
             delta = f"{delta} of normal ({r['normal_deg']:.0f}°)"
+        # a share of normal, not a change: no up/down arrow beside it
         cols[i % len(cols)].metric(
-            tables.headline_label(m, side), tables.value_text(m, r), delta=delta, delta_color="off"
+            tables.headline_label(m, side),
+            tables.value_text(m, r),
+            delta=delta,
+            delta_color="off",
+            delta_arrow="off",
         )
 
 
