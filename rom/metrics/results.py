@@ -1138,7 +1138,32 @@ def _rom_side(
     for note in summary.get("warnings", []):
         if not any(note.startswith(o) for o in other_labels):
             out["warnings"].append(note)
+    if out.get("peak_edge") in _EDGE_WORDS:
+        _as_lower_bound(out, label)
     return out
+
+
+def _as_lower_bound(out: dict[str, Any], label: str) -> None:
+    """A peak at the edge of what was measured (the clip's start or end, the frame where
+    the person was lost, or beside frames without a value: one rule,
+    :func:`rom.metrics.rom_summary.peak_edge`) is not a seen peak: the movement may have
+    gone on where nothing was measured, so the value is a lower bound. The side becomes
+    ``not_seen`` with ``at_least_deg`` (the largest value seen) and no value, percentage
+    of normal or uncertainty: a lower bound is not set against the normal range nor
+    against the other side. Its flags (``peak_at_edge`` or ``peak_near_gap``) stay."""
+    value = out.get("value_deg")
+    out["status"] = "not_seen"
+    out["at_least_deg"] = round(float(value), 1) if value is not None and value > 0 else None
+    out["value_deg"] = None
+    out["percent_of_normal"] = None
+    out["within_normal"] = None
+    out["uncertainty_deg"] = None
+    where = _EDGE_WORDS[str(out["peak_edge"])]
+    at = f" at {out['peak_time_s']:.1f} s" if out.get("peak_time_s") is not None else ""
+    out["reason"] = (
+        f"the {label} peak was not seen: it lay{at}, {where}, so the movement may have "
+        "gone further; film the whole movement with the client in view from start to end"
+    )
 
 
 # --- posture ---------------------------------------------------------------------------
