@@ -100,6 +100,7 @@ from rom.metrics.view import (
     ViewEstimate,
     filmed_from,
     same_view,
+    sides_seen_alike,
     view_label,
     views_deviation_deg,
     yaw_near,
@@ -1334,10 +1335,14 @@ def _asymmetry(
     who: tuple[str, str] = ("the right side", "the left side"),
 ) -> dict[str, Any]:
     """Right against left, only when the two values compare: both measured, with the same
-    kind of estimate (2D, 3D or face-based) and from the same view (the body's headings
+    kind of estimate (2D, 3D or face-based), from the same view (the body's headings
     at the two peaks within 30 deg, or mirror images: each side filmed from its own
-    side, :func:`rom.metrics.view.same_view`). Otherwise ``not_comparable`` with the
-    reason in words. ``who`` names the right and the left value.
+    side, :func:`rom.metrics.view.same_view`) and with the two sides seen at the same
+    angle to the camera (:func:`rom.metrics.view.sides_seen_alike`: from the front or
+    back, or each side from its own side; in one oblique or side view the near and the
+    far side are seen differently, so no difference is judged). Otherwise
+    ``not_comparable`` with the reason in words. ``who`` names the right and the left
+    value.
 
     The difference ``d = R - L`` has the standard uncertainty ``u_d = sqrt(u_R^2 + u_L^2)``
     (the law of propagation of uncertainty for a difference of two uncorrelated values,
@@ -1370,6 +1375,15 @@ def _asymmetry(
             f"{who[0]} was read{_read_where(right, brackets=True)}, "
             f"{who[1].removesuffix(' side')}{_read_where(left, brackets=True)}: different "
             "views do not compare; film both from one view (or each side from its own side)"
+        )
+    if not sides_seen_alike(
+        yr if yr is not None else float("nan"), yl if yl is not None else float("nan")
+    ):
+        return _not_comparable(
+            f"{who[0]} was read{_read_where(right)}, {who[1].removesuffix(' side')}"
+            f"{_read_where(left)}: in an oblique or side view one side is nearer the camera, "
+            "seen at another angle and partly hidden by the body, so their difference is not "
+            "judged as asymmetry; film from the front or back (or each side from its own side)"
         )
     flagged = ["other_view" in x.get("flags", []) for x in (right, left)]
     if flagged[0] != flagged[1]:
