@@ -559,6 +559,35 @@ def _frames_by_view(
     return has, view_ok
 
 
+def _plane_moved(measure: str, angles: AngleSeries) -> np.ndarray:
+    """Frames (bool, shape (frames,)) where the client moved in a planar measure's
+    anatomical plane by another axial measure of that plane (neck and trunk: their
+    angles are the body's own movement in the plane; any estimate 10 deg or more from
+    its median). A plane's view is one fact per frame shared by every measure in it, so
+    its measures are judged over the same frames: a side clip read neck lateral flexion
+    "right 32" from its last 0.15 s, turned a little towards the back, while the trunk's
+    side bend and the arms' abduction, over the rest of the clip, were not measurable.
+    A limb's measures count only for themselves: the projection of a limb raised in
+    another plane (an arm raised forwards, on the frontal plane) moves without any
+    movement in this one. All False for an angle between segments (plane ``3d``)."""
+    n = len(angles.time_s)
+    out = np.zeros(n, dtype=bool)
+    plane = next(a.plane for a in catalogue.ANGLES.values() if a.name == measure)
+    if plane == "3d":
+        return out
+    for a in catalogue.ANGLES.values():
+        if a.side is not None or a.plane != plane or a.name == measure:
+            continue
+        if a.name not in AUTO_MEASURES:
+            continue
+        for c in (a.column_2d if a.views else None, a.column_3d if a.has_3d else None):
+            if c and c in angles and np.isfinite(angles[c]).any():
+                x = angles[c]
+                with np.errstate(invalid="ignore"):
+                    out |= np.abs(x - np.nanmedian(x)) >= _MOVED_DEG
+    return out
+
+
 def _view_ruled_out(
     measure: str,
     side: str,
@@ -587,6 +616,7 @@ def _view_ruled_out(
         if np.isfinite(x).any():
             with np.errstate(invalid="ignore"):
                 moving |= np.abs(x - np.nanmedian(x)) >= _MOVED_DEG
+    moving |= _plane_moved(measure, angles)
     if moving.any():
         has, view_ok = has & moving, view_ok & moving
     ruled_out = has & ~view_ok
