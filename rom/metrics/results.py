@@ -77,6 +77,7 @@ from rom.metrics.humeral import (
     excursions,
     restrict_to_movement,
 )
+from rom.metrics.notes import flag_words
 from rom.metrics.posture import still_period
 from rom.metrics.protocols import Norm, Protocol
 from rom.metrics.rom_summary import (
@@ -1931,7 +1932,10 @@ def result_lines(results: Mapping[str, Any], *, all_measures: bool = False) -> l
     """The results in words, one line per measure (both sides, or both directions of a
     right/left measure such as neck rotation, side by side), as ``rom analyze`` prints
     them. Without a protocol, measures that no side performed are left out unless
-    ``all_measures``. A line without a value ends with the reason.
+    ``all_measures``. A line without a value ends with the reason. A value with a quality
+    note the line does not say (:data:`PRINTED_NOTE_FLAGS`: no still start, the joint hard
+    to see) is marked ``[note N]``, and the notes follow the lines (``note N: ...``), in
+    the report's words.
 
     Examples
     --------
@@ -1939,6 +1943,7 @@ def result_lines(results: Mapping[str, Any], *, all_measures: bool = False) -> l
     []
     """
     named: list[tuple[str, str]] = []
+    notes: list[str] = []
     for group in _line_groups(results.get("measures", [])):
         first = group[0]
         entries = [(m, s, r) for m in group for s, r in m["sides"].items()]
@@ -1973,6 +1978,10 @@ def result_lines(results: Mapping[str, Any], *, all_measures: bool = False) -> l
             else:
                 who = ""
             parts.append(_side_text(who, r, m["measure"], m["kind"]))
+            for note in _value_quality_notes(r):
+                if note not in notes:
+                    notes.append(note)
+                parts[-1] += f" [note {notes.index(note) + 1}]"
         text = entries_text or ", ".join(parts)
         a = next((m.get("asymmetry") for m in group if m.get("asymmetry")), None)
         if a and a.get("status") == "measured":
@@ -2008,4 +2017,19 @@ def result_lines(results: Mapping[str, Any], *, all_measures: bool = False) -> l
             named[-1] = (f"{named[-1][0]}, {name[0].lower()}{name[1:]}", text)  # same reason
         else:
             named.append((name, text))
-    return [f"  {name:<26s} {text}" for name, text in named]
+    return [f"  {name:<26s} {text}" for name, text in named] + [
+        f"  note {i}: {note}" for i, note in enumerate(notes, start=1)
+    ]
+
+
+#: A measured value's quality flags that the printed line marks with a numbered note (in
+#: the words of :data:`rom.metrics.notes.FLAG_WORDS`, as the report and the dashboard say
+#: them); the others are said in the line itself (view, edge, anatomical range).
+PRINTED_NOTE_FLAGS = ("no_neutral", "low_visibility")
+
+
+def _value_quality_notes(r: Mapping[str, Any]) -> list[str]:
+    """The notes a printed value is marked with (:data:`PRINTED_NOTE_FLAGS`, in words)."""
+    if r.get("status") != "measured":
+        return []
+    return [flag_words(f) for f in r.get("flags", []) if f in PRINTED_NOTE_FLAGS]
