@@ -1190,10 +1190,13 @@ def _as_lower_bound(out: dict[str, Any], label: str) -> None:
     out["within_normal"] = None
     out["uncertainty_deg"] = None
     where = _EDGE_WORDS[str(out["peak_edge"])]
+    least = out["at_least_deg"]
+    seen = f"{least:.0f} deg seen" if least is not None else "values seen"
     at = f" at {out['peak_time_s']:.1f} s" if out.get("peak_time_s") is not None else ""
     out["reason"] = (
         f"the {label} peak was not seen: it lay{at}, {where}, so the movement may have "
-        "gone further; film the whole movement with the client in view from start to end"
+        f"gone further than the {seen}; film the whole movement with the client in view "
+        "from start to end"
     )
 
 
