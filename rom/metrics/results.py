@@ -81,6 +81,7 @@ from rom.metrics.posture import still_period
 from rom.metrics.protocols import Norm, Protocol
 from rom.metrics.rom_summary import (
     align_bilateral_repetitions,
+    away_from_edges,
     short_label,
     summarize_angle,
     summarize_angles,
@@ -1170,15 +1171,36 @@ def _rom_side(
         if not any(note.startswith(o) for o in other_labels):
             out["warnings"].append(note)
     if out.get("peak_edge") in _EDGE_WORDS:
-        _as_lower_bound(out, label)
+        if _reached_away_from_edges(values, value_sign, t, value, settings.not_seen_margin_deg):
+            # seen whole elsewhere: the value is a seen peak, not cut off
+            del out["peak_edge"]
+            out["flags"] = [f for f in out["flags"] if f not in ("peak_at_edge", "peak_near_gap")]
+        else:
+            _as_lower_bound(out, label)
     return out
+
+
+def _reached_away_from_edges(
+    values: np.ndarray, value_sign: float, t: np.ndarray, value: float | None, margin_deg: float
+) -> bool:
+    """Whether the peak ``value`` (degrees, in the direction's sign) was also reached,
+    within ``margin_deg`` (the margin of the image-edge rule), at a frame away from every
+    edge of what was measured (:func:`rom.metrics.rom_summary.away_from_edges`): then the
+    peak was seen whole elsewhere (a second repetition as large as one beside a gap) and
+    the value stands."""
+    if value is None:
+        return False
+    x = value_sign * np.asarray(values, dtype=float)
+    inside = away_from_edges(np.isfinite(x), t)
+    return bool(inside.any() and np.nanmax(x[inside]) >= value - margin_deg)
 
 
 def _as_lower_bound(out: dict[str, Any], label: str) -> None:
     """A peak at the edge of what was measured (the clip's start or end, the frame where
     the person was lost, or beside frames without a value: one rule,
-    :func:`rom.metrics.rom_summary.peak_edge`) is not a seen peak: the movement may have
-    gone on where nothing was measured, so the value is a lower bound. The side becomes
+    :func:`rom.metrics.rom_summary.peak_edge`) and reached nowhere else is not a seen
+    peak: the movement may have gone on where nothing was measured, so the value is a
+    lower bound. The side becomes
     ``not_seen`` with ``at_least_deg`` (the largest value seen) and no value, percentage
     of normal or uncertainty: a lower bound is not set against the normal range nor
     against the other side. Its flags (``peak_at_edge`` or ``peak_near_gap``) stay."""

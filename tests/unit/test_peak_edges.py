@@ -94,3 +94,16 @@ def test_the_words_name_the_edge(edge: str) -> None:
 
     text = edge_words({"peak_edge": edge, "peak_time_s": 1.0, "flags": []})
     assert text.startswith("peak at 1.0 s,") and text.endswith("it may be cut off")
+
+
+def test_a_peak_beside_a_gap_reached_again_in_view_stands() -> None:
+    """Two raises to 25 deg: the first's top beside a gap, the second's seen whole. The
+    value is the seen one (measured, no edge), not a lower bound."""
+    bend = 25.0 * (np.exp(-(((T - 1.5) / 0.4) ** 2)) + np.exp(-(((T - 3.5) / 0.4) ** 2)))
+    seq = make_sequence(camera=FAR, trunk_lateral_flexion=bend)
+    hidden = (T > 1.2) & (T < 1.45)
+    for name in ("left_shoulder", "right_shoulder"):
+        seq = with_missing(seq, name, hidden)
+    r = measure(analyse(seq, "trunk-lateral-flexion"), "trunk_lateral_flexion")["sides"]["none"]
+    assert r["status"] == "measured" and r["value_deg"] == pytest.approx(25, abs=3), r
+    assert "peak_edge" not in r and "peak_near_gap" not in r["flags"]
