@@ -1,9 +1,12 @@
 """``rom batch --summary DIR``: the counts and each measure's distribution over the clips.
 
 The distributions hold only the values a clip reports as numbers in the view its measure
-is judged in: a value flagged ``other_view`` (read after the client turned, or in a view
-the protocol does not accept) is left out, as is a reading beyond the anatomical range
-(not a number at all); the summary says how many were left out and why."""
+is judged in, as valid results (status ``measured``): a side without a value (not
+measurable, not performed, or a peak not seen, whose lower bound is no peak) is left out,
+as is a value flagged ``other_view`` (read after the client turned, or in a view the
+protocol does not accept), a reading beyond the anatomical range (not a number at all) and
+a peak at the edge of what was measured (results of an older ``rom``, which reported it as
+a value); the summary says how many were left out and why."""
 
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path, PurePath
 
 from rom.errors import InputError
+from rom.metrics.results import STATUS_WORDS
 
 #: The statistic whose distribution is printed (the first present).
 HEADLINE_STATISTICS = ("value", "peak_deg")
@@ -29,6 +33,10 @@ LEFT_OUT = {
         "reading(s) beyond what the joint can reach (landmark errors, reported as not "
         "measurable, never as numbers)"
     ),
+    "peak_at_edge": (
+        "peak(s) at the start or end of what was measured (a lower bound, not a peak)"
+    ),
+    "peak_near_gap": "peak(s) beside frames without a value (a lower bound, not a peak)",
 }
 
 
@@ -184,6 +192,7 @@ def summarize_batch(out_dir: str | Path) -> str:
     headline = next((s for s in HEADLINE_STATISTICS if s in stats), None)
     groups: dict[tuple[str, str, str], list[float]] = defaultdict(list)
     left_out = {flag: 0 for flag in LEFT_OUT}
+    no_value = {status: 0 for status in STATUS_WORDS if status != "measured"}
     for r in table:
         if r["statistic"] != headline:
             continue
@@ -191,6 +200,10 @@ def summarize_batch(out_dir: str | Path) -> str:
         reason = next((f for f in LEFT_OUT if f in flags), None)
         if reason is not None:
             left_out[reason] += 1
+            continue
+        status = r.get("status")
+        if status in no_value:  # a side without a valid value: no number to pool
+            no_value[status] += 1
             continue
         if r["value"] is not None:
             groups[(r["measure"], r["label"] or r["direction"] or "", r["side"] or "")].append(
@@ -207,7 +220,8 @@ def summarize_batch(out_dir: str | Path) -> str:
             f"{measure:28s} {direction[:30]:>30s} {side:>5s} {len(v):4d} {statistics.mean(v):7.1f} "
             f"{sd:6.1f} {min(v):7.1f} {statistics.median(v):7.1f} {max(v):7.1f}"
         )
-    why = [f"{n} {LEFT_OUT[flag]}" for flag, n in left_out.items() if n]
+    why = [f"{n} {STATUS_WORDS[status]}" for status, n in no_value.items() if n]
+    why += [f"{n} {LEFT_OUT[flag]}" for flag, n in left_out.items() if n]
     if why:
         lines.append("left out of these figures: " + "; ".join(why))
     for e in errors:

@@ -508,7 +508,8 @@ def side_difference(
 
     Two values compare when both are reported, were read with the same kind of estimate
     (2D, 3D or face-based), the results did not flag them ``sides_not_comparable``
-    (different views at the two peaks) and either both or neither were read in another
+    (different views at the two peaks, or one oblique or side view:
+    :func:`rom.metrics.view.sides_seen_alike`) and either both or neither were read in another
     view than their measure's (flag ``other_view``).
 
     Examples
@@ -549,8 +550,9 @@ def side_difference(
         )
     if "sides_not_comparable" in right.flags or "sides_not_comparable" in left.flags:
         return None, (
-            "the two sides were read from different views: not compared; film both from "
-            "one view (or each side from its own side)"
+            "the two sides were not seen alike (read from different views, or from one "
+            "oblique or side view where one side is nearer the camera): not compared; film "
+            "both from the front or back (or each side from its own side)"
         )
     return _diff(right.value_deg, left.value_deg), ""
 

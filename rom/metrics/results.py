@@ -59,7 +59,6 @@ still period of the protocol's ``still_s`` seconds, ``not_measurable`` with a wa
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -77,10 +76,12 @@ from rom.metrics.humeral import (
     excursions,
     restrict_to_movement,
 )
+from rom.metrics.notes import flag_words
 from rom.metrics.posture import still_period
 from rom.metrics.protocols import Norm, Protocol
 from rom.metrics.rom_summary import (
     align_bilateral_repetitions,
+    away_from_edges,
     short_label,
     summarize_angle,
     summarize_angles,
@@ -100,6 +101,7 @@ from rom.metrics.view import (
     ViewEstimate,
     filmed_from,
     same_view,
+    sides_seen_alike,
     view_label,
     views_deviation_deg,
     yaw_near,
@@ -558,6 +560,35 @@ def _frames_by_view(
     return has, view_ok
 
 
+def _plane_moved(measure: str, angles: AngleSeries) -> np.ndarray:
+    """Frames (bool, shape (frames,)) where the client moved in a planar measure's
+    anatomical plane by another axial measure of that plane (neck and trunk: their
+    angles are the body's own movement in the plane; any estimate 10 deg or more from
+    its median). A plane's view is one fact per frame shared by every measure in it, so
+    its measures are judged over the same frames: a side clip read neck lateral flexion
+    "right 32" from its last 0.15 s, turned a little towards the back, while the trunk's
+    side bend and the arms' abduction, over the rest of the clip, were not measurable.
+    A limb's measures count only for themselves: the projection of a limb raised in
+    another plane (an arm raised forwards, on the frontal plane) moves without any
+    movement in this one. All False for an angle between segments (plane ``3d``)."""
+    n = len(angles.time_s)
+    out = np.zeros(n, dtype=bool)
+    plane = next(a.plane for a in catalogue.ANGLES.values() if a.name == measure)
+    if plane == "3d":
+        return out
+    for a in catalogue.ANGLES.values():
+        if a.side is not None or a.plane != plane or a.name == measure:
+            continue
+        if a.name not in AUTO_MEASURES:
+            continue
+        for c in (a.column_2d if a.views else None, a.column_3d if a.has_3d else None):
+            if c and c in angles and np.isfinite(angles[c]).any():
+                x = angles[c]
+                with np.errstate(invalid="ignore"):
+                    out |= np.abs(x - np.nanmedian(x)) >= _MOVED_DEG
+    return out
+
+
 def _view_ruled_out(
     measure: str,
     side: str,
@@ -586,6 +617,7 @@ def _view_ruled_out(
         if np.isfinite(x).any():
             with np.errstate(invalid="ignore"):
                 moving |= np.abs(x - np.nanmedian(x)) >= _MOVED_DEG
+    moving |= _plane_moved(measure, angles)
     if moving.any():
         has, view_ok = has & moving, view_ok & moving
     ruled_out = has & ~view_ok
@@ -1138,7 +1170,56 @@ def _rom_side(
     for note in summary.get("warnings", []):
         if not any(note.startswith(o) for o in other_labels):
             out["warnings"].append(note)
+    if out.get("peak_edge") in _EDGE_WORDS:
+        if _reached_away_from_edges(values, value_sign, t, value, settings.not_seen_margin_deg):
+            # seen whole elsewhere: the value is a seen peak, not cut off
+            del out["peak_edge"]
+            out["flags"] = [f for f in out["flags"] if f not in ("peak_at_edge", "peak_near_gap")]
+        else:
+            _as_lower_bound(out, label)
     return out
+
+
+def _reached_away_from_edges(
+    values: np.ndarray, value_sign: float, t: np.ndarray, value: float | None, margin_deg: float
+) -> bool:
+    """Whether the peak ``value`` (degrees, in the direction's sign) was also reached,
+    within ``margin_deg`` (the margin of the image-edge rule), at a frame away from every
+    edge of what was measured (:func:`rom.metrics.rom_summary.away_from_edges`): then the
+    peak was seen whole elsewhere (a second repetition as large as one beside a gap) and
+    the value stands."""
+    if value is None:
+        return False
+    x = value_sign * np.asarray(values, dtype=float)
+    inside = away_from_edges(np.isfinite(x), t)
+    return bool(inside.any() and np.nanmax(x[inside]) >= value - margin_deg)
+
+
+def _as_lower_bound(out: dict[str, Any], label: str) -> None:
+    """A peak at the edge of what was measured (the clip's start or end, the frame where
+    the person was lost, or beside frames without a value: one rule,
+    :func:`rom.metrics.rom_summary.peak_edge`) and reached nowhere else is not a seen
+    peak: the movement may have gone on where nothing was measured, so the value is a
+    lower bound. The side becomes
+    ``not_seen`` with ``at_least_deg`` (the largest value seen) and no value, percentage
+    of normal or uncertainty: a lower bound is not set against the normal range nor
+    against the other side. Its flags (``peak_at_edge`` or ``peak_near_gap``) stay."""
+    value = out.get("value_deg")
+    out["status"] = "not_seen"
+    out["at_least_deg"] = round(float(value), 1) if value is not None and value > 0 else None
+    out["value_deg"] = None
+    out["percent_of_normal"] = None
+    out["within_normal"] = None
+    out["uncertainty_deg"] = None
+    where = _EDGE_WORDS[str(out["peak_edge"])]
+    least = out["at_least_deg"]
+    seen = f"{least:.0f} deg seen" if least is not None else "values seen"
+    at = f" at {out['peak_time_s']:.1f} s" if out.get("peak_time_s") is not None else ""
+    out["reason"] = (
+        f"the {label} peak was not seen: it lay{at}, {where}, so the movement may have "
+        f"gone further than the {seen}; film the whole movement with the client in view "
+        "from start to end"
+    )
 
 
 # --- posture ---------------------------------------------------------------------------
@@ -1309,10 +1390,14 @@ def _asymmetry(
     who: tuple[str, str] = ("the right side", "the left side"),
 ) -> dict[str, Any]:
     """Right against left, only when the two values compare: both measured, with the same
-    kind of estimate (2D, 3D or face-based) and from the same view (the body's headings
+    kind of estimate (2D, 3D or face-based), from the same view (the body's headings
     at the two peaks within 30 deg, or mirror images: each side filmed from its own
-    side, :func:`rom.metrics.view.same_view`). Otherwise ``not_comparable`` with the
-    reason in words. ``who`` names the right and the left value.
+    side, :func:`rom.metrics.view.same_view`) and with the two sides seen at the same
+    angle to the camera (:func:`rom.metrics.view.sides_seen_alike`: from the front or
+    back, or each side from its own side; in one oblique or side view the near and the
+    far side are seen differently, so no difference is judged). Otherwise
+    ``not_comparable`` with the reason in words. ``who`` names the right and the left
+    value.
 
     The difference ``d = R - L`` has the standard uncertainty ``u_d = sqrt(u_R^2 + u_L^2)``
     (the law of propagation of uncertainty for a difference of two uncorrelated values,
@@ -1345,6 +1430,15 @@ def _asymmetry(
             f"{who[0]} was read{_read_where(right, brackets=True)}, "
             f"{who[1].removesuffix(' side')}{_read_where(left, brackets=True)}: different "
             "views do not compare; film both from one view (or each side from its own side)"
+        )
+    if not sides_seen_alike(
+        yr if yr is not None else float("nan"), yl if yl is not None else float("nan")
+    ):
+        return _not_comparable(
+            f"{who[0]} was read{_read_where(right)}, {who[1].removesuffix(' side')}"
+            f"{_read_where(left)}: in an oblique or side view one side is nearer the camera, "
+            "seen at another angle and partly hidden by the body, so their difference is not "
+            "judged as asymmetry; film from the front or back (or each side from its own side)"
         )
     flagged = ["other_view" in x.get("flags", []) for x in (right, left)]
     if flagged[0] != flagged[1]:
@@ -1830,10 +1924,10 @@ def who_of(m: Mapping[str, Any]) -> str:
 
 
 def _reasons_text(reasons: Sequence[tuple[str, str]], *, mixed: bool) -> str:
-    """The reasons of a line's values without a number: one, when they are alike but for
-    their numbers (said of whom when another value of the line has a number); else each
-    with whom it is about."""
-    alike = len({re.sub(r"[-+]?\d+(\.\d+)?", "#", r) for _, r in reasons}) == 1
+    """The reasons of a line's values without a number: one, when they are the same
+    (said of whom when another value of the line has a number); else each with whom it is
+    about (two peaks not seen at 0.5 and 1.3 s are two reasons: one would give one time)."""
+    alike = len({r for _, r in reasons}) == 1
     if alike and not mixed:
         return reasons[0][1]
     if alike and len(reasons) == 1:
@@ -1862,7 +1956,10 @@ def result_lines(results: Mapping[str, Any], *, all_measures: bool = False) -> l
     """The results in words, one line per measure (both sides, or both directions of a
     right/left measure such as neck rotation, side by side), as ``rom analyze`` prints
     them. Without a protocol, measures that no side performed are left out unless
-    ``all_measures``. A line without a value ends with the reason.
+    ``all_measures``. A line without a value ends with the reason. A value with a quality
+    note the line does not say (:data:`PRINTED_NOTE_FLAGS`: no still start, the joint hard
+    to see) is marked ``[note N]``, and the notes follow the lines (``note N: ...``), in
+    the report's words.
 
     Examples
     --------
@@ -1870,6 +1967,7 @@ def result_lines(results: Mapping[str, Any], *, all_measures: bool = False) -> l
     []
     """
     named: list[tuple[str, str]] = []
+    notes: list[str] = []
     for group in _line_groups(results.get("measures", [])):
         first = group[0]
         entries = [(m, s, r) for m in group for s, r in m["sides"].items()]
@@ -1904,6 +2002,10 @@ def result_lines(results: Mapping[str, Any], *, all_measures: bool = False) -> l
             else:
                 who = ""
             parts.append(_side_text(who, r, m["measure"], m["kind"]))
+            for note in _value_quality_notes(r):
+                if note not in notes:
+                    notes.append(note)
+                parts[-1] += f" [note {notes.index(note) + 1}]"
         text = entries_text or ", ".join(parts)
         a = next((m.get("asymmetry") for m in group if m.get("asymmetry")), None)
         if a and a.get("status") == "measured":
@@ -1939,4 +2041,19 @@ def result_lines(results: Mapping[str, Any], *, all_measures: bool = False) -> l
             named[-1] = (f"{named[-1][0]}, {name[0].lower()}{name[1:]}", text)  # same reason
         else:
             named.append((name, text))
-    return [f"  {name:<26s} {text}" for name, text in named]
+    return [f"  {name:<26s} {text}" for name, text in named] + [
+        f"  note {i}: {note}" for i, note in enumerate(notes, start=1)
+    ]
+
+
+#: A measured value's quality flags that the printed line marks with a numbered note (in
+#: the words of :data:`rom.metrics.notes.FLAG_WORDS`, as the report and the dashboard say
+#: them); the others are said in the line itself (view, edge, anatomical range).
+PRINTED_NOTE_FLAGS = ("no_neutral", "low_visibility")
+
+
+def _value_quality_notes(r: Mapping[str, Any]) -> list[str]:
+    """The notes a printed value is marked with (:data:`PRINTED_NOTE_FLAGS`, in words)."""
+    if r.get("status") != "measured":
+        return []
+    return [flag_words(f) for f in r.get("flags", []) if f in PRINTED_NOTE_FLAGS]

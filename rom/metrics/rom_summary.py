@@ -70,6 +70,7 @@ from rom.metrics.series import AngleSeries
 
 __all__ = [
     "align_bilateral_repetitions",
+    "away_from_edges",
     "detect_neutral",
     "peak_edge",
     "seen_prominence",
@@ -554,6 +555,34 @@ def peak_edge(valid: np.ndarray, time_s: np.ndarray, peak_t: float, edge_s: floa
     if np.any(np.abs(t[~v] - peak_t) <= near):
         return "gap"
     return None
+
+
+def away_from_edges(valid: np.ndarray, time_s: np.ndarray, edge_s: float = 0.2) -> np.ndarray:
+    """Frames (bool, shape (frames,)) with a value whose peak would not lie at an edge by
+    :func:`peak_edge`'s rule (farther than ``edge_s`` from the first and last measured
+    frames and from every frame without a value): where a peak is seen whole.
+
+    Examples
+    --------
+    >>> t = np.arange(10) / 10
+    >>> v = np.r_[[True] * 5, False, [True] * 4]
+    >>> np.flatnonzero(away_from_edges(v, t, 0.15)).tolist()
+    [2, 3, 7]
+    """
+    v = np.asarray(valid, dtype=bool)
+    t = np.asarray(time_s, dtype=float)
+    out = np.zeros(v.shape, dtype=bool)
+    if not v.any():
+        return out
+    near = edge_s + _TOL_S
+    out = v & (t - float(t[v][0]) > near) & (float(t[v][-1]) - t > near)
+    gaps = np.sort(t[~v])
+    if gaps.size:
+        i = np.searchsorted(gaps, t)
+        before = np.abs(t - gaps[np.clip(i - 1, 0, gaps.size - 1)])
+        after = np.abs(gaps[np.clip(i, 0, gaps.size - 1)] - t)
+        out &= np.minimum(before, after) > near
+    return out
 
 
 def summarize_angles(

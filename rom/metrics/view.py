@@ -36,6 +36,7 @@ __all__ = [
     "orientation_problem",
     "plane_obliqueness_deg",
     "same_view",
+    "sides_seen_alike",
     "view_label",
     "view_near",
     "view_position",
@@ -286,6 +287,33 @@ def same_view(
     same = abs(float(wrap_deg(yaw_a_deg - yaw_b_deg)))
     mirrored = abs(float(wrap_deg(yaw_a_deg + yaw_b_deg)))
     return min(same, mirrored) <= tolerance_deg
+
+
+def sides_seen_alike(
+    yaw_right_deg: float, yaw_left_deg: float, tolerance_deg: float = LABEL_TOLERANCE_DEG
+) -> bool:
+    """Whether the right and the left side were seen at the same angle to the camera, so
+    that their difference can be judged as the client's asymmetry: the body's heading at
+    the right's reading mirrors that at the left's, within ``tolerance_deg`` (half the
+    sum of the two headings, wrapped). That holds from the front or the back (both sides
+    symmetric about the line of sight) and with each side filmed from its own side; not
+    from one oblique or side view, where one side is nearer the camera, seen at another
+    angle (its limb planes foreshortened differently) and the far one partly hidden by
+    the body: there MediaPipe's errors differ between the sides (lab camera 3, 32-48 deg
+    from behind: right elbow flexion 125 deg, left 44, while camera 4 read the right 95),
+    so a difference says more about the view than the client. True when either heading
+    is unknown (NaN).
+
+    Examples
+    --------
+    >>> sides_seen_alike(4.0, 5.0), sides_seen_alike(-90.0, 90.0), sides_seen_alike(148.0, 132.0)
+    (True, True, False)
+    >>> sides_seen_alike(-110.0, -113.0)
+    False
+    """
+    if not (np.isfinite(yaw_right_deg) and np.isfinite(yaw_left_deg)):
+        return True
+    return abs(float(wrap_deg(yaw_right_deg + yaw_left_deg))) / 2.0 <= tolerance_deg
 
 
 def views_deviation_deg(yaw_deg: float, views: tuple[str, ...]) -> float:

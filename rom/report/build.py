@@ -48,6 +48,14 @@ __all__ = [
 ]
 
 
+#: What a ``*`` beside a value means, in every table of the report that marks one (as
+#: ``rom compare`` marks it: :data:`rom.clinic_cli.OTHER_VIEW_MARK`).
+OTHER_VIEW_NOTE = (
+    "*: read in another view than the measure's (the client turned, or a view the "
+    "protocol does not accept): not an ordinary value, and its change is not judged."
+)
+
+
 @dataclass(frozen=True)
 class RecordingPart:
     session: str
@@ -306,6 +314,7 @@ def _env() -> jinja2.Environment:
     env.globals["plain_cells"] = (NO_NOTE, NOTES_ABOVE)
     env.globals["repetitions_text"] = repetitions_text
     env.globals["repetition_meaning"] = REPETITION_MEANING
+    env.globals["other_view_note"] = OTHER_VIEW_NOTE
     env.globals["data_uri"] = _data_uri
     return env
 

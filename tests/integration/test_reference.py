@@ -163,7 +163,8 @@ def test_a_view_that_hides_a_limb_gives_no_value_far_from_the_others(lab) -> Non
     values = []
     for view in views:
         r = _side(_results(view, None), "elbow_flexion", "left")
-        values.append(r["value_deg"] if r["status"] == "measured" else None)
+        # a value, or a peak at the edge of what was measured as its lower bound
+        values.append(r["value_deg"] if r["status"] == "measured" else r.get("at_least_deg"))
     assert sum(v is not None for v in values) >= 3, values
     for i, v in enumerate(values):
         others = [x for j, x in enumerate(values) if j != i and x is not None]

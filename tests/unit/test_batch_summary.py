@@ -136,3 +136,28 @@ def test_the_run_line_and_bar_count_as_the_summary_does() -> None:
     assert counts.postfix() == {"done": 2, "warning": 1, "notes": 1, "failed": 1}
     line = run_line(counts.done, counts.partial, counts.failed, 0, counts.noted)
     assert line.startswith("4 clips now: 3 analysed (1 with a warning, 1 with notes), 1 failed")
+
+
+def test_only_valid_results_are_pooled_and_the_rest_counted_by_status(tmp_path: Path) -> None:
+    """Issue 8: the distributions pooled values that are no valid result (a peak at the
+    edge of what was measured, which an older rom reported as a value; sides without a
+    value). Only ``measured`` values count; the others are counted, with why in words."""
+    rows = [
+        _row("a", 40.0),
+        _row("b", 60.0),
+        _row("c", 95.0, "peak_at_edge;no_neutral"),  # older results: an edge value
+        _row("d", 80.0, "peak_near_gap"),
+        _row("e", None, "peak_at_edge", "not_seen"),  # a lower bound: no value
+        _row("f", None, "view_not_supported", "not_measurable"),
+        _row("g", None, "", "not_performed"),
+    ]
+    columns = [*CLIP_COLUMNS, *ROW_COLUMNS]
+    write_tables(tmp_path, rows, [], columns, ["path", "clip_id", "reason"])
+    text = summarize_batch(tmp_path)
+    line = next(x for x in text.splitlines() if x.startswith("hip_abduction"))
+    n, mean = line.split()[3:5]
+    assert int(n) == 2 and float(mean) == pytest.approx(50.0), line
+    note = next(x for x in text.splitlines() if x.startswith("left out"))
+    assert "1 not measurable" in note and "1 not performed" in note, note
+    assert "2 peak(s) at the start or end of what was measured" in note, note
+    assert "1 peak(s) beside frames without a value" in note, note

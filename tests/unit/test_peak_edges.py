@@ -1,7 +1,9 @@
-"""A peak at the clip's start or end, or beside frames without a value, is said beside
-the value, by one rule for both (issue 8: the arm-raise sample clip printed trunk lateral
-flexion "right 11 (32% of 35)" from a peak at 0.23 s, the clip's first frames, and the
-console did not say so)."""
+"""A peak at the clip's start or end, or beside frames without a value, is not a seen
+peak: it is a lower bound ("peak not seen (at least N deg)"), never a value against the
+normal range, by one rule for every edge (issue 8: the arm-raise sample clip printed trunk
+lateral flexion "right 11 (32% of 35)" from a peak at 0.23 s, the clip's first frames; the
+outdoor clip printed elbow flexion "right 117 (78% of 150) [... it may be cut off]" from
+the frame where the person was lost, 5.3 s)."""
 
 from __future__ import annotations
 
@@ -26,18 +28,22 @@ def test_a_peak_in_the_first_frames_is_said_beside_the_value() -> None:
     lean = 14.0 * np.clip(1 - T / 0.4, 0, None)
     doc = analyse(make_sequence(camera=FAR, trunk_lateral_flexion=lean), "trunk-lateral-flexion")
     r = measure(doc, "trunk_lateral_flexion")["sides"]["none"]
-    assert r["status"] == "measured" and r["peak_time_s"] < 0.2
+    assert r["status"] == "not_seen" and r["peak_time_s"] < 0.2
     assert r["peak_edge"] == "start" and "peak_at_edge" in r["flags"]
+    assert r["value_deg"] is None and r["percent_of_normal"] is None
+    assert r["at_least_deg"] == pytest.approx(14, abs=3)
     line = _line(doc, "Trunk lateral flexion")
-    assert "at the start of what was measured: it may be cut off" in line, line
+    assert "peak not seen (at least" in line and "% of" not in line, line
+    assert "at the start of what was measured" in line, line
 
 
 def test_a_peak_at_the_end_and_one_beside_a_gap_are_said_alike() -> None:
     end = 14.0 * np.clip((T - 4.6) / 0.4, 0, None)
     doc = analyse(make_sequence(camera=FAR, trunk_lateral_flexion=end), "trunk-lateral-flexion")
-    assert "at the end of what was measured: it may be cut off" in _line(
-        doc, "Trunk lateral flexion"
-    )
+    line = _line(doc, "Trunk lateral flexion")
+    assert "peak not seen (at least" in line and "at the end of what was measured" in line
+    r = measure(doc, "trunk_lateral_flexion")["sides"]["none"]
+    assert r["status"] == "not_seen" and r["value_deg"] is None
     # a bend to 25 deg at 2.5 s whose top went unmeasured (shoulders hidden 2.2-2.8 s)
     bend = 25.0 * np.exp(-(((T - 2.5) / 0.4) ** 2))
     seq = make_sequence(camera=FAR, trunk_lateral_flexion=bend)
@@ -46,8 +52,28 @@ def test_a_peak_at_the_end_and_one_beside_a_gap_are_said_alike() -> None:
         seq = with_missing(seq, name, hidden)
     doc = analyse(seq, "trunk-lateral-flexion")
     r = measure(doc, "trunk_lateral_flexion")["sides"]["none"]
-    assert r["status"] == "measured" and r["peak_edge"] == "gap", r
-    assert "beside frames without a value: it may be cut off" in _line(doc, "Trunk")
+    assert r["status"] == "not_seen" and r["peak_edge"] == "gap", r
+    assert r["at_least_deg"] is not None and r["at_least_deg"] < 25
+    line = _line(doc, "Trunk")
+    assert "peak not seen (at least" in line and "beside frames without a value" in line
+
+
+def test_a_lower_bound_is_a_lower_bound_in_every_output() -> None:
+    """The results rows (results.csv) carry the lower bound, not a value or a percentage
+    of normal."""
+    from rom.metrics.results import result_rows
+
+    end = 14.0 * np.clip((T - 4.6) / 0.4, 0, None)
+    doc = analyse(make_sequence(camera=FAR, trunk_lateral_flexion=end), "trunk-lateral-flexion")
+    rows = [
+        r
+        for r in result_rows(doc["results"])
+        if r["measure"] == "trunk_lateral_flexion" and r["direction"] == "positive"
+    ]
+    stats = {r["statistic"]: r for r in rows}
+    assert stats["value"]["value"] is None and "percent_of_normal" not in stats
+    assert stats["at_least"]["value"] == pytest.approx(14, abs=3)
+    assert stats["at_least"]["status"] == "not_seen"
 
 
 def test_one_rule_for_the_ends_of_every_measured_stretch() -> None:
@@ -68,3 +94,16 @@ def test_the_words_name_the_edge(edge: str) -> None:
 
     text = edge_words({"peak_edge": edge, "peak_time_s": 1.0, "flags": []})
     assert text.startswith("peak at 1.0 s,") and text.endswith("it may be cut off")
+
+
+def test_a_peak_beside_a_gap_reached_again_in_view_stands() -> None:
+    """Two raises to 25 deg: the first's top beside a gap, the second's seen whole. The
+    value is the seen one (measured, no edge), not a lower bound."""
+    bend = 25.0 * (np.exp(-(((T - 1.5) / 0.4) ** 2)) + np.exp(-(((T - 3.5) / 0.4) ** 2)))
+    seq = make_sequence(camera=FAR, trunk_lateral_flexion=bend)
+    hidden = (T > 1.2) & (T < 1.45)
+    for name in ("left_shoulder", "right_shoulder"):
+        seq = with_missing(seq, name, hidden)
+    r = measure(analyse(seq, "trunk-lateral-flexion"), "trunk_lateral_flexion")["sides"]["none"]
+    assert r["status"] == "measured" and r["value_deg"] == pytest.approx(25, abs=3), r
+    assert "peak_edge" not in r and "peak_near_gap" not in r["flags"]

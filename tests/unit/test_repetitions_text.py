@@ -26,10 +26,11 @@ def test_counts_in_words() -> None:
 
 
 def test_a_peak_without_a_complete_repetition_reads_in_words() -> None:
-    """One side raised twice; the other reaches its peak at the clip's very end (a raise
-    cut off: the value stands, no complete repetition)."""
+    """One side raised twice; the other raised once and held up to the clip's end (its
+    peak seen mid-clip, the value stands; no complete repetition: it never came back)."""
     two = raises(120, n_reps=2)
-    cut = np.concatenate([np.zeros(two.size - 45), np.linspace(0, 100, 45)])
+    t = np.arange(two.size) / 30.0
+    cut = np.interp(t, [0.0, 1.0, 2.5, 3.5, t[-1]], [0.0, 0.0, 100.0, 85.0, 85.0])
     seq = make_sequence(
         camera=Camera.far(), shoulder_abduction_left=two, shoulder_abduction_right=cut
     )

@@ -161,3 +161,51 @@ def test_a_leg_has_no_scapular_plane() -> None:
 
     assert _plane_words("scapular plane", "leg") == "a plane between sideways and forwards"
     assert "scapular plane" in _plane_words("scapular plane", "arm")
+
+
+@pytest.mark.parametrize(
+    ("yaw", "name", "judged"),
+    [
+        (0.0, "shoulder_abduction", True),
+        (180.0, "shoulder_abduction", True),
+        (-45.0, "shoulder_abduction", False),
+        (140.0, "shoulder_abduction", False),
+        (-90.0, "knee_flexion", False),
+    ],
+)
+def test_a_difference_is_judged_only_where_both_sides_are_seen_alike(
+    yaw: float, name: str, judged: bool
+) -> None:
+    """Lab camera 3 (about 40 deg from behind) printed elbow flexion "right 125, left 44;
+    right-left +81 (larger than the measurement noise)" where camera 4 read the right
+    elbow 95: in one oblique or side view one side is the near side, the other the far,
+    seen at different angles. Both sides move 60 and 120 deg here (a real difference):
+    from the front or back it is judged; from an oblique or side view it is not, and the
+    line says why."""
+    seq = make_sequence(
+        yaw_deg=yaw, camera=FAR, **{f"{name}_left": raises(60), f"{name}_right": raises(120)}
+    )
+    doc = analyse(seq, None)
+    m = measure(doc, name)
+    left, right = m["sides"]["left"], m["sides"]["right"]
+    assert left["status"] == right["status"] == "measured", (left, right)
+    a = m["asymmetry"]
+    line = next(x for x in result_lines(doc["results"]) if x.strip().startswith(m["title"]))
+    if judged:
+        assert a["status"] == "measured" and a["difference_deg"] == pytest.approx(60, abs=8)
+        assert "larger than the measurement noise" in line, line
+    else:
+        assert a["status"] == "not_comparable" and a["difference_deg"] is None, a
+        assert "oblique or side view" in a["reason"] and "not judged" in a["reason"]
+        assert "right-left not compared" in line and "oblique or side view" in line, line
+        assert "sides_not_comparable" in left["flags"]
+
+
+def test_sides_seen_alike_is_the_mirror_rule() -> None:
+    from rom.metrics.view import sides_seen_alike
+
+    assert sides_seen_alike(0.0, 0.0) and sides_seen_alike(180.0, -175.0)
+    assert sides_seen_alike(-90.0, 90.0) and sides_seen_alike(-45.0, 45.0)
+    assert sides_seen_alike(np.nan, -90.0)
+    assert not sides_seen_alike(-45.0, -45.0) and not sides_seen_alike(-90.0, -90.0)
+    assert not sides_seen_alike(148.0, 132.0)

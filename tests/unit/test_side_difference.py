@@ -68,6 +68,10 @@ def test_compare_shows_a_difference_exactly_where_the_results_block_does() -> No
         a = m["asymmetry"]
         if yaw:
             assert all("other_view" in s["flags"] for s in m["sides"].values()), m
+        if yaw:  # one oblique view: the near and far side are not seen alike
+            assert a["status"] == "not_comparable" and "oblique" in a["reason"], (yaw, a)
+            assert row.before_diff_deg is None and "oblique" in row.before_note, row
+            continue
         assert a["status"] == "measured", (yaw, a)
         right, left = (float(m["sides"][s]["value_deg"]) for s in ("right", "left"))
         assert row.before_diff_deg == pytest.approx(round(right, 1) - round(left, 1), abs=0.05)

@@ -174,3 +174,52 @@ def test_the_reports_progress_table_marks_a_value_read_in_another_view() -> None
     assert "100.0*" not in text and "130.0*" not in text
     plain = page(progress([s1, s3]))
     assert "*" not in plain
+
+
+def test_the_reports_recording_table_marks_a_value_read_in_another_view() -> None:
+    """Issue 8: the PDF report's recording table showed a value read in another view
+    like any other, where ``rom compare`` marks it ``*``."""
+    import html as html_lib
+    from datetime import datetime
+
+    import pytest
+
+    pytest.importorskip("jinja2")
+    from rom.metrics.measure_values import MeasureValue
+    from rom.report.build import RecordingPart, ReportData, render_html
+    from rom.store.store import ClientInfo, RecordingInfo, SessionInfo
+
+    now = datetime(2026, 1, 1)
+    session = SessionInfo("c1", "pre", now, "")
+    info = RecordingInfo(
+        1, "c1", "pre", "shoulder-abduction", "v.mp4", "", "full", "x", "front", 5.0,
+        True, "", (), "", now,
+    )  # fmt: skip
+
+    def value(side: str, deg: float, flags: tuple[str, ...] = ()) -> MeasureValue:
+        return MeasureValue(
+            "shoulder-abduction", "shoulder_abduction", side, "positive", "abduction",
+            value_deg=deg, value_time_s=4.5, flags=flags,
+        )  # fmt: skip
+
+    def page(values: list) -> str:
+        data = ReportData(
+            client=ClientInfo("c1", "", now),
+            before=session,
+            after=session,
+            sessions=[session],
+            changes=[],
+            asymmetry=[],
+            progress=[],
+            recordings=[RecordingPart("pre", info, values, None, [])],
+            change_chart_png=None,
+            mdc_sources=[],
+        )
+        body = render_html(data).split("The recordings")[1].split("How to read")[0]
+        return html_lib.unescape(re.sub(r"<[^>]+>", " ", body))
+
+    text = page([value("right", 152.0), value("left", 105.9, ("other_view",))])
+    assert "105.9*" in text and "152.0*" not in text
+    assert "*: read in another view than the measure's" in text
+    plain = page([value("right", 152.0), value("left", 150.0)])
+    assert "*" not in plain
