@@ -2036,7 +2036,11 @@ def result_lines(results: Mapping[str, Any], *, all_measures: bool = False) -> l
             if r["status"] != "measured" and r.get("reason")
         ]
         if reasons:
-            text += ": " + _reasons_text(reasons, mixed=len(reasons) < len(every))
+            mixed = len(reasons) < len(every)
+            # after a value, the reasons of the others follow as a clause of their own
+            # ("left 154 ... [2D]; right: the peak was not seen ..."), not as a colon
+            # glued to the tag
+            text += ("; " if mixed else ": ") + _reasons_text(reasons, mixed=mixed)
         if named and named[-1][1] == text and ("not measurable" in text or "not performed" in text):
             named[-1] = (f"{named[-1][0]}, {name[0].lower()}{name[1:]}", text)  # same reason
         else:

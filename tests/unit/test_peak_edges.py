@@ -107,3 +107,20 @@ def test_a_peak_beside_a_gap_reached_again_in_view_stands() -> None:
     r = measure(analyse(seq, "trunk-lateral-flexion"), "trunk_lateral_flexion")["sides"]["none"]
     assert r["status"] == "measured" and r["value_deg"] == pytest.approx(25, abs=3), r
     assert "peak_edge" not in r and "peak_near_gap" not in r["flags"]
+
+
+def test_a_side_not_seen_beside_a_value_is_its_own_clause() -> None:
+    """One arm's raise seen whole, the other's top hidden: the line gives the value, then
+    the other side's reason as a clause of its own ("[2D]; right: ..."), never a colon
+    glued to the estimate's tag ("[2D]: right: ...", the sample clip at stop 20)."""
+    raise_ = 120.0 * np.exp(-(((T - 2.5) / 0.6) ** 2))
+    seq = make_sequence(camera=FAR, shoulder_abduction_left=raise_, shoulder_abduction_right=raise_)
+    hidden = (T > 2.2) & (T < 2.8)
+    for name in ("right_elbow", "right_wrist"):
+        seq = with_missing(seq, name, hidden)
+    doc = analyse(seq, "shoulder-abduction")
+    sides = measure(doc, "shoulder_abduction")["sides"]
+    assert sides["left"]["status"] == "measured", sides["left"]
+    assert sides["right"]["status"] == "not_seen", sides["right"]
+    line = _line(doc, "Shoulder abduction")
+    assert "]; right: " in line and "]: " not in line, line
