@@ -1422,18 +1422,17 @@ def _asymmetry(
             f"{who[1]} {name.get(left['estimate'], left['estimate'])}: values of different "
             "methods do not compare"
         )
-    yr, yl = _num(right.get("yaw_at_peak_deg")), _num(left.get("yaw_at_peak_deg"))
-    if not same_view(
-        yr if yr is not None else float("nan"), yl if yl is not None else float("nan")
-    ):
+    yr, yl = (
+        float("nan") if y is None else y
+        for y in (_num(right.get("yaw_at_peak_deg")), _num(left.get("yaw_at_peak_deg")))
+    )
+    if not same_view(yr, yl):
         return _not_comparable(
             f"{who[0]} was read{_read_where(right, brackets=True)}, "
             f"{who[1].removesuffix(' side')}{_read_where(left, brackets=True)}: different "
             "views do not compare; film both from one view (or each side from its own side)"
         )
-    if not sides_seen_alike(
-        yr if yr is not None else float("nan"), yl if yl is not None else float("nan")
-    ):
+    if not sides_seen_alike(yr, yl):
         return _not_comparable(
             f"{who[0]} was read{_read_where(right)}, {who[1].removesuffix(' side')}"
             f"{_read_where(left)}: in an oblique or side view one side is nearer the camera, "
