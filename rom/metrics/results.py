@@ -1175,7 +1175,7 @@ def _rom_side(
             # seen whole elsewhere: the value is a seen peak, not cut off
             del out["peak_edge"]
             out["flags"] = [f for f in out["flags"] if f not in ("peak_at_edge", "peak_near_gap")]
-        else:
+        elif out["peak_edge"] in LOWER_BOUND_EDGES:
             _as_lower_bound(out, label)
     return out
 
@@ -1195,9 +1195,21 @@ def _reached_away_from_edges(
     return bool(inside.any() and np.nanmax(x[inside]) >= value - margin_deg)
 
 
+#: Edges of what was measured (:func:`rom.metrics.rom_summary.peak_edge`) at which a peak
+#: reached nowhere else is a lower bound: the clip's start or end and the frame where the
+#: person was lost, past which nothing of the movement was seen. A peak beside frames
+#: without a value inside a measured stretch (``"gap"``: usually a few frames the support
+#: rules left out, a foreshortened segment or a hidden joint, with the movement measured
+#: on both sides) keeps its value, said "may be cut off" beside it
+#: (:func:`edge_words`) and left out of ``rom batch --summary``'s pools: as a lower bound
+#: the same peak read as a value in one copy of a clip and "not seen" in another (the
+#: sample clip and the outdoor clip's identical first 150 frames; review, stop 20).
+LOWER_BOUND_EDGES = ("start", "end")
+
+
 def _as_lower_bound(out: dict[str, Any], label: str) -> None:
-    """A peak at the edge of what was measured (the clip's start or end, the frame where
-    the person was lost, or beside frames without a value: one rule,
+    """A peak at the start or end of what was measured (the clip's start or end, the
+    frame where the person was lost: :data:`LOWER_BOUND_EDGES`, by
     :func:`rom.metrics.rom_summary.peak_edge`) and reached nowhere else is not a seen
     peak: the movement may have gone on where nothing was measured, so the value is a
     lower bound. The side becomes
