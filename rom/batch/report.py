@@ -5,8 +5,9 @@ is judged in, as valid results (status ``measured``): a side without a value (no
 measurable, not performed, or a peak not seen, whose lower bound is no peak) is left out,
 as is a value flagged ``other_view`` (read after the client turned, or in a view the
 protocol does not accept), a reading beyond the anatomical range (not a number at all) and
-a peak at the edge of what was measured (results of an older ``rom``, which reported it as
-a value); the summary says how many were left out and why."""
+a peak that may be cut off (beside frames without a value, or at the start or end of what
+was measured in results of an older ``rom``, which reported it as a value); the summary
+says how many were left out and why."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ LEFT_OUT = {
     "peak_at_edge": (
         "peak(s) at the start or end of what was measured (a lower bound, not a peak)"
     ),
-    "peak_near_gap": "peak(s) beside frames without a value (a lower bound, not a peak)",
+    "peak_near_gap": "peak(s) beside frames without a value (they may be cut off)",
 }
 
 

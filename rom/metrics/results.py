@@ -1215,7 +1215,7 @@ def _as_lower_bound(out: dict[str, Any], label: str) -> None:
     lower bound. The side becomes
     ``not_seen`` with ``at_least_deg`` (the largest value seen) and no value, percentage
     of normal or uncertainty: a lower bound is not set against the normal range nor
-    against the other side. Its flags (``peak_at_edge`` or ``peak_near_gap``) stay."""
+    against the other side. Its flag ``peak_at_edge`` stays."""
     value = out.get("value_deg")
     out["status"] = "not_seen"
     out["at_least_deg"] = round(float(value), 1) if value is not None and value > 0 else None
