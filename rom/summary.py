@@ -253,7 +253,9 @@ def clip_warnings(
                 if source == "camera"
                 else f"{view.description} for most of the clip: no movement plane is square "
                 "to the camera there, so a 2D angle comes only from the frames where the "
-                "client turned square to it, and 3D values are reported where the view allows"
+                "client turned square to it, and 3D values are reported where the view "
+                "allows, marked as read in another view (less certain; their change between "
+                "sessions is not judged)"
             ),
         )
     return out

@@ -28,9 +28,12 @@ Rules, for a range-of-motion measure (``kind = "rom"``):
   a planar angle being the body's sustained orientation,
   :func:`rom.metrics.support.sustained_deg`), so a moment turned away cannot decide it.
   A side that did not move (its values span under 10 deg) follows the estimate of the
-  side that did. A value read in a view the protocol does not accept, or without a
-  protocol while the client faced another way than for most of the clip
-  (:func:`rom.metrics.view.yaw_near`), is flagged ``other_view``; ``view_at_peak`` names the view every value was read from.
+  side that did. A value read more than 30 deg from every view its measure is judged in
+  (the protocol's; without one, the views square to the measure's plane, or the front
+  for a value read from the face; :func:`rom.metrics.view.yaw_near`) is flagged
+  ``other_view``, whether the client turned or the camera stood obliquely; an angle
+  between segments without a protocol, when the client faced another way than for most
+  of the clip. ``view_at_peak`` names the view every value was read from.
 * **Asymmetry** only between values read with the same kind of estimate and from the
   same view (or mirror views: each side filmed from its own side); otherwise
   ``not_comparable``, saying why.
@@ -438,6 +441,11 @@ def _obliqueness_at_movement(
 
 #: A side whose supported values span less than this (degrees) did not move.
 _MOVED_DEG = 10.0
+#: The edge rule's reach (s), :func:`rom.metrics.rom_summary.peak_edge`'s default: what
+#: was measured starts or ends at the clip's own start or end within it.
+_EDGE_S = 0.2
+#: Seconds seen square and still before a view verdict on the moving frames says so.
+_STILL_SEEN_S = 1.0
 
 
 def _choose_estimates(
@@ -495,14 +503,29 @@ def _turned_deg(yaw_deg: float, clip_yaw_deg: float) -> float:
     return abs(float(wrap_deg(yaw_deg - clip_yaw_deg)))
 
 
+def _measure_views(plan: _Plan, side: str, estimate: str | None) -> tuple[str, ...]:
+    """The views a value of ``plan``'s measure is judged in: the protocol's; without one,
+    the views where the measure's plane is square to the camera (the catalogue's 2D
+    views: front or back for abduction, a side for flexion), or the front for a value
+    read from the face; empty for an angle between segments, which any view sees."""
+    if plan.views:
+        return plan.views
+    if estimate == "face":
+        return ("front",)
+    views = catalogue.ANGLES[_key(plan.measure, side)].views
+    return () if "any" in views else views
+
+
 def _other_view(yaw_deg: float, clip_yaw_deg: float, accepted: tuple[str, ...]) -> bool:
     """Whether a value read with the body's heading ``yaw_deg`` was read in another view
-    than the one its measure is judged in: with a protocol, more than
-    :data:`~rom.metrics.view.LABEL_TOLERANCE_DEG` (30) from every view it accepts (the
-    limit ``check_view`` warns at; a side-view test filmed from one side, then the
-    other, is in its views twice); without one, that far from the clip's own heading
-    (the client turned). One continuous rule on the heading: two peaks 1.4 deg apart
-    either side of a view label's boundary are judged alike."""
+    than the one its measure is judged in (:func:`_measure_views`): more than
+    :data:`~rom.metrics.view.LABEL_TOLERANCE_DEG` (30) from every view in ``accepted``
+    (the limit ``check_view`` warns at; a side-view test filmed from one side, then the
+    other, is in its views twice), with or without a protocol, so that an oblique
+    camera's values are flagged alike either way; with no view to judge by (an angle
+    between segments, without a protocol), that far from the clip's own heading (the
+    client turned). One continuous rule on the heading: two peaks 1.4 deg apart either
+    side of a view label's boundary are judged alike."""
     if not np.isfinite(yaw_deg) or "any" in accepted:
         return False
     if accepted:
@@ -618,6 +641,7 @@ def _view_ruled_out(
             with np.errstate(invalid="ignore"):
                 moving |= np.abs(x - np.nanmedian(x)) >= _MOVED_DEG
     moving |= _plane_moved(measure, angles)
+    seen_still = view_ok & ~moving  # frames the view supports where nothing moved
     if moving.any():
         has, view_ok = has & moving, view_ok & moving
     ruled_out = has & ~view_ok
@@ -626,10 +650,33 @@ def _view_ruled_out(
     obliq = support[_key(measure, side)].obliqueness_deg[ruled_out]
     typical = float(np.nanmedian(obliq)) if np.isfinite(obliq).any() else math.nan
     # the view of the frames judged (where the side moved), not only the clip's
-    yaw = np.asarray(view.yaw_deg, dtype=float)[ruled_out]
+    label = _label_of(view, ruled_out)
+    reason = _view_reason(measure, side, typical, view, label)
+    t = np.asarray(angles.time_s, dtype=float)
+    if moving.any() and _span_s(t, seen_still) >= _STILL_SEEN_S:
+        # say when: a client filmed from the front for 3 s, neck still, who then turned
+        # to walk away was told only "filmed from the client's right side"
+        reason = (
+            f"{filmed_from(_label_of(view, seen_still) or view.label)} "
+            f"({_span_s(t, seen_still):.1f} s) it did not move {_MOVED_DEG:.0f} deg or more; "
+            f"at {t[ruled_out][0]:.1f}-{t[ruled_out][-1]:.1f} s, where it moved, {reason}"
+        )
+    return reason, "view_not_supported"
+
+
+def _label_of(view: ViewEstimate, frames: np.ndarray) -> str | None:
+    """The view label of the body's median heading over ``frames`` (bool, shape
+    (frames,)); None when the heading is unknown there."""
+    yaw = np.asarray(view.yaw_deg, dtype=float)[frames]
     yaw = yaw[np.isfinite(yaw)]
-    label = view_label(circular_median_deg(yaw)) if yaw.size else None
-    return _view_reason(measure, side, typical, view, label), "view_not_supported"
+    return view_label(circular_median_deg(yaw)) if yaw.size else None
+
+
+def _span_s(t: np.ndarray, frames: np.ndarray) -> float:
+    """Seconds covered by ``frames`` (bool, shape (frames,)): each frame counts for the
+    median interval between frames."""
+    step = float(np.median(np.diff(t))) if len(t) > 1 else 0.0
+    return float(frames.sum()) * step
 
 
 def _few_frames(
@@ -1107,18 +1154,28 @@ def _rom_side(
         out["yaw_at_peak_deg"] = _num(yaw)
         turned = _turned_deg(yaw, view.dominant_yaw_deg)
         out["read_in_clip_view"] = not (np.isfinite(turned) and turned > LABEL_TOLERANCE_DEG)
-        if _other_view(yaw, view.dominant_yaw_deg, plan.views):
+        judged_in = _measure_views(plan, side, estimate)
+        if _other_view(yaw, view.dominant_yaw_deg, judged_in):
             out["flags"].append("other_view")
-            wanted = (
-                f"; the protocol needs a {' or '.join(v for v in plan.views)} view"
-                if plan.views and "any" not in plan.views
-                else ""
-            )
-            out["warnings"].append(
-                f"measured at {peak_t:.1f} s, {filmed_from(there)} (most of the clip is "
-                f"{filmed_from(view.label)}{wanted}): check that this was the movement "
-                "tested"
-            )
+            if out["read_in_clip_view"] and judged_in:
+                # the camera itself stood so (an oblique camera): which view the measure
+                # needs, and what a value read elsewhere is worth
+                out["warnings"].append(
+                    f"measured at {peak_t:.1f} s, {filmed_from(there)}, as most of the clip "
+                    f"is filmed: {views_deviation_deg(yaw, judged_in):.0f} deg from a "
+                    f"{' or '.join(judged_in)} view, where "
+                    f"{measure_title(plan.measure).lower()} is seen square; less certain "
+                    "than a value read there, and its change between sessions is not judged"
+                )
+            else:  # the client turned
+                wanted = (
+                    f"; the protocol needs a {' or '.join(plan.views)} view" if plan.views else ""
+                )
+                out["warnings"].append(
+                    f"measured at {peak_t:.1f} s, {filmed_from(there)} (most of the clip is "
+                    f"{filmed_from(view.label)}{wanted}): check that this was the movement "
+                    "tested"
+                )
     reps = [
         value_sign * float(p) if _num(p) is not None else None for p in d.get("rep_peaks_deg", [])
     ]
@@ -1176,7 +1233,7 @@ def _rom_side(
             del out["peak_edge"]
             out["flags"] = [f for f in out["flags"] if f not in ("peak_at_edge", "peak_near_gap")]
         elif out["peak_edge"] in LOWER_BOUND_EDGES:
-            _as_lower_bound(out, label)
+            _as_lower_bound(out, label, _measured_span(values, t))
     return out
 
 
@@ -1207,7 +1264,22 @@ def _reached_away_from_edges(
 LOWER_BOUND_EDGES = ("start", "end")
 
 
-def _as_lower_bound(out: dict[str, Any], label: str) -> None:
+def _measured_span(values: np.ndarray, t: np.ndarray) -> str:
+    """Where the values (shape (frames,)) lie in the clip when they do not reach its
+    ends, in words (" (values from 0.0 to 0.3 s of the 1.7 s clip)"); else "": the
+    start or end of what was measured is then not the clip's own."""
+    finite = np.isfinite(values)
+    if not finite.any() or len(t) < 2:
+        return ""
+    first, last = float(t[finite][0]), float(t[finite][-1])
+    step = float(np.median(np.diff(t)))
+    near = _EDGE_S + step  # the edge rule's reach (rom.metrics.rom_summary.peak_edge)
+    if first - float(t[0]) <= near and float(t[-1]) - last <= near:
+        return ""
+    return f" (values from {first:.1f} to {last:.1f} s of the {float(t[-1]) - float(t[0]) + step:.1f} s clip)"
+
+
+def _as_lower_bound(out: dict[str, Any], label: str, span: str = "") -> None:
     """A peak at the start or end of what was measured (the clip's start or end, the
     frame where the person was lost: :data:`LOWER_BOUND_EDGES`, by
     :func:`rom.metrics.rom_summary.peak_edge`) and reached nowhere else is not a seen
@@ -1215,7 +1287,8 @@ def _as_lower_bound(out: dict[str, Any], label: str) -> None:
     lower bound. The side becomes
     ``not_seen`` with ``at_least_deg`` (the largest value seen) and no value, percentage
     of normal or uncertainty: a lower bound is not set against the normal range nor
-    against the other side. Its flag ``peak_at_edge`` stays."""
+    against the other side. Its flag ``peak_at_edge`` stays. ``span``
+    (:func:`_measured_span`) says where what was measured lay in the clip."""
     value = out.get("value_deg")
     out["status"] = "not_seen"
     out["at_least_deg"] = round(float(value), 1) if value is not None and value > 0 else None
@@ -1223,7 +1296,7 @@ def _as_lower_bound(out: dict[str, Any], label: str) -> None:
     out["percent_of_normal"] = None
     out["within_normal"] = None
     out["uncertainty_deg"] = None
-    where = _EDGE_WORDS[str(out["peak_edge"])]
+    where = _EDGE_WORDS[str(out["peak_edge"])] + span
     least = out["at_least_deg"]
     seen = f"{least:.0f} deg seen" if least is not None else "values seen"
     at = f" at {out['peak_time_s']:.1f} s" if out.get("peak_time_s") is not None else ""

@@ -505,8 +505,9 @@ def check_view(
             if dev > max_oblique_deg:
                 out.append(
                     f"{who} needs a {_views_text(views)} view but {_POSITION[view.label]} "
-                    f"(yaw {yaw:+.0f} deg, {dev:.0f} deg from the nearest allowed view, "
-                    f"{max_oblique_deg:.0f} accepted); {_advice(views)}"
+                    f"(yaw {yaw:+.0f} deg, {dev:.0f} deg from the nearest allowed view; "
+                    f"a value read more than {max_oblique_deg:.0f} deg from it is marked as "
+                    f"read in another view, less certain); {_advice(views)}"
                 )
             else:
                 known = view.yaw_deg[np.isfinite(view.yaw_deg)]

@@ -105,9 +105,11 @@ def test_face_based_values_need_the_thorax_facing_the_camera() -> None:
     assert left["view_at_peak"] == "front" and "other_view" not in left["flags"]
 
 
-def test_a_face_based_value_read_in_another_view_is_flagged() -> None:
-    """Face-based values get the other-view check too: a client mostly side-on at 45 deg
-    (oblique) who turns the head while facing the camera."""
+def test_a_face_based_value_read_facing_the_camera_in_an_oblique_clip() -> None:
+    """Face-based values get the view check too: a client mostly at 45 deg (oblique) who
+    turns the head while facing the camera. The value was read in its measure's view
+    (the front), so it is not flagged other_view; the line still says when and from
+    where it was read, since the clip's view was another."""
     first = {"neck_rotation": np.zeros(150)}
     second = {"neck_rotation": -raises(30, n_reps=1, rest_s=0.5)}
     seq = _turning(first, second, -45.0, 0.0)
@@ -115,9 +117,51 @@ def test_a_face_based_value_read_in_another_view_is_flagged() -> None:
     assert doc["results"]["view"].startswith("oblique")
     left = measure(doc, "neck_rotation", "negative")["sides"]["none"]
     assert left["status"] == "measured" and left["estimate"] == "face"
-    assert "other_view" in left["flags"] and left["view_at_peak"] == "front"
+    assert "other_view" not in left["flags"] and left["view_at_peak"] == "front"
+    assert left["read_in_clip_view"] is False
     line = next(x for x in result_lines(doc["results"]) if "Neck rotation" in x)
     assert "[filmed from the front at" in line
+
+
+@pytest.mark.parametrize("protocol", [None, "shoulder-abduction"])
+def test_an_oblique_camera_value_is_flagged_with_or_without_a_protocol(
+    protocol: str | None,
+) -> None:
+    """Lab camera 1 (yaw -41) read shoulder abduction 80 (3D): flagged other_view with
+    --protocol shoulder-abduction, not without one, so rom batch --summary pooled it with
+    values filmed from the front. An abduction filmed 40 deg from the front all through is
+    flagged either way, with a warning saying which view the measure needs; the same
+    raise filmed from the front is not."""
+    oblique = analyse(
+        make_sequence(yaw_deg=-40.0, camera=FAR, shoulder_abduction_right=raises(90, n_reps=2)),
+        protocol,
+    )
+    right = measure(oblique, "shoulder_abduction")["sides"]["right"]
+    assert right["status"] == "measured" and right["estimate"] == "3d", right
+    assert "other_view" in right["flags"] and right["read_in_clip_view"] is True
+    assert any("from a front or back view" in w for w in right["warnings"]), right["warnings"]
+    front = analyse(
+        make_sequence(yaw_deg=0.0, camera=FAR, shoulder_abduction_right=raises(90, n_reps=2)),
+        protocol,
+    )
+    square = measure(front, "shoulder_abduction")["sides"]["right"]
+    assert square["status"] == "measured" and "other_view" not in square["flags"], square
+
+
+def test_a_view_verdict_on_the_moving_frames_says_when_and_what_was_seen_square() -> None:
+    """The sample clip (front, yaw -4) with --protocol cervical-lateral-flexion said only
+    "the frontal plane was 81 deg from square ... filmed from the client's right side":
+    the neck did not bend in the 3 s filmed from the front, and its readings moved only
+    after the client turned side-on to walk away. The reason now says both."""
+    first = {"neck_lateral_flexion": np.zeros(120)}
+    second = {"neck_lateral_flexion": raises(25, n_reps=1, rest_s=0.3)}
+    seq = _turning(first, second, 0.0, 85.0)
+    doc = analyse(seq, "cervical-lateral-flexion")
+    side = measure(doc, "neck_lateral_flexion")["sides"]["none"]
+    assert side["status"] == "not_measurable", side
+    reason = side["reason"]
+    assert reason.startswith("filmed from the front (") and "it did not move 10 deg" in reason
+    assert "where it moved, the frontal plane was" in reason, reason
 
 
 def test_a_2d_raise_between_planes_is_not_flexion() -> None:
@@ -209,3 +253,17 @@ def test_sides_seen_alike_is_the_mirror_rule() -> None:
     assert sides_seen_alike(np.nan, -90.0)
     assert not sides_seen_alike(-45.0, -45.0) and not sides_seen_alike(-90.0, -90.0)
     assert not sides_seen_alike(148.0, 132.0)
+
+
+def test_a_lower_bound_at_the_end_of_the_frames_the_view_allowed_says_where_they_lay() -> None:
+    """Lab camera 1's trunk side bend was "not seen: it lay at 0.3 s, at the end of what
+    was measured" in a 1.7 s clip: the end of what the view allowed, not the clip's.
+    Here an arm rises until the client turns side-on: the lower bound says which part of
+    the clip had values."""
+    first = {"shoulder_abduction_right": np.linspace(0.0, 80.0, 120)}
+    second = {"shoulder_abduction_right": np.full(90, 80.0)}
+    seq = _turning(first, second, 0.0, 88.0)
+    right = measure(analyse(seq, "shoulder-abduction"), "shoulder_abduction")["sides"]["right"]
+    assert right["status"] == "not_seen" and right["at_least_deg"] is not None, right
+    assert "at the end of what was measured (values from 0.0 to" in right["reason"], right
+    assert f"of the {seq.time_s[-1] + 1 / 30:.1f} s clip)" in right["reason"], right

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from rom.metrics.results import result_lines
 from rom.metrics.support import compute_support, estimate_valid, sustained_deg
 from rom.metrics.view import compute_view, view_near
 from tests.synthetic import Camera, make_sequence
@@ -147,8 +148,9 @@ def test_a_side_view_still_measures_sagittal_angles_in_2d() -> None:
 def test_a_client_who_turns_is_judged_in_each_part_by_its_view() -> None:
     """Front for 6 s (two abduction raises of both arms), a 0.5 s turn to the right side,
     then side-on for 3 s (one hip flexion of the right leg): abduction is read in 2D from
-    the front part, hip flexion in 2D from the side part, flagged as read in another view
-    than the clip's."""
+    the front part, hip flexion in 2D from the side part: read in its measure's own view
+    (not flagged other_view, so its change between sessions is judged), and said to be
+    read in another view than the clip's, with when."""
     front = raises(150)  # 6 s
     side = raises(70, n_reps=1, rest_s=0.5)  # 3 s
     turn = np.linspace(0, -90, 15)
@@ -178,5 +180,7 @@ def test_a_client_who_turns_is_judged_in_each_part_by_its_view() -> None:
     assert r["status"] == "measured" and r["estimate"] == "2d"
     assert r["value_deg"] == pytest.approx(70, abs=2)
     assert r["peak_time_s"] > seq.time_s[n_front + n_turn]
-    assert "other_view" in r["flags"] and r["view_at_peak"] == "right-side"
-    assert any("filmed from the client's right side" in w for w in r["warnings"])
+    assert "other_view" not in r["flags"] and r["view_at_peak"] == "right-side"
+    assert r["read_in_clip_view"] is False
+    line = next(x for x in result_lines(doc["results"]) if x.strip().startswith("Hip flexion"))
+    assert "[filmed from the client's right side at" in line, line
