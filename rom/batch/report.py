@@ -27,8 +27,9 @@ HEADLINE_STATISTICS = ("value", "peak_deg")
 #: Values left out of the distributions, by flag (``docs/results.md``), and why in words.
 LEFT_OUT = {
     "other_view": (
-        "value(s) read in another view than their measure's (flag other_view: the client "
-        "turned, or a view the protocol does not accept)"
+        "value(s) read in another view than their measure's (flag other_view: more than 30 "
+        "deg from the view the measure is judged in; the client turned, or the camera stood "
+        "obliquely)"
     ),
     "beyond_anatomical_range": (
         "reading(s) beyond what the joint can reach (landmark errors, reported as not "
