@@ -1264,6 +1264,28 @@ def _reached_away_from_edges(
 LOWER_BOUND_EDGES = ("start", "end")
 
 
+def _say_view_of_verdict(
+    r: dict[str, Any], plan: _Plan, side: str, view: ViewEstimate, t: np.ndarray
+) -> None:
+    """A "not performed" read in another view than its measure's says so: lab camera 1
+    (41 deg from the front) said "no extension" of a trunk that the four-view reference
+    had extending 16 deg at the time (a 42 deg side bend read obliquely in 3D)."""
+    peak_t = r.get("peak_time_s")
+    if r.get("status") != "not_performed" or peak_t is None:
+        return
+    if {"standing_leg", "moved_in_another_plane", "at_rest"} & set(r.get("flags", [])):
+        return  # a verdict on how the limb moved, which the view does not change
+    judged_in = _measure_views(plan, side, r.get("estimate"))
+    yaw = yaw_near(view, t, float(peak_t))
+    if not judged_in or not _other_view(yaw, view.dominant_yaw_deg, judged_in):
+        return
+    r["reason"] = (
+        f"{r.get('reason') or 'not performed'} (read {filmed_from(view_label(yaw))[7:]}, "
+        f"{views_deviation_deg(yaw, judged_in):.0f} deg from a {' or '.join(judged_in)} "
+        "view: less certain; film from that view to be sure)"
+    )
+
+
 def _measured_span(values: np.ndarray, t: np.ndarray) -> str:
     """Where the values (shape (frames,)) lie in the clip when they do not reach its
     ends, in words (" (values from 0.0 to 0.3 s of the 1.7 s clip)"); else "": the
@@ -1662,6 +1684,8 @@ def compute_results(
                 )
                 for side in plan.sides
             }
+            for side, r in sides.items():
+                _say_view_of_verdict(r, plan, side, view, angles.time_s)
             asym = None
             if set(sides) == {"left", "right"}:
                 asym = _asymmetry(sides["right"], sides["left"])

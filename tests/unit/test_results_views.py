@@ -267,3 +267,16 @@ def test_a_lower_bound_at_the_end_of_the_frames_the_view_allowed_says_where_they
     assert right["status"] == "not_seen" and right["at_least_deg"] is not None, right
     assert "at the end of what was measured (values from 0.0 to" in right["reason"], right
     assert f"of the {seq.time_s[-1] + 1 / 30:.1f} s clip)" in right["reason"], right
+
+
+def test_a_not_performed_read_in_another_view_says_so() -> None:
+    """Lab camera 1 (41 deg from the front) said "no extension" of a trunk the four-view
+    reference had extending 16 deg (a 42 deg side bend read obliquely in 3D). A verdict
+    of no movement read 40 deg from the measure's view says where it was read; filmed
+    from the front it does not."""
+    for yaw, said in ((-40.0, True), (0.0, False)):
+        seq = make_sequence(yaw_deg=yaw, camera=FAR, neck_lateral_flexion=raises(30, n_reps=2))
+        m = measure(analyse(seq, None), "neck_lateral_flexion", "negative")
+        r = m["sides"]["none"]
+        assert r["status"] == "not_performed", r
+        assert ("deg from a front or back view: less certain" in r["reason"]) is said, r
