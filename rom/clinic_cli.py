@@ -265,7 +265,7 @@ def comparison_table(changes: Sequence[Change], before: str, after: str) -> str:
     """The comparison as a plain-text table, real changes first in a headline. Why a
     change is missing or not judged is said once (:func:`rom.metrics.notes.table_notes`):
     under the table when every row shares it, numbered ("see note N") when several do."""
-    from rom.metrics.compare import headline
+    from rom.metrics.compare import headline, shown_value
     from rom.metrics.measure_values import display_name
     from rom.metrics.notes import NO_NOTE, NOTES_ABOVE, table_notes
 
@@ -286,8 +286,12 @@ def comparison_table(changes: Sequence[Change], before: str, after: str) -> str:
     notes = table_notes([c.notes for c in changes])
     for c, cell in zip(changes, notes.cells, strict=True):
         why = c.basis if not c.notes else "" if cell in (NO_NOTE, NOTES_ABOVE) else cell
-        before_deg = _num(c.before_deg) + (OTHER_VIEW_MARK if c.before_view_note else "")
-        after_deg = _num(c.after_deg) + (OTHER_VIEW_MARK if c.after_view_note else "")
+        before_deg = shown_value(c.before_deg, c.before_at_least_deg, "missing", ".1f") + (
+            OTHER_VIEW_MARK if c.before_view_note else ""
+        )
+        after_deg = shown_value(c.after_deg, c.after_at_least_deg, "missing", ".1f") + (
+            OTHER_VIEW_MARK if c.after_view_note else ""
+        )
         lines.append(
             f"{display_name(c.measure, c.side)[:34]:34s} {c.label[:22]:22s} "
             f"{before_deg:>8s} {after_deg:>8s} "

@@ -58,6 +58,7 @@ __all__ = [
     "noise_mdc_deg",
     "pooled_within_sd",
     "progress",
+    "shown_value",
     "side_difference",
 ]
 
@@ -192,6 +193,10 @@ class Change:
     #: that a table of changes says a note its rows share once
     #: (:func:`rom.metrics.notes.table_notes`); not in :meth:`as_dict` (``basis`` is)
     basis_notes: tuple[str, ...] = ()
+    #: a value missing because its peak was not seen: the largest value seen (a lower
+    #: bound, degrees), shown as "at least" and never used as a value
+    before_at_least_deg: float | None = None
+    after_at_least_deg: float | None = None
 
     @property
     def notes(self) -> tuple[str, ...]:
@@ -219,6 +224,22 @@ class Change:
         d.pop("basis_notes", None)
         d["trend"] = self.trend
         return d
+
+
+def shown_value(
+    value_deg: float | None, at_least_deg: float | None, missing: str, fmt: str = ".0f"
+) -> str:
+    """A value as a comparison table shows it: the value (format ``fmt``), a lower bound
+    (a peak not seen) as ">=N", else ``missing``.
+
+    >>> shown_value(None, 106.4, "--"), shown_value(98.6, None, "--", ".1f")
+    ('>=106', '98.6')
+    """
+    if value_deg is not None and math.isfinite(value_deg):
+        return f"{value_deg:{fmt}}"
+    if at_least_deg is not None and math.isfinite(at_least_deg):
+        return f">={at_least_deg:.0f}"
+    return missing
 
 
 def _status(v: MeasureValue | None) -> str:
@@ -343,6 +364,8 @@ def _change_one(
         before_view_note=other_view_note(b) if before is not None else "",
         after_view_note=other_view_note(a) if after is not None else "",
         basis_notes=notes,
+        before_at_least_deg=b.at_least_deg if b is not None and before is None else None,
+        after_at_least_deg=a.at_least_deg if a is not None and after is None else None,
     )
 
 

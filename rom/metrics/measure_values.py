@@ -65,6 +65,8 @@ class MeasureValue:
     spread_deg : posture: the SD over the still period, degrees
     status : one of :data:`STATUSES`; reason : why there is no value
     flags, warnings : quality flags (short names) and sentences for the user
+    at_least_deg : status "not_seen": the largest value seen (a lower bound, degrees),
+        shown as "at least" and never as a value
     """
 
     protocol: str
@@ -88,6 +90,7 @@ class MeasureValue:
     reason: str = ""
     flags: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    at_least_deg: float | None = None
 
     @property
     def key(self) -> tuple[str, str, str, str]:
@@ -212,6 +215,7 @@ def _one(
         reason=str(r.get("reason") or ""),
         flags=tuple(str(f) for f in r.get("flags") or ()),
         warnings=tuple(str(w) for w in r.get("warnings") or ()),
+        at_least_deg=_num(r.get("at_least_deg")) if status == "not_seen" else None,
     )
 
 

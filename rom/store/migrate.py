@@ -26,7 +26,7 @@ __all__ = ["HEAD_REVISION", "ensure_schema", "head_revision", "revision_of"]
 
 #: The newest migration in ``migrations/versions`` (a test checks it): a database already
 #: at this revision is used without loading Alembic at all (faster start).
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 
 #: Arbitrary constant key of the PostgreSQL advisory lock taken while migrating.
 _PG_LOCK_KEY = 7_242_115_001

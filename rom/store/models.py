@@ -152,6 +152,7 @@ class Result(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     flags: Mapped[list[str]] = mapped_column(JSON)
     warnings: Mapped[list[str]] = mapped_column(JSON)
+    at_least_deg: Mapped[float | None] = mapped_column(Float, nullable=True)
 
     recording: Mapped[Recording] = relationship(back_populates="results")
 

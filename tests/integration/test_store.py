@@ -116,6 +116,8 @@ def test_an_analysis_is_saved_once_compared_exported_and_deleted_without_trace(
         assert {v.key: v.rep_peaks_deg for v in stored} == {
             v.key: v.rep_peaks_deg for v in expected
         }
+        # a peak not seen keeps its lower bound ("at least N" in compare and the report)
+        assert {v.key: v.at_least_deg for v in stored} == {v.key: v.at_least_deg for v in expected}
         rec = st.recording(first.recording_id)
         assert rec.video_name == pre.video.name and rec.view == "front"
         series = st.series(rec)
@@ -289,6 +291,8 @@ def test_an_older_database_is_upgraded_and_keeps_its_data(database_url: str) -> 
         with st.db.read() as conn:
             assert MigrationContext.configure(conn).get_current_revision() == head_revision()
             assert "key_frames" in sa.inspect(conn).get_table_names()
+            columns = {c["name"] for c in sa.inspect(conn).get_columns("results")}
+            assert "at_least_deg" in columns
 
 
 def test_a_newer_database_is_refused_and_left_untouched(database_url: str) -> None:

@@ -39,6 +39,74 @@ def test_a_change_from_another_view_is_marked_and_not_judged() -> None:
     assert same.verdict == "real"  # the same change read in the measure's view
 
 
+def test_a_lower_bound_shows_as_at_least_not_missing() -> None:
+    """rom compare showed "missing" for a side whose peak was not seen although the
+    analysis said "at least 106 deg": the table shows the lower bound, never as a value
+    (no change, no verdict on it), and the summary's at_least_deg reaches it."""
+    from rom.metrics.measure_values import measure_values
+
+    not_seen = {
+        "status": "not_seen",
+        "value_deg": None,
+        "at_least_deg": 106.4,
+        "estimate": "3d",
+        "reason": "the abduction peak was not seen",
+        "flags": ["peak_at_edge"],
+    }
+    summary = {
+        "results": {
+            "protocol": "shoulder-abduction",
+            "measures": [
+                {
+                    "measure": "shoulder_abduction",
+                    "direction": "positive",
+                    "label": "abduction",
+                    "sides": {"left": not_seen},
+                }
+            ],
+        }
+    }
+    (after,) = measure_values(summary)
+    assert after.at_least_deg == 106.4 and after.value_deg is None
+    (c,) = compare_values([_value(100.0, (99.0, 100.0, 101.0))], [after])
+    assert c.after_deg is None and c.change_deg is None and c.verdict == "missing"
+    assert c.after_at_least_deg == 106.4 and c.before_at_least_deg is None
+    row = next(x for x in comparison_table([c], "pre", "post").splitlines() if "abduction" in x)
+    assert "   100.0    >=106 " in row, row  # before, after: the lower bound, not "missing"
+    # the report's before/after table and the recording's own table
+    assert _report_text([c], [after]).count("≥106.4") == 2
+
+
+def _report_text(changes: list, values: list) -> str:
+    """The report's text (tags dropped) for ``changes`` between two sessions and one
+    recording of ``values``."""
+    import html as html_lib
+    from datetime import datetime
+
+    from rom.report.build import RecordingPart, ReportData, render_html
+    from rom.store.store import ClientInfo, RecordingInfo, SessionInfo
+
+    now = datetime(2026, 1, 1)
+    pre, post = SessionInfo("c1", "pre", now, ""), SessionInfo("c1", "post", now, "")
+    info = RecordingInfo(
+        1, "c1", "post", "shoulder-abduction", "v.mp4", "", "full", "x", "front", 5.0,
+        True, "", (), "", now,
+    )  # fmt: skip
+    data = ReportData(
+        client=ClientInfo("c1", "", now),
+        before=pre,
+        after=post,
+        sessions=[pre, post],
+        changes=changes,
+        asymmetry=[],
+        progress=[],
+        recordings=[RecordingPart("post", info, values, None, [])],
+        change_chart_png=None,
+        mdc_sources=[],
+    )
+    return html_lib.unescape(re.sub(r"<[^>]+>", " ", render_html(data)))
+
+
 def test_asymmetry_with_a_side_from_another_view_is_not_compared() -> None:
     def side(s: str, v: float, flags: tuple[str, ...] = ()) -> MeasureValue:
         return MeasureValue("", "elbow_flexion", s, "positive", "flexion", value_deg=v, flags=flags)

@@ -81,6 +81,13 @@ def _deg(x: float | None, sign: bool = False) -> str:
     return f"{x:+.0f}°" if sign else f"{x:.0f}°"
 
 
+def _shown(value: float | None, at_least: float | None) -> str:
+    """A value in degrees; a peak not seen as its lower bound ("≥106°")."""
+    if value is None and at_least is not None:
+        return f"≥{at_least:.0f}°"
+    return _deg(value)
+
+
 def headline(changes: list[Any]) -> None:
     judged = [c for c in changes if c.change_deg is not None][:8]
     if not judged:
@@ -114,8 +121,9 @@ def change_rows(changes: list[Any]) -> list[dict[str, str]]:
                 "Measure": charts.measure_title(c.measure),
                 "Side": c.side.capitalize() if c.side else "—",
                 "Direction": c.label,
-                "Before": _deg(c.before_deg) + _view_mark(c.before_view_note),
-                "After": _deg(c.after_deg) + _view_mark(c.after_view_note),
+                "Before": _shown(c.before_deg, c.before_at_least_deg)
+                + _view_mark(c.before_view_note),
+                "After": _shown(c.after_deg, c.after_at_least_deg) + _view_mark(c.after_view_note),
                 "Change": _deg(c.change_deg, sign=True),
                 "Smallest real change": _deg(c.threshold_deg),
                 "Verdict": VERDICT_WORDS.get(c.verdict, c.verdict),
