@@ -2080,10 +2080,9 @@ def result_lines(results: Mapping[str, Any], *, all_measures: bool = False) -> l
         first = group[0]
         entries = [(m, s, r) for m in group for s, r in m["sides"].items()]
         every = list(entries)
-        done = any(
-            r["status"] == "not_seen" or (r["status"] == "measured" and (r.get("n_reps") or 0) > 0)
-            for _, _, r in entries
-        )
+        # a value without a complete repetition (an arm raised and held) is a movement
+        # made too: results.csv has it, so the printed lines do
+        done = any(r["status"] in ("measured", "not_seen") for _, _, r in entries)
         if results.get("protocol") is None and not all_measures and not done:
             continue  # without a protocol: only movements the client made
         if (

@@ -280,3 +280,22 @@ def test_a_not_performed_read_in_another_view_says_so() -> None:
         r = m["sides"]["none"]
         assert r["status"] == "not_performed", r
         assert ("deg from a front or back view: less certain" in r["reason"]) is said, r
+
+
+def test_a_value_without_a_complete_repetition_is_printed_without_a_protocol() -> None:
+    """Lab camera 2's right shoulder abduction 71 (an arm raised and held through a
+    balance) was in results.csv but not printed without a protocol, which printed only
+    measures with a complete repetition."""
+    hold = np.r_[
+        np.zeros(30),
+        np.linspace(0, 70, 30),
+        np.full(30, 70.0),
+        np.linspace(70, 50, 15),
+        np.full(45, 50.0),
+    ]
+    seq = make_sequence(yaw_deg=0.0, camera=FAR, shoulder_abduction_right=hold)
+    doc = analyse(seq, None)
+    right = measure(doc, "shoulder_abduction")["sides"]["right"]
+    assert right["status"] == "measured" and not right["n_reps"], right
+    lines = result_lines(doc["results"])
+    assert any(x.strip().startswith("Shoulder abduction") for x in lines), lines
