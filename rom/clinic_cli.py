@@ -372,6 +372,7 @@ def _print_progress(rows: Sequence[Any], sessions: Sequence[Any], fmt: str) -> i
                         "label": r.label,
                         "session": s,
                         "value_deg": v,
+                        "at_least_deg": r.at_least(i),
                         "verdict_vs_first": verdict,
                         "other_view": bool(r.view_note(i)),
                         "view_note": r.view_note(i),
@@ -387,8 +388,8 @@ def _print_progress(rows: Sequence[Any], sessions: Sequence[Any], fmt: str) -> i
 OTHER_VIEW_MARK = "*"
 REAL_CHANGE_MARK = "\u2020"  # dagger
 OTHER_VIEW_FOOTNOTE = (
-    "*: read in another view than the measure's (the client turned, or a view the "
-    "protocol does not accept; flag other_view): its change is not judged."
+    "*: read in another view than the measure's (the client turned, or the camera stood "
+    "obliquely; flag other_view): its change is not judged."
 )
 
 
@@ -396,6 +397,7 @@ def progress_table(rows: Sequence[Any], labels: Sequence[str]) -> str:
     """Each measure across the sessions as a plain-text table: a value read in another
     view than its measure's marked ``*`` (as in :func:`comparison_table`), a real change
     since the first session measured marked with a dagger; a footnote for each mark used."""
+    from rom.metrics.compare import shown_value
     from rom.metrics.measure_values import display_name
 
     lines = [f"{'measure':34s} {'direction':22s} " + " ".join(f"{x[:10]:>10s}" for x in labels)]
@@ -406,12 +408,15 @@ def progress_table(rows: Sequence[Any], labels: Sequence[str]) -> str:
             view = OTHER_VIEW_MARK if r.view_note(i) else ""
             real = REAL_CHANGE_MARK if verdict == "real" else ""
             any_view, any_real = any_view or bool(view), any_real or bool(real)
-            cells.append(f"{_num(v) + view + real:>10s}")
+            cells.append(f"{shown_value(v, r.at_least(i), 'missing', '.1f') + view + real:>10s}")
         lines.append(
             f"{display_name(r.measure, r.side)[:34]:34s} {r.label[:22]:22s} " + " ".join(cells)
         )
     lines.append("")
-    lines.append("degrees; missing: not measured in that session (never zero).")
+    lines.append(
+        "degrees; missing: not measured in that session (never zero); >=N: its peak was "
+        "not seen, at least N."
+    )
     if any_view:
         lines.append(OTHER_VIEW_FOOTNOTE)
     if any_real:

@@ -242,6 +242,12 @@ def shown_value(
     return missing
 
 
+def _shown(value: float | None, v: MeasureValue | None) -> bool:
+    """Whether a table shows something for a session's value: the value or its lower
+    bound (which carries the value's view note too)."""
+    return value is not None or (v is not None and v.at_least_deg is not None)
+
+
 def _status(v: MeasureValue | None) -> str:
     return "absent" if v is None else v.status
 
@@ -361,8 +367,8 @@ def _change_one(
         after_pct_normal=a.percent_of_normal if a is not None and a.reported else None,
         before_estimate=b.estimate if b is not None else "",
         after_estimate=a.estimate if a is not None else "",
-        before_view_note=other_view_note(b) if before is not None else "",
-        after_view_note=other_view_note(a) if after is not None else "",
+        before_view_note=other_view_note(b) if _shown(before, b) else "",
+        after_view_note=other_view_note(a) if _shown(after, a) else "",
         basis_notes=notes,
         before_at_least_deg=b.at_least_deg if b is not None and before is None else None,
         after_at_least_deg=a.at_least_deg if a is not None and after is None else None,
@@ -727,6 +733,8 @@ class ProgressRow:
     values_deg: tuple[float | None, ...]
     verdicts: tuple[str, ...]
     view_notes: tuple[str, ...] = ()
+    #: per session, a missing value's lower bound (its peak not seen), else None
+    at_least_deg: tuple[float | None, ...] = ()
 
     @property
     def other_view(self) -> bool:
@@ -736,6 +744,10 @@ class ProgressRow:
     def view_note(self, i: int) -> str:
         """ "" or the other-view words of the value of session ``i``."""
         return self.view_notes[i] if i < len(self.view_notes) else ""
+
+    def at_least(self, i: int) -> float | None:
+        """The lower bound of session ``i``'s missing value (peak not seen), or None."""
+        return self.at_least_deg[i] if i < len(self.at_least_deg) else None
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -757,7 +769,14 @@ def progress(
         vals = [idx.get(k) for idx in indexed]
         ref = next(v for v in vals if v is not None)
         nums = tuple(v.value_deg if v is not None and v.reported else None for v in vals)
-        views = tuple(other_view_note(v) if x is not None else "" for v, x in zip(vals, nums))
+        bounds = tuple(
+            v.at_least_deg if v is not None and x is None and v.shown else None
+            for v, x in zip(vals, nums)
+        )
+        views = tuple(
+            other_view_note(v) if x is not None or b is not None else ""
+            for v, x, b in zip(vals, nums, bounds)
+        )
         first = next((i for i, x in enumerate(nums) if x is not None), None)
         verdicts: list[str] = []
         for i, v in enumerate(vals):
@@ -775,6 +794,7 @@ def progress(
                 nums,
                 tuple(verdicts),
                 views,
+                bounds,
             )
         )
     return rows

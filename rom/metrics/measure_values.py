@@ -108,6 +108,11 @@ class MeasureValue:
         return any(f in VIEW_FLAGS for f in self.flags)
 
     @property
+    def shown(self) -> bool:
+        """True when a table shows a figure: the value, or a lower bound ("at least")."""
+        return self.reported or (self.status == "not_seen" and _finite(self.at_least_deg))
+
+    @property
     def reported(self) -> bool:
         """True when there is a number to show (measured, finite)."""
         return self.status == "measured" and _finite(self.value_deg)

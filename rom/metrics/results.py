@@ -29,11 +29,10 @@ Rules, for a range-of-motion measure (``kind = "rom"``):
   :func:`rom.metrics.support.sustained_deg`), so a moment turned away cannot decide it.
   A side that did not move (its values span under 10 deg) follows the estimate of the
   side that did. A value read more than 30 deg from every view its measure is judged in
-  (the protocol's; without one, the views square to the measure's plane, or the front
-  for a value read from the face; :func:`rom.metrics.view.yaw_near`) is flagged
-  ``other_view``, whether the client turned or the camera stood obliquely; an angle
-  between segments without a protocol, when the client faced another way than for most
-  of the clip. ``view_at_peak`` names the view every value was read from.
+  (the protocol's; without one, the views square to the measure's plane, the front for
+  a value read from the face, the packaged protocol's for an angle between segments;
+  :func:`rom.metrics.view.yaw_near`) is flagged ``other_view``, whether the client
+  turned or the camera stood obliquely. ``view_at_peak`` names the view every value was read from.
 * **Asymmetry** only between values read with the same kind of estimate and from the
   same view (or mirror views: each side filmed from its own side); otherwise
   ``not_comparable``, saying why.
@@ -61,6 +60,7 @@ still period of the protocol's ``still_s`` seconds, ``not_measurable`` with a wa
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -81,7 +81,7 @@ from rom.metrics.humeral import (
 )
 from rom.metrics.notes import flag_words
 from rom.metrics.posture import still_period
-from rom.metrics.protocols import Norm, Protocol
+from rom.metrics.protocols import Norm, Protocol, load_protocols
 from rom.metrics.rom_summary import (
     align_bilateral_repetitions,
     away_from_edges,
@@ -503,17 +503,34 @@ def _turned_deg(yaw_deg: float, clip_yaw_deg: float) -> float:
     return abs(float(wrap_deg(yaw_deg - clip_yaw_deg)))
 
 
+@functools.cache
+def _standard_views() -> dict[str, tuple[str, ...]]:
+    """Per measure, the views of the packaged range-of-motion protocol that tests it
+    (``protocols.toml``: elbow and knee flexion from the side)."""
+    out: dict[str, tuple[str, ...]] = {}
+    for p in load_protocols().values():
+        if p.kind == "rom" and "any" not in p.views:
+            for m in p.measures:
+                out.setdefault(m, tuple(p.views))
+    return out
+
+
 def _measure_views(plan: _Plan, side: str, estimate: str | None) -> tuple[str, ...]:
     """The views a value of ``plan``'s measure is judged in: the protocol's; without one,
     the views where the measure's plane is square to the camera (the catalogue's 2D
-    views: front or back for abduction, a side for flexion), or the front for a value
-    read from the face; empty for an angle between segments, which any view sees."""
+    views: front or back for abduction, a side for flexion), the front for a value read
+    from the face, and for an angle between segments (elbow, knee) the views of the
+    packaged protocol that tests it, so that a clip analysed without a protocol is
+    judged as with its standard one (lab camera 1, 41 deg from the front, read knee
+    flexion 38 unflagged without a protocol, flagged with knee-flexion)."""
     if plan.views:
         return plan.views
     if estimate == "face":
         return ("front",)
     views = catalogue.ANGLES[_key(plan.measure, side)].views
-    return () if "any" in views else views
+    if "any" in views or not views:
+        return _standard_views().get(plan.measure, ())
+    return views
 
 
 def _other_view(yaw_deg: float, clip_yaw_deg: float, accepted: tuple[str, ...]) -> bool:
@@ -522,9 +539,9 @@ def _other_view(yaw_deg: float, clip_yaw_deg: float, accepted: tuple[str, ...]) 
     :data:`~rom.metrics.view.LABEL_TOLERANCE_DEG` (30) from every view in ``accepted``
     (the limit ``check_view`` warns at; a side-view test filmed from one side, then the
     other, is in its views twice), with or without a protocol, so that an oblique
-    camera's values are flagged alike either way; with no view to judge by (an angle
-    between segments, without a protocol), that far from the clip's own heading (the
-    client turned). One continuous rule on the heading: two peaks 1.4 deg apart either
+    camera's values are flagged alike either way; with no view to judge by (a measure
+    no packaged protocol tests, without a protocol), that far from the clip's own
+    heading (the client turned). One continuous rule on the heading: two peaks 1.4 deg apart either
     side of a view label's boundary are judged alike."""
     if not np.isfinite(yaw_deg) or "any" in accepted:
         return False
@@ -1322,10 +1339,12 @@ def _as_lower_bound(out: dict[str, Any], label: str, span: str = "") -> None:
     least = out["at_least_deg"]
     seen = f"{least:.0f} deg seen" if least is not None else "values seen"
     at = f" at {out['peak_time_s']:.1f} s" if out.get("peak_time_s") is not None else ""
+    # values that stop short of the clip's ends stop where the view (or tracking) did
+    how = "square to the camera and " if span else ""
     out["reason"] = (
         f"the {label} peak was not seen: it lay{at}, {where}, so the movement may have "
-        f"gone further than the {seen}; film the whole movement with the client in view "
-        "from start to end"
+        f"gone further than the {seen}; film the whole movement {how}with the client in "
+        "view from start to end"
     )
 
 
@@ -1391,8 +1410,11 @@ def _posture_measures(
                 else "the client did not keep still at any time"
             )
             side["reason"] = (
-                f"no still period of {still_needed:g} s: {still} in the {duration:.1f} s "
-                "clip; stand still for 10 s"
+                f"no still period of {still_needed:g} s: the clip lasts only "
+                f"{duration:.1f} s; film the client standing still for 10 s"
+                if duration < still_needed
+                else f"no still period of {still_needed:g} s: {still} in the "
+                f"{duration:.1f} s clip; stand still for 10 s"
             )
             side["flags"].append("no_still_period")
         else:
@@ -1960,7 +1982,11 @@ def _side_text(who: str, r: Mapping[str, Any], measure: str, kind: str) -> str:
         return text
     if status == "not_seen":
         least = f" (at least {r['at_least_deg']:.0f} deg)" if r.get("at_least_deg") else ""
-        return f"{who}peak not seen{least}"
+        text = f"{who}peak not seen{least}"
+        if least and read_elsewhere(r):
+            at = f" at {r['peak_time_s']:.1f} s" if r.get("peak_time_s") is not None else ""
+            text += f" [{filmed_from(str(r['view_at_peak']))}{at}]"
+        return text
     return f"{who}{status.replace('_', ' ')}"
 
 

@@ -51,8 +51,8 @@ __all__ = [
 #: What a ``*`` beside a value means, in every table of the report that marks one (as
 #: ``rom compare`` marks it: :data:`rom.clinic_cli.OTHER_VIEW_MARK`).
 OTHER_VIEW_NOTE = (
-    "*: read in another view than the measure's (the client turned, or a view the "
-    "protocol does not accept): not an ordinary value, and its change is not judged."
+    "*: read in another view than the measure's (the client turned, or the camera stood "
+    "obliquely): not an ordinary value, and its change is not judged."
 )
 
 

@@ -267,6 +267,7 @@ def test_a_lower_bound_at_the_end_of_the_frames_the_view_allowed_says_where_they
     assert right["status"] == "not_seen" and right["at_least_deg"] is not None, right
     assert "at the end of what was measured (values from 0.0 to" in right["reason"], right
     assert f"of the {seq.time_s[-1] + 1 / 30:.1f} s clip)" in right["reason"], right
+    assert "film the whole movement square to the camera and with the client" in right["reason"]
 
 
 def test_a_not_performed_read_in_another_view_says_so() -> None:
@@ -299,3 +300,25 @@ def test_a_value_without_a_complete_repetition_is_printed_without_a_protocol() -
     assert right["status"] == "measured" and not right["n_reps"], right
     lines = result_lines(doc["results"])
     assert any(x.strip().startswith("Shoulder abduction") for x in lines), lines
+
+
+def test_an_angle_between_segments_is_judged_in_its_standard_tests_view() -> None:
+    """Lab camera 1 (41 deg from the front) read knee flexion 38 unflagged without a
+    protocol and flagged other_view with --protocol knee-flexion (a side view): without
+    a protocol an elbow or knee is now judged in its packaged protocol's view too."""
+    for yaw, flagged in ((-90.0, False), (-40.0, True)):
+        seq = make_sequence(yaw_deg=yaw, camera=FAR, knee_flexion_right=raises(90, n_reps=2))
+        for protocol in (None, "knee-flexion"):
+            r = measure(analyse(seq, protocol), "knee_flexion")["sides"]["right"]
+            assert r["status"] == "measured", (yaw, protocol, r)
+            assert ("other_view" in r["flags"]) is flagged, (yaw, protocol, r)
+
+
+def test_a_posture_clip_shorter_than_the_still_period_says_so() -> None:
+    """Lab camera 2 (1.7 s) with --protocol posture-front said "the client did not keep
+    still at any time": a clip shorter than the still period needed says that first."""
+    seq = make_sequence(yaw_deg=0.0, camera=FAR, shoulder_abduction_right=np.zeros(60))
+    doc = analyse(seq, "posture-front")
+    r = next(m for m in doc["results"]["measures"])["sides"]["none"]
+    assert r["status"] == "not_measurable", r
+    assert "the clip lasts only 2.0 s; film the client standing still for 10 s" in r["reason"]

@@ -4,6 +4,7 @@ difference of the printed values; a lone repetition count says whose."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from rom.clinic_cli import comparison_table
@@ -75,6 +76,20 @@ def test_a_lower_bound_shows_as_at_least_not_missing() -> None:
     assert "   100.0    >=106 " in row, row  # before, after: the lower bound, not "missing"
     # the report's before/after table and the recording's own table
     assert _report_text([c], [after]).count("≥106.4") == 2
+    # read in another view: the lower bound carries the mark as a value would
+    oblique = dataclasses.replace(after, flags=("other_view",), value_time_s=1.6)
+    (o,) = compare_values([_value(100.0, (99.0, 100.0, 101.0))], [oblique])
+    assert o.after_view_note and ">=106*" in comparison_table([o], "pre", "post")
+    # rom compare --progress (table and CSV) shows it too, never "missing"
+    from rom.clinic_cli import progress_table
+    from rom.metrics.compare import progress
+
+    (row,) = progress([[_value(100.0, (99.0, 100.0, 101.0))], [oblique]])
+    assert row.values_deg == (100.0, None) and row.at_least(1) == 106.4
+    line = next(x for x in progress_table([row], ["pre", "post"]).splitlines() if "abduction" in x)
+    assert line.split()[-2:] == ["100.0", ">=106*"], line
+    page = _report_text([o], [oblique])  # the recording's table marks it, the change's says it
+    assert "≥106.4*" in page and "read at 1.6 s in another view than the measure's" in page
 
 
 def _report_text(changes: list, values: list) -> str:
