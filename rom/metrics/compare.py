@@ -242,12 +242,6 @@ def shown_value(
     return missing
 
 
-def _shown(value: float | None, v: MeasureValue | None) -> bool:
-    """Whether a table shows something for a session's value: the value or its lower
-    bound (which carries the value's view note too)."""
-    return value is not None or (v is not None and v.at_least_deg is not None)
-
-
 def _status(v: MeasureValue | None) -> str:
     return "absent" if v is None else v.status
 
@@ -367,8 +361,9 @@ def _change_one(
         after_pct_normal=a.percent_of_normal if a is not None and a.reported else None,
         before_estimate=b.estimate if b is not None else "",
         after_estimate=a.estimate if a is not None else "",
-        before_view_note=other_view_note(b) if _shown(before, b) else "",
-        after_view_note=other_view_note(a) if _shown(after, a) else "",
+        # a value, or its lower bound, carries its view note
+        before_view_note=other_view_note(b) if b is not None and b.shown else "",
+        after_view_note=other_view_note(a) if a is not None and a.shown else "",
         basis_notes=notes,
         before_at_least_deg=b.at_least_deg if b is not None and before is None else None,
         after_at_least_deg=a.at_least_deg if a is not None and after is None else None,

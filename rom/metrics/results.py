@@ -1297,7 +1297,7 @@ def _say_view_of_verdict(
     if not judged_in or not _other_view(yaw, view.dominant_yaw_deg, judged_in):
         return
     r["reason"] = (
-        f"{r.get('reason') or 'not performed'} (read {filmed_from(view_label(yaw))[7:]}, "
+        f"{r.get('reason') or 'not performed'} (read {filmed_from(view_label(yaw)).removeprefix('filmed ')}, "
         f"{views_deviation_deg(yaw, judged_in):.0f} deg from a {' or '.join(judged_in)} "
         "view: less certain; film from that view to be sure)"
     )
