@@ -3,8 +3,8 @@
 The distributions hold only the values a clip reports as numbers in the view its measure
 is judged in, as valid results (status ``measured``): a side without a value (not
 measurable, not performed, or a peak not seen, whose lower bound is no peak) is left out,
-as is a value flagged ``other_view`` (read after the client turned, or in a view the
-protocol does not accept), a reading beyond the anatomical range (not a number at all) and
+as is a value flagged ``other_view`` (read more than 30 deg from the view its measure is
+judged in: the client turned, or the camera stood obliquely), a reading beyond the anatomical range (not a number at all) and
 a peak that may be cut off (beside frames without a value, or at the start or end of what
 was measured in results of an older ``rom``, which reported it as a value); the summary
 says how many were left out and why."""

@@ -83,6 +83,7 @@ from rom.metrics.notes import flag_words
 from rom.metrics.posture import still_period
 from rom.metrics.protocols import Norm, Protocol, load_protocols
 from rom.metrics.rom_summary import (
+    EDGE_S,
     align_bilateral_repetitions,
     away_from_edges,
     short_label,
@@ -441,9 +442,6 @@ def _obliqueness_at_movement(
 
 #: A side whose supported values span less than this (degrees) did not move.
 _MOVED_DEG = 10.0
-#: The edge rule's reach (s), :func:`rom.metrics.rom_summary.peak_edge`'s default: what
-#: was measured starts or ends at the clip's own start or end within it.
-_EDGE_S = 0.2
 #: Seconds seen square and still before a view verdict on the moving frames says so.
 _STILL_SEEN_S = 1.0
 
@@ -689,11 +687,15 @@ def _label_of(view: ViewEstimate, frames: np.ndarray) -> str | None:
     return view_label(circular_median_deg(yaw)) if yaw.size else None
 
 
+def _step_s(t: np.ndarray) -> float:
+    """The median interval between frames (s); 0 with fewer than two frames."""
+    return float(np.median(np.diff(t))) if len(t) > 1 else 0.0
+
+
 def _span_s(t: np.ndarray, frames: np.ndarray) -> float:
     """Seconds covered by ``frames`` (bool, shape (frames,)): each frame counts for the
     median interval between frames."""
-    step = float(np.median(np.diff(t))) if len(t) > 1 else 0.0
-    return float(frames.sum()) * step
+    return float(frames.sum()) * _step_s(t)
 
 
 def _few_frames(
@@ -1179,8 +1181,7 @@ def _rom_side(
                 # needs, and what a value read elsewhere is worth
                 out["warnings"].append(
                     f"measured at {peak_t:.1f} s, {filmed_from(there)}, as most of the clip "
-                    f"is filmed: {views_deviation_deg(yaw, judged_in):.0f} deg from a "
-                    f"{' or '.join(judged_in)} view, where "
+                    f"is filmed: {_off_view_words(yaw, judged_in)}, where "
                     f"{measure_title(plan.measure).lower()} is seen square; less certain "
                     "than a value read there, and its change between sessions is not judged"
                 )
@@ -1281,6 +1282,12 @@ def _reached_away_from_edges(
 LOWER_BOUND_EDGES = ("start", "end")
 
 
+def _off_view_words(yaw_deg: float, views: tuple[str, ...]) -> str:
+    """How far a heading was from the views a measure is judged in, in words: "41 deg
+    from a front or back view"."""
+    return f"{views_deviation_deg(yaw_deg, views):.0f} deg from a {' or '.join(views)} view"
+
+
 def _say_view_of_verdict(
     r: dict[str, Any], plan: _Plan, side: str, view: ViewEstimate, t: np.ndarray
 ) -> None:
@@ -1296,10 +1303,10 @@ def _say_view_of_verdict(
     yaw = yaw_near(view, t, float(peak_t))
     if not judged_in or not _other_view(yaw, view.dominant_yaw_deg, judged_in):
         return
+    where = filmed_from(view_label(yaw)).removeprefix("filmed ")
     r["reason"] = (
-        f"{r.get('reason') or 'not performed'} (read {filmed_from(view_label(yaw)).removeprefix('filmed ')}, "
-        f"{views_deviation_deg(yaw, judged_in):.0f} deg from a {' or '.join(judged_in)} "
-        "view: less certain; film from that view to be sure)"
+        f"{r.get('reason') or 'not performed'} (read {where}, "
+        f"{_off_view_words(yaw, judged_in)}: less certain; film from that view to be sure)"
     )
 
 
@@ -1311,11 +1318,12 @@ def _measured_span(values: np.ndarray, t: np.ndarray) -> str:
     if not finite.any() or len(t) < 2:
         return ""
     first, last = float(t[finite][0]), float(t[finite][-1])
-    step = float(np.median(np.diff(t)))
-    near = _EDGE_S + step  # the edge rule's reach (rom.metrics.rom_summary.peak_edge)
+    step = _step_s(t)
+    near = EDGE_S + step  # the edge rule's reach (rom.metrics.rom_summary.peak_edge)
     if first - float(t[0]) <= near and float(t[-1]) - last <= near:
         return ""
-    return f" (values from {first:.1f} to {last:.1f} s of the {float(t[-1]) - float(t[0]) + step:.1f} s clip)"
+    clip_s = float(t[-1]) - float(t[0]) + step
+    return f" (values from {first:.1f} to {last:.1f} s of the {clip_s:.1f} s clip)"
 
 
 def _as_lower_bound(out: dict[str, Any], label: str, span: str = "") -> None:
@@ -1957,6 +1965,15 @@ def edge_words(r: Mapping[str, Any]) -> str:
     return f"peak{at} {words}: it may be cut off"
 
 
+def _where_tag(r: Mapping[str, Any]) -> str:
+    """The printed tag of a value read elsewhere (:func:`read_elsewhere`), " [filmed
+    from the client's right side at 4.5 s]"; else ""."""
+    if not read_elsewhere(r):
+        return ""
+    at = f" at {r['peak_time_s']:.1f} s" if r.get("peak_time_s") is not None else ""
+    return f" [{filmed_from(str(r['view_at_peak']))}{at}]"
+
+
 def _side_text(who: str, r: Mapping[str, Any], measure: str, kind: str) -> str:
     who = f"{who} " if who else ""
     status = r["status"]
@@ -1973,9 +1990,7 @@ def _side_text(who: str, r: Mapping[str, Any], measure: str, kind: str) -> str:
             text += f" ({r['percent_of_normal']:.0f}% of {r['normal_deg']:.0f})"
         if "beyond_anatomical_range" in r.get("flags", []):
             text += " [beyond anatomical range]"
-        if read_elsewhere(r):
-            at = f" at {r['peak_time_s']:.1f} s" if r.get("peak_time_s") is not None else ""
-            text += f" [{filmed_from(str(r['view_at_peak']))}{at}]"
+        text += _where_tag(r)
         edge = edge_words(r)
         if edge:
             text += f" [{edge}]"
@@ -1983,9 +1998,8 @@ def _side_text(who: str, r: Mapping[str, Any], measure: str, kind: str) -> str:
     if status == "not_seen":
         least = f" (at least {r['at_least_deg']:.0f} deg)" if r.get("at_least_deg") else ""
         text = f"{who}peak not seen{least}"
-        if least and read_elsewhere(r):
-            at = f" at {r['peak_time_s']:.1f} s" if r.get("peak_time_s") is not None else ""
-            text += f" [{filmed_from(str(r['view_at_peak']))}{at}]"
+        if least:
+            text += _where_tag(r)
         return text
     return f"{who}{status.replace('_', ' ')}"
 

@@ -80,6 +80,10 @@ __all__ = [
 ]
 
 _TOL_S = 1e-9
+#: How near (s) a peak may lie to the first or last measured frame, or to a frame
+#: without a value, before it counts as at that edge (:func:`peak_edge`): the reach of
+#: the low-pass filter's impulse response.
+EDGE_S = 0.2
 #: A peak whose one side reaches a measured stretch's end is read on its other side only
 #: when that side has at least this many frames (a peak on the stretch's first or last
 #: frame, or next to it, has no known shape: not a repetition).
@@ -279,7 +283,7 @@ def summarize_angle(
     expected_share: float = 0.15,
     min_rep_interval_s: float = 1.0,
     peak_hold_s: float = 0.0,
-    edge_s: float = 0.2,
+    edge_s: float = EDGE_S,
     max_gap_s: float = 0.25,
     min_valid_fraction: float = 0.5,
     min_valid_frames: int = 10,
@@ -557,7 +561,7 @@ def peak_edge(valid: np.ndarray, time_s: np.ndarray, peak_t: float, edge_s: floa
     return None
 
 
-def away_from_edges(valid: np.ndarray, time_s: np.ndarray, edge_s: float = 0.2) -> np.ndarray:
+def away_from_edges(valid: np.ndarray, time_s: np.ndarray, edge_s: float = EDGE_S) -> np.ndarray:
     """Frames (bool, shape (frames,)) with a value whose peak would not lie at an edge by
     :func:`peak_edge`'s rule (farther than ``edge_s`` from the first and last measured
     frames and from every frame without a value): where a peak is seen whole.
