@@ -75,8 +75,11 @@ class Landmarker:
         MediaPipe's VIDEO mode keeps state between frames (the region it tracks, the
         landmark smoothing). A blank frame clears it, and the clock moves on so that
         timestamps keep increasing. Called at the start of every clip, so a landmarker
-        reused across clips gives the same landmarks as a newly loaded one.
+        reused across clips gives the same landmarks as a newly loaded one. A landmarker
+        that has seen no frame yet has nothing to forget, and is left as it is.
         """
+        if self._last_ms < 0:
+            return
         blank = np.zeros((32, 32, 3), np.uint8)
         self._offset_ms = 0
         self.detect(blank, (self._last_ms + 1) / 1000.0)

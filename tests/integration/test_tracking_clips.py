@@ -249,3 +249,30 @@ def test_naming_the_default_person_gives_the_default_track(shared_dir, shared_mo
     assert default.detected.sum() > 0.5 * default.n_frames
     np.testing.assert_array_equal(named.detected, default.detected)
     np.testing.assert_array_equal(named.image_xyz, default.image_xyz)
+
+
+def test_a_fresh_landmarker_spends_no_frame_on_restart(shared_model) -> None:
+    """Restarting clears a used landmarker with a blank frame (so that a reused one gives
+    the landmarks of a newly loaded one, checked above); a landmarker that has seen
+    nothing yet needs no clearing, and `rom analyze` restarts its landmarkers before every
+    clip: no frame of MediaPipe's time is spent on the blank then."""
+    from rom.pose.landmarker import Landmarker
+
+    seen: list[int] = []
+    with Landmarker(shared_model) as lm:
+        real = lm._lm
+        detect = real.detect_for_video
+
+        def spy(image, ms):  # the real detector, counted
+            seen.append(ms)
+            return detect(image, ms)
+
+        real.detect_for_video = spy
+        lm.restart()
+        assert seen == [], "a fresh landmarker was given a blank frame"
+        frame = np.zeros((64, 64, 3), np.uint8)
+        lm.detect(frame, 0.0)
+        lm.restart()
+        assert len(seen) == 2, "a used landmarker must be cleared with a blank frame"
+        lm.detect(frame, 0.0)
+        assert seen[-1] > seen[-2], "MediaPipe's clock must keep increasing after a restart"
