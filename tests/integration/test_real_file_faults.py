@@ -143,13 +143,19 @@ def test_person_leaving_and_coming_back(
     tmp_path: Path, shared_dir: Path, shared_model: Path
 ) -> None:
     """From frame 140 of the outdoor clip the person in front, chosen as the largest and
-    most central, is the woman walking; she walks out of view, and, played backwards, in
-    again. She is measured before and after, the frames in between stay empty (not the
-    man, who crouches on the grass in view), and since she is there at the end the result
-    is complete. Before: a single frame of the man was taken as her, she was never taken
-    back, and the run ended "the person left the view", exit 5."""
+    most central, is the woman walking; she walks left along the box and out of view (half
+    out at frame 56, gone by 60: checked on the frames), and, played backwards, in again.
+    She is measured before and after, the frames while she is out of view stay empty (not
+    the man, on the box top and then on the grass right of her path), and since she is
+    there at the end the result is complete. Before: a single frame of the man was taken
+    as her, she was never taken back, and the run ended "the person left the view", exit 5.
+
+    Where along her way MediaPipe loses and finds her again is not asserted (it differs
+    between machines: one lost her at frame 23 and found her again only 49 frames from the
+    end, another 54 frames from the end, both while she was in view); that every pose
+    taken is hers, and none while she is away, holds on any."""
     src = shared_dir / "clips" / "outdoor_two_people_arm_raises_1768x994_30fps.mp4"
-    forward = [f for f, _ in read_frames(src, start=140)]  # she leaves about 30 frames in
+    forward = [f for f, _ in read_frames(src, start=140)]
     frames = forward + forward[::-1]
     clip = encode(tmp_path / "out_and_back.mp4", ((f, i / 30) for i, f in enumerate(frames)))
     out = tmp_path / "o"
@@ -159,9 +165,13 @@ def test_person_leaving_and_coming_back(
     det = seq.detected
     n = len(frames)
     assert det[:20].mean() > 0.8 and det[n - 30 : n - 10].mean() > 0.8
-    assert not det[40 : n - 50].any()  # while she is away: nobody, not the man
-    # The same person: where she is when she comes back mirrors where she left.
+    assert not det[60 : n - 60].any()  # while she is out of view: nobody, not the man
+    # Every pose taken is hers: her torso stays low and left of x = 700 px on her way (at
+    # most 640); the man is on the box top (torso above y = 400) or right of x = 800.
     x = seq.image_xyz[:, 11:13, 0].mean(axis=1)
+    y = seq.image_xyz[:, [11, 12, 23, 24], 1].mean(axis=1)
+    assert ((x[det] < 700) & (y[det] > 500)).all(), "a pose that is not hers was taken"
+    # The same person: where she is when she comes back mirrors where she left.
     for i in (10, 20):
         j = n - 1 - i
         if det[i] and det[j]:
