@@ -305,6 +305,14 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         )
         for name in ("results_parquet", "results_csv", "errors_csv", "settings"):
             print(f"  {report.files[name]}")
+    if report.n_other and not args.quiet:
+        n = report.n_other
+        print(
+            f"note: {n} clip{'s' if n > 1 else ''} analysed into {args.out} by earlier runs "
+            f"{'are' if n > 1 else 'is'} not in this input and left out of the tables (kept "
+            f"in {Path(args.out) / 'clips'} and failed/); list every clip in one input to "
+            "have them all in one table"
+        )
     if report.stored is not None:
         st = report.stored
         if st.created:

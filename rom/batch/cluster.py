@@ -37,7 +37,13 @@ def _release_plugin() -> Any:
         name = "rom-release-landmarkers"
 
         def teardown(self, worker: Any) -> None:
-            release_all_landmarkers()
+            # Also called when a later batch registers the plugin again on a running
+            # worker (Dask replaces it): the models stay loaded then; only a worker that
+            # stops closes them.
+            from distributed.worker import WORKER_ANY_RUNNING
+
+            if worker.status not in WORKER_ANY_RUNNING:
+                release_all_landmarkers()
 
     return ReleaseLandmarkers()
 
@@ -52,6 +58,11 @@ def connect(address: str) -> Any:
         ) from None
     try:
         return Client(address, timeout="20s")
+    except ValueError as exc:  # not an address at all ("missing port number in address")
+        raise InputError(
+            f"--scheduler {address} is not a Dask scheduler address ({exc}); give the one "
+            "`dask scheduler` prints, e.g. tcp://host:8786"
+        ) from None
     except (OSError, TimeoutError) as exc:
         raise InputError(
             f"cannot reach the Dask scheduler at {address} ({exc}); start it with "
@@ -60,24 +71,21 @@ def connect(address: str) -> Any:
 
 
 def run_on_cluster(
-    address: str,
+    client: Any,
     tasks: Iterable[ClipTask],
     failed: Callable[[ClipTask, str], ClipOutcome],
 ) -> Iterator[ClipOutcome]:
-    """Outcomes of ``tasks`` run on the cluster at ``address``, as they finish."""
+    """Outcomes of ``tasks`` run on the cluster of ``client`` (:func:`connect`), as they
+    finish. The caller closes the client."""
     from distributed import as_completed
 
-    client = connect(address)
-    try:
-        client.register_plugin(_release_plugin())
-        futures = {client.submit(_run, t, pure=False): t for t in tasks}
-        for future in as_completed(futures):
-            task = futures[future]
-            try:
-                yield future.result()
-            except Exception as exc:  # noqa: BLE001 - KilledWorker, lost worker, ...
-                text = " ".join(str(exc).split())[:200]
-                yield failed(task, f"the Dask worker failed ({type(exc).__name__}: {text})")
-            future.release()
-    finally:
-        client.close()
+    client.register_plugin(_release_plugin())
+    futures = {client.submit(_run, t, pure=False): t for t in tasks}
+    for future in as_completed(futures):
+        task = futures[future]
+        try:
+            yield future.result()
+        except Exception as exc:  # noqa: BLE001 - KilledWorker, lost worker, ...
+            text = " ".join(str(exc).split())[:200]
+            yield failed(task, f"the Dask worker failed ({type(exc).__name__}: {text})")
+        future.release()

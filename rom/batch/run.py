@@ -8,6 +8,7 @@ settings.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -47,6 +48,8 @@ class BatchReport:
     #: :func:`rom.batch.report.clip_noted`), as ``rom batch --summary`` counts them;
     #: those "with a warning" are the partial ones (:func:`rom.batch.report.clip_warned`)
     n_noted: int = 0
+    #: clips in the output folder from earlier runs with another input: not in the tables
+    n_other: int = 0
 
     @property
     def ok(self) -> bool:
@@ -156,7 +159,8 @@ def run_batch(
     Raises
     ------
     InputError
-        Bad input (manifest, paths, output folder), before any clip is analysed.
+        Bad input (manifest, paths, output folder, a --scheduler address that is
+        malformed or unreachable), before any clip is analysed or any file written.
     """
     from rom.metrics.protocols import get_protocol, load_protocols
 
@@ -166,52 +170,64 @@ def run_batch(
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out} is a file; give a folder for the batch's results")
     entries = read_input(input_spec, known_protocols=set(load_protocols(config.protocols_file)))
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"cannot create {out} ({exc.strerror}); choose another --out") from None
-    store = ResultStore(out)
-    store.clean_temporary()
-    keys, tasks, meta, model = plan(entries, config, out)
-    _write_settings(out, config, model, meta)
-    todo = largest_first([t for k, t in tasks.items() if not store.is_done(k)])
-    if on_start is not None:
-        on_start(len(todo), len(tasks) - len(todo))
-    counts = ClipCounts()  # the same counting as the progress bar's and errors.csv's
-    for outcome in _outcomes(todo, workers, scheduler, max_memory_mb):
-        store.write(outcome, meta[outcome.key])
-        counts.add(outcome.status, outcome.files)
-        if on_progress is not None:
-            on_progress(outcome)
-    rows, errors, rcols, ecols = build_tables(entries, keys, store)
-    files = write_tables(out, rows, errors, rcols, ecols)
-    files["settings"] = out / "settings.toml"
-    stored = None
-    if database:
-        from rom.batch.database import store_batch
+    with contextlib.ExitStack() as stack:
+        client = None
+        if scheduler:  # reached (or refused) before anything is written
+            from rom.batch.cluster import connect
 
-        stored = store_batch(entries, keys, store)
-    return BatchReport(
-        len(tasks),
-        len(tasks) - len(todo),
-        counts.done,
-        counts.partial,
-        counts.failed,
-        files,
-        stored,
-        counts.noted,
-    )
+            client = connect(scheduler)
+            stack.callback(client.close)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError(
+                f"cannot create {out} ({exc.strerror}); choose another --out"
+            ) from None
+        store = ResultStore(out)
+        store.clean_temporary()
+        keys, tasks, meta, model = plan(entries, config, out)
+        _write_settings(out, config, model, meta)
+        todo = largest_first([t for k, t in tasks.items() if not store.is_done(k)])
+        if on_start is not None:
+            on_start(len(todo), len(tasks) - len(todo))
+        counts = ClipCounts()  # the same counting as the progress bar's and errors.csv's
+        for outcome in _outcomes(todo, workers, client, max_memory_mb):
+            store.write(outcome, meta[outcome.key])
+            counts.add(outcome.status, outcome.files)
+            if on_progress is not None:
+                on_progress(outcome)
+        rows, errors, rcols, ecols = build_tables(entries, keys, store)
+        files = write_tables(out, rows, errors, rcols, ecols)
+        files["settings"] = out / "settings.toml"
+        stored = None
+        if database:
+            from rom.batch.database import store_batch
+
+            stored = store_batch(entries, keys, store)
+        return BatchReport(
+            len(tasks),
+            len(tasks) - len(todo),
+            counts.done,
+            counts.partial,
+            counts.failed,
+            files,
+            stored,
+            counts.noted,
+            len(store.keys() - set(keys)),
+        )
 
 
 def _outcomes(
-    todo: list[ClipTask], workers: int | None, scheduler: str | None, max_memory_mb: float | None
+    todo: list[ClipTask], workers: int | None, client: Any, max_memory_mb: float | None
 ) -> Iterator[ClipOutcome]:
+    """Each clip's outcome as it finishes: on the Dask cluster of ``client`` if given,
+    else in a local pool of ``workers`` processes."""
     if not todo:
         return iter(())
-    if scheduler:
+    if client is not None:
         from rom.batch.cluster import run_on_cluster
 
-        return run_on_cluster(scheduler, todo, _failure)
+        return run_on_cluster(client, todo, _failure)
     from rom.batch.pool import LocalPool
 
     n = min(workers or default_workers(), len(todo))

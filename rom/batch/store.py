@@ -135,6 +135,11 @@ class ResultStore:
         os.rename(tmp, final)
         failed_file.unlink(missing_ok=True)
 
+    def keys(self) -> set[str]:
+        """Keys of every clip this folder holds a result or a failure of (from any run)."""
+        done = {p.name for p in self.clips_dir.iterdir() if (p / "clip.json").is_file()}
+        return done | {p.stem for p in self.failed_dir.glob("*.json")}
+
     def clean_temporary(self) -> None:
         """Remove half-written folders a killed run left behind."""
         for p in self.clips_dir.glob(".*.tmp"):

@@ -94,7 +94,9 @@ def _landmarkers(config: Any, sha256: str) -> tuple[Any, Any]:
 
     want = (config.model_variant, str(config.model_path), config.extract, sha256)
     held = getattr(_local, "held", None)
-    if held is not None and held[0] == want:
+    # closed: by release_all_landmarkers from another thread (a Dask worker plugin's
+    # teardown); load them again rather than fail every later clip
+    if held is not None and held[0] == want and not held[2].closed:
         return held[1], held[2]
     release_landmarkers()
     model = resolve_model(config.model_variant, config.model_path)

@@ -109,6 +109,11 @@ class Landmarker:
             poses.append(RawPose(arr[:, :3], world, arr[:, 3], arr[:, 4]))
         return poses
 
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called."""
+        return getattr(self, "_lm", None) is None
+
     def close(self) -> None:
         if getattr(self, "_lm", None) is not None:
             with quiet_native_stderr():
@@ -197,6 +202,11 @@ class LandmarkerPair:
             self._single_used = False
             with contextlib.suppress(Exception):  # a failed load was reported by single()
                 old.result().close()
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called (the landmarkers cannot look any more)."""
+        return self.search.closed
 
     def close(self) -> None:
         self.search.close()

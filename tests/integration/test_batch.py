@@ -243,19 +243,27 @@ def test_local_cluster_gives_the_local_runs_results_value_for_value(
         with LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
         ) as cluster:
-            report = run_batch(manifest, tmp_path, config, scheduler=cluster.scheduler_address)
+            first = tmp_path / "first"
+            report = run_batch(manifest, first, config, scheduler=cluster.scheduler_address)
+            # A second batch on the same running cluster (a researcher's next run): it
+            # registers rom's worker plugin again, which once closed the workers' loaded
+            # models and failed every clip ("'NoneType' object has no attribute
+            # 'detect_for_video'", a user review)
+            again = tmp_path / "again"
+            report2 = run_batch(manifest, again, config, scheduler=cluster.scheduler_address)
     finally:
         del os.environ["ROM_MODEL_PATH"]
-    assert (report.n_done, report.n_partial, report.n_failed) == (2, 2, 2)
-    local, remote = read_rows(local_out), read_rows(tmp_path)
-    assert len(local) == len(remote) > 0
-    for a, b in zip(local, remote):
-        assert a == b
-    assert read_errors(local_out) == read_errors(tmp_path)
-    for key in {r["clip_id"] for r in local}:
-        ta = pq.read_table(local_out / "clips" / key / "angles.parquet")
-        tb = pq.read_table(tmp_path / "clips" / key / "angles.parquet")
-        assert ta.equals(tb)
+    for out, rep in ((first, report), (again, report2)):
+        assert (rep.n_done, rep.n_partial, rep.n_failed) == (2, 2, 2), read_errors(out)
+        local, remote = read_rows(local_out), read_rows(out)
+        assert len(local) == len(remote) > 0
+        for a, b in zip(local, remote):
+            assert a == b
+        assert read_errors(local_out) == read_errors(out)
+        for key in {r["clip_id"] for r in local}:
+            ta = pq.read_table(local_out / "clips" / key / "angles.parquet")
+            tb = pq.read_table(out / "clips" / key / "angles.parquet")
+            assert ta.equals(tb)
 
 
 @pytest.mark.slow
@@ -442,3 +450,48 @@ def test_a_local_cluster_run_ends_without_a_mediapipe_traceback(
     assert proc.returncode == 0, proc.stderr
     assert "report 1 0 0" in proc.stdout
     assert "Traceback" not in proc.stderr and "TypeError" not in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("address", "words"),
+    [
+        # before: "rom: internal error: ValueError: missing port number in address ..."
+        ("notanaddress", ("--scheduler notanaddress is not a Dask scheduler address",)),
+        # before: the right message, but clips/, failed/ and settings files were left behind
+        ("tcp://127.0.0.1:9", ("cannot reach the Dask scheduler at tcp://127.0.0.1:9",)),
+    ],
+)
+def test_a_bad_scheduler_address_is_one_line_and_writes_nothing(
+    small_folder: Path, tmp_path: Path, address: str, words: tuple[str, ...]
+) -> None:
+    """A user review: a scheduler address that is not one, or that nobody answers at,
+    is a one-line error with the fix (exit 2), before the output folder is made."""
+    from tests.integration.test_cli import assert_one_line_error, run_rom
+
+    out = tmp_path / "out"
+    proc = run_rom("batch", str(small_folder), "--out", str(out), "--scheduler", address)
+    assert_one_line_error(proc, 2, *words)
+    assert not out.exists()
+
+
+def test_a_run_says_when_the_folder_holds_clips_of_other_inputs(
+    small_folder: Path, tmp_path: Path, shared_model: Path
+) -> None:
+    """A user review: a second run into the same --out with another input left the first
+    run's clips out of the tables without a word. The tables follow the input (as
+    before); the run now says how many clips it left out, and where they are."""
+    from tests.integration.test_cli import run_rom
+
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    shutil.copy(small_folder / "a.mp4", first / "a.mp4")
+    shutil.copy(small_folder / "corrupt.mp4", second / "corrupt.mp4")
+    out = tmp_path / "out"
+    proc = run_rom("batch", str(first), "--out", str(out), model=shared_model)
+    assert proc.returncode == 0, proc.stderr
+    assert "note:" not in proc.stdout
+    proc = run_rom("batch", str(second), "--out", str(out), model=shared_model)
+    assert proc.returncode != 0  # the corrupt clip failed
+    assert f"note: 1 clip analysed into {out} by earlier runs is not in this input" in proc.stdout
+    assert "a.mp4" not in (out / "results.csv").read_text()
