@@ -65,7 +65,13 @@ def build_tables(
         if record is None:
             failure = store.failure(key)
             if failure is not None:
-                errors.append({**carried, "clip_id": key, "reason": failure["reason"]})
+                reason = failure["reason"]
+                analysed = failure.get("path")
+                if analysed and Path(analysed) != Path(entry.path):
+                    # the same video under another name, analysed once: its reason names
+                    # the file it was analysed as
+                    reason = f"{reason} (the same video as {analysed}, analysed once)"
+                errors.append({**carried, "clip_id": key, "reason": reason})
             continue
         if key not in cache:
             cache[key] = tidy_rows(store.summary(key))

@@ -161,3 +161,23 @@ def test_only_valid_results_are_pooled_and_the_rest_counted_by_status(tmp_path: 
     assert "1 not measurable" in note and "1 not performed" in note, note
     assert "2 peak(s) at the start or end of what was measured" in note, note
     assert "1 peak(s) beside frames without a value" in note, note
+
+
+def test_a_duplicate_clips_failure_says_which_file_it_was_analysed_as(tmp_path) -> None:
+    """A user review: two copies of one video are analysed once; the second copy's row
+    of errors.csv gave the first copy's reason, which names the first file, unexplained."""
+    from pathlib import Path
+
+    from rom.batch.manifest import ClipEntry
+    from rom.batch.store import ResultStore
+    from rom.batch.tables import build_tables
+    from rom.batch.worker import ClipOutcome
+
+    store = ResultStore(tmp_path)
+    first, copy = tmp_path / "sideways.mp4", tmp_path / "sideways_meta.mp4"
+    reason = f"{first.name}: nobody found in the video"
+    store.write(ClipOutcome("k1", str(first), "failed", reason), {})
+    entries = [ClipEntry(Path(first)), ClipEntry(Path(copy))]
+    _, errors, _, _ = build_tables(entries, ["k1", "k1"], store)
+    assert errors[0]["reason"] == reason
+    assert errors[1]["reason"] == f"{reason} (the same video as {first}, analysed once)"
