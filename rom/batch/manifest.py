@@ -3,8 +3,8 @@
 A manifest has a header row with at least a ``path`` column (relative paths are read from
 the manifest's folder) and optionally ``protocol``, ``side``, ``subject``, ``session``,
 ``label`` and any other columns; every column is carried into the results. Commas,
-semicolons or tabs separate the fields (as spreadsheets export them); a UTF-8 byte-order
-mark is ignored.
+semicolons or tabs separate the fields (as spreadsheets export them); the file must be
+UTF-8 (a byte-order mark is ignored): another encoding is refused, naming the line.
 """
 
 from __future__ import annotations
@@ -21,6 +21,12 @@ from rom.pose.formats import VIDEO_SUFFIXES  # a folder is searched for these (l
 #: Manifest columns rom reads; others are carried through untouched.
 KNOWN_COLUMNS = ("path", "protocol", "side", "subject", "session", "label")
 SIDES = ("left", "right", "both")
+#: What to do with a manifest that is not UTF-8: Excel's plain "CSV" export is
+#: Windows-1252 (a name like "Müller" then fails), its "CSV UTF-8" export is read as is.
+UTF8_FIX = (
+    "save it as 'CSV UTF-8' (Excel: File > Save As > CSV UTF-8; plain 'CSV' is "
+    "Windows-1252) or re-encode it as UTF-8"
+)
 
 
 @dataclass(frozen=True)
@@ -153,7 +159,7 @@ def read_manifest(path: Path, *, known_protocols: set[str] | None = None) -> lis
             f"{path} is a video; rom batch takes a folder of videos or a manifest CSV "
             "(rom analyze takes one video)"
         )
-    text = read_user_text(path, "manifest")
+    text = read_user_text(path, "manifest", utf8_fix=UTF8_FIX)
     return parse_manifest(
         text, base_dir=path.parent, name=f"manifest {path}", known_protocols=known_protocols
     )
