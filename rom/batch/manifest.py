@@ -50,7 +50,8 @@ def read_input(spec: str | Path, *, known_protocols: set[str] | None = None) -> 
     ------
     InputError
         No such path, no videos in the folder, a manifest without a ``path`` column, an
-        empty manifest, a row whose file does not exist, an unknown protocol or side.
+        empty manifest, a row whose file does not exist or is a folder, an unknown
+        protocol or side.
     """
     path = Path(spec).expanduser()
     if path.is_dir():
@@ -125,6 +126,11 @@ def parse_manifest(
             raise InputError(f"{name} line {line_no} has an empty path; give the video's file")
         clip = Path(raw).expanduser()
         clip = clip if clip.is_absolute() else base_dir / clip
+        if check_files and clip.is_dir():
+            raise InputError(
+                f"{name} line {line_no}: {raw!r} is a folder; a manifest lists clip files, one "
+                f"per row (to analyse every video in it, give the folder {clip} itself as INPUT)"
+            )
         if check_files and not clip.is_file():
             missing.append((line_no, raw))
             continue

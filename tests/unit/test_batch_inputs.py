@@ -190,10 +190,19 @@ def test_any_text_is_a_manifest_or_a_one_line_input_error(text) -> None:
             "path\na.mp4\nmissing.mp4\ngone.mp4\n",
             r"line 3: no such file 'missing.mp4' \(and 1 more",
         ),
+        # a user review: "no such file 'clips'" though the folder exists
+        (
+            "path\na.mp4\nclips\n",
+            (
+                r"line 3: 'clips' is a folder; a manifest lists clip files, one per row \(to "
+                r"analyse every video in it, give the folder /.+/clips itself as INPUT\)"
+            ),
+        ),
     ],
 )
 def test_manifest_mistakes_get_one_line_naming_the_fix(tmp_path: Path, text, message) -> None:
     (tmp_path / "a.mp4").write_bytes(b"x")
+    (tmp_path / "clips").mkdir()
     manifest = tmp_path / "clips.csv"
     manifest.write_text(text)
     with pytest.raises(InputError, match=message) as info:
