@@ -2,7 +2,10 @@
 
 A manifest has a header row with at least a ``path`` column (relative paths are read from
 the manifest's folder) and optionally ``protocol``, ``side``, ``subject``, ``session``,
-``label`` and any other columns; every column is carried into the results. Commas,
+``label`` and any other columns; every column is carried into the results (one named
+like a result column, such as ``protocol``, ``side`` or ``label``, as ``clip_<name>``).
+``protocol`` is the protocol the clip is analysed with; ``side`` (left, right, both) is
+checked and carried as a label only: it does not choose the side measured. Commas,
 semicolons or tabs separate the fields (as spreadsheets export them); the file must be
 UTF-8 (a byte-order mark is ignored): another encoding is refused, naming the line.
 """
@@ -15,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rom.batch.report import plural
 from rom.errors import InputError, read_user_text
 from rom.pose.formats import VIDEO_SUFFIXES  # a folder is searched for these (lower case)
 
@@ -148,7 +152,7 @@ def parse_manifest(
         entries.append(ClipEntry(clip, protocol, side, cols))
     if missing:
         line_no, raw = missing[0]
-        more = f" (and {len(missing) - 1} more rows)" if len(missing) > 1 else ""
+        more = f" (and {plural(len(missing) - 1, 'more row')})" if len(missing) > 1 else ""
         raise InputError(
             f"{name} line {line_no}: no such file {raw!r}{more}; fix the path (relative paths "
             f"are read from {base_dir})"

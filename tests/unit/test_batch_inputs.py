@@ -188,7 +188,7 @@ def test_any_text_is_a_manifest_or_a_one_line_input_error(text) -> None:
         ("path,subject\na.mp4,s1\n,s2\n", "line 3 has an empty path"),
         (
             "path\na.mp4\nmissing.mp4\ngone.mp4\n",
-            r"line 3: no such file 'missing.mp4' \(and 1 more",
+            r"line 3: no such file 'missing.mp4' \(and 1 more row\);",  # not "1 more rows"
         ),
         # a user review: "no such file 'clips'" though the folder exists
         (
