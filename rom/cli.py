@@ -204,7 +204,8 @@ def _add_batch(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         f"{formats_text()}, or a "
         "manifest CSV with a 'path' column and optional protocol, side, subject, session, "
         "label columns) into --out: results.parquet, results.csv, errors.csv, "
-        "settings.toml and clips/<id>/ (angles.parquet, summary.json, ...). Re-running "
+        "settings.toml, settings.json and clips/<id>/ (angles.parquet, summary.json, ...); "
+        "the manifest's side is a label, carried as clip_side. Re-running "
         "skips the clips already done and redoes those that failed or changed.",
     )
     p.add_argument("input", nargs="?", help="folder of videos or manifest CSV")
@@ -248,7 +249,7 @@ def _add_batch(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
-    from rom.batch.report import ClipCounts, run_line, summarize_batch
+    from rom.batch.report import ClipCounts, plural, run_line, start_line, summarize_batch
     from rom.batch.run import run_batch
     from rom.errors import InputError
     from rom.settings import read_settings_file
@@ -268,7 +269,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     def start(n_todo: int, n_skipped: int) -> None:
         nonlocal bar
         if not args.quiet:
-            print(f"{n_skipped + n_todo} clips: {n_skipped} already done, {n_todo} to analyse")
+            print(start_line(n_todo, n_skipped))
             from tqdm import tqdm
 
             bar = tqdm(total=n_todo, unit="clip", file=sys.stderr, disable=None)
@@ -303,12 +304,12 @@ def _cmd_batch(args: argparse.Namespace) -> int:
                 report.n_done, report.n_partial, report.n_failed, report.n_skipped, report.n_noted
             )
         )
-        for name in ("results_parquet", "results_csv", "errors_csv", "settings"):
-            print(f"  {report.files[name]}")
+        for written in report.files.values():
+            print(f"  {written}")
     if report.n_other and not args.quiet:
         n = report.n_other
         print(
-            f"note: {n} clip{'s' if n > 1 else ''} analysed into {args.out} by earlier runs "
+            f"note: {plural(n, 'clip')} analysed into {args.out} by earlier runs "
             f"{'are' if n > 1 else 'is'} not in this input and left out of the tables (kept "
             f"in {Path(args.out) / 'clips'} and failed/); list every clip in one input to "
             "have them all in one table"
@@ -318,7 +319,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         if st.created:
             print(st.created)
         print(
-            f"database: {st.stored} clips stored, {st.existing} already there, "
+            f"database: {plural(st.stored, 'clip')} stored, {st.existing} already there, "
             f"{st.skipped} without client and session or result, {len(st.failed)} failed"
         )
         for path, reason in st.failed:

@@ -76,15 +76,46 @@ class PartialResultError(RomError):
         self.problem = problem or message
 
 
-def read_user_text(path: object, what: str, error: type[InputError] = InputError) -> str:
+def read_user_text(
+    path: object,
+    what: str,
+    error: type[InputError] = InputError,
+    *,
+    utf8_fix: str = "save it as UTF-8 text",
+) -> str:
     """The text of a file the user named; a missing or unreadable file raises ``error``
-    with a message naming the file and ``what`` it should be (e.g. "protocol file")."""
+    with a message naming the file and ``what`` it should be (e.g. "protocol file").
+
+    The file must be UTF-8: one that is not (Latin-1, Windows-1252) is refused with the
+    first bad byte's line and ``utf8_fix``, never guessed (see :func:`not_utf8_message`)."""
     from pathlib import Path
 
     p = Path(str(path))
     try:
-        return p.read_text(encoding="utf-8")
+        data = p.read_bytes()
     except FileNotFoundError:
         raise error(f"{p}: {what} not found") from None
-    except (OSError, UnicodeDecodeError) as e:
+    except OSError as e:
         raise error(f"{p}: cannot read {what}: {e}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise error(not_utf8_message(f"{p}", what, data, e.start, utf8_fix)) from None
+
+
+def not_utf8_message(name: str, what: str, data: bytes, start: int, fix: str) -> str:
+    """One line saying the file ``name`` is not UTF-8 text: the first bad byte (at
+    ``start`` of ``data``), its line, and ``fix``.
+
+    A file that is not UTF-8 is refused rather than read in a guessed encoding: Latin-1
+    decodes any bytes at all, so a Mac Roman or UTF-16 file would be read without an
+    error into wrong names (a manifest's subject is a client's code in the database).
+
+    Examples
+    --------
+    >>> not_utf8_message("m.csv", "manifest", "path\\na,Müller".encode("cp1252"), 8, "save it")
+    'm.csv: cannot read manifest: it is not UTF-8 text (byte 0xfc on line 2); save it'
+    """
+    line = data.count(b"\n", 0, start) + 1
+    byte = f"byte 0x{data[start]:02x} on line {line}"
+    return f"{name}: cannot read {what}: it is not UTF-8 text ({byte}); {fix}"

@@ -2,9 +2,12 @@
 
 A manifest has a header row with at least a ``path`` column (relative paths are read from
 the manifest's folder) and optionally ``protocol``, ``side``, ``subject``, ``session``,
-``label`` and any other columns; every column is carried into the results. Commas,
-semicolons or tabs separate the fields (as spreadsheets export them); a UTF-8 byte-order
-mark is ignored.
+``label`` and any other columns; every column is carried into the results (one named
+like a result column, such as ``protocol``, ``side`` or ``label``, as ``clip_<name>``).
+``protocol`` is the protocol the clip is analysed with; ``side`` (left, right, both) is
+checked and carried as a label only: it does not choose the side measured. Commas,
+semicolons or tabs separate the fields (as spreadsheets export them); the file must be
+UTF-8 (a byte-order mark is ignored): another encoding is refused, naming the line.
 """
 
 from __future__ import annotations
@@ -15,12 +18,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rom.batch.report import plural
 from rom.errors import InputError, read_user_text
 from rom.pose.formats import VIDEO_SUFFIXES  # a folder is searched for these (lower case)
 
 #: Manifest columns rom reads; others are carried through untouched.
 KNOWN_COLUMNS = ("path", "protocol", "side", "subject", "session", "label")
 SIDES = ("left", "right", "both")
+#: What to do with a manifest that is not UTF-8: Excel's plain "CSV" export is
+#: Windows-1252 (a name like "Müller" then fails), its "CSV UTF-8" export is read as is.
+UTF8_FIX = (
+    "save it as 'CSV UTF-8' (Excel: File > Save As > CSV UTF-8; plain 'CSV' is "
+    "Windows-1252) or re-encode it as UTF-8"
+)
 
 
 @dataclass(frozen=True)
@@ -44,7 +54,8 @@ def read_input(spec: str | Path, *, known_protocols: set[str] | None = None) -> 
     ------
     InputError
         No such path, no videos in the folder, a manifest without a ``path`` column, an
-        empty manifest, a row whose file does not exist, an unknown protocol or side.
+        empty manifest, a row whose file does not exist or is a folder, an unknown
+        protocol or side.
     """
     path = Path(spec).expanduser()
     if path.is_dir():
@@ -119,6 +130,11 @@ def parse_manifest(
             raise InputError(f"{name} line {line_no} has an empty path; give the video's file")
         clip = Path(raw).expanduser()
         clip = clip if clip.is_absolute() else base_dir / clip
+        if check_files and clip.is_dir():
+            raise InputError(
+                f"{name} line {line_no}: {raw!r} is a folder; a manifest lists clip files, one "
+                f"per row (to analyse every video in it, give the folder {clip} itself as INPUT)"
+            )
         if check_files and not clip.is_file():
             missing.append((line_no, raw))
             continue
@@ -136,7 +152,7 @@ def parse_manifest(
         entries.append(ClipEntry(clip, protocol, side, cols))
     if missing:
         line_no, raw = missing[0]
-        more = f" (and {len(missing) - 1} more rows)" if len(missing) > 1 else ""
+        more = f" (and {plural(len(missing) - 1, 'more row')})" if len(missing) > 1 else ""
         raise InputError(
             f"{name} line {line_no}: no such file {raw!r}{more}; fix the path (relative paths "
             f"are read from {base_dir})"
@@ -153,7 +169,7 @@ def read_manifest(path: Path, *, known_protocols: set[str] | None = None) -> lis
             f"{path} is a video; rom batch takes a folder of videos or a manifest CSV "
             "(rom analyze takes one video)"
         )
-    text = read_user_text(path, "manifest")
+    text = read_user_text(path, "manifest", utf8_fix=UTF8_FIX)
     return parse_manifest(
         text, base_dir=path.parent, name=f"manifest {path}", known_protocols=known_protocols
     )

@@ -6,8 +6,10 @@ measurable, not performed, or a peak not seen, whose lower bound is no peak) is 
 as is a value flagged ``other_view`` (read more than 30 deg from the view its measure is
 judged in: the client turned, or the camera stood obliquely), a reading beyond the anatomical range (not a number at all) and
 a peak that may be cut off (beside frames without a value, or at the start or end of what
-was measured in results of an older ``rom``, which reported it as a value); the summary
-says how many were left out and why."""
+was measured: flagged ``peak_at_edge`` on a ``not_seen`` side, with no value, in current
+results, reported as a value by an older ``rom``); a side with one of these flags is
+counted under the flag, before its status. The summary says how many were left out and
+why."""
 
 from __future__ import annotations
 
@@ -82,6 +84,28 @@ class ClipCounts:
         }
 
 
+def plural(n: int, noun: str) -> str:
+    """``n`` and ``noun``, with an s unless ``n`` is 1: every count in rom batch's messages.
+
+    Examples
+    --------
+    >>> plural(1, "clip"), plural(0, "clip"), plural(2, "more row")
+    ('1 clip', '0 clips', '2 more rows')
+    """
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def start_line(n_todo: int, n_skipped: int) -> str:
+    """The line ``rom batch`` starts with: the distinct clips, done before and to analyse.
+
+    Examples
+    --------
+    >>> start_line(1, 0)
+    '1 clip: 0 already done, 1 to analyse'
+    """
+    return f"{plural(n_skipped + n_todo, 'clip')}: {n_skipped} already done, {n_todo} to analyse"
+
+
 def run_line(n_done: int, n_partial: int, n_failed: int, n_skipped: int, n_noted: int = 0) -> str:
     """The line ``rom batch`` ends with: clips run now, split into analysed (with a
     result; among them those "with a warning", the partial ones, and those "with notes",
@@ -95,7 +119,7 @@ def run_line(n_done: int, n_partial: int, n_failed: int, n_skipped: int, n_noted
     now = n_done + n_partial + n_failed
     failed = f"{n_failed} failed" + (" (see errors.csv)" if n_failed else "")
     return (
-        f"{now} clip{'' if now == 1 else 's'} now: {n_done + n_partial} analysed "
+        f"{plural(now, 'clip')} now: {n_done + n_partial} analysed "
         f"({analysed_counts(n_partial, n_noted)}), {failed}; {n_skipped} done before"
     )
 
@@ -161,6 +185,32 @@ def _summary_json(out: Path, clip_id: str) -> bytes | None:
         return None
 
 
+def table_title(statistic: str) -> str:
+    """The line above ``--summary``'s table: what its numbers are.
+
+    Examples
+    --------
+    >>> table_title("value")
+    "each measure's value over the clips (rows of results.csv with statistic 'value'), in deg; n: values pooled, sd: - when n is 1"
+    """
+    return (
+        f"each measure's value over the clips (rows of results.csv with statistic "
+        f"{statistic!r}), in deg; n: values pooled, sd: - when n is 1"
+    )
+
+
+def sd_text(values: list[float]) -> str:
+    """The sample standard deviation of ``values`` to 0.1, or ``-`` for a single value
+    (it has none).
+
+    Examples
+    --------
+    >>> sd_text([40.0, 50.0]), sd_text([40.0])
+    ('7.1', '-')
+    """
+    return f"{statistics.stdev(values):.1f}" if len(values) >= 2 else "-"
+
+
 def summarize_batch(out_dir: str | Path) -> str:
     """The text ``rom batch --summary`` prints for the batch results in ``out_dir``.
 
@@ -188,7 +238,7 @@ def summarize_batch(out_dir: str | Path) -> str:
     n_failed = len({e["clip_id"] for e in errors})
     warned = sum(clip_warned(s) for s in status.values())
     noted = sum(clip_noted(s, _summary_json(out, clip)) for clip, s in status.items())
-    head = f"{out}: {len(status) + n_failed} clips: {len(status)} analysed "
+    head = f"{out}: {plural(len(status) + n_failed, 'clip')}: {len(status)} analysed "
     lines = [head + f"({analysed_counts(warned, noted)}), {n_failed} failed"]
     stats = {r["statistic"] for r in table}
     headline = next((s for s in HEADLINE_STATISTICS if s in stats), None)
@@ -212,15 +262,15 @@ def summarize_batch(out_dir: str | Path) -> str:
                 r["value"]
             )
     if groups:
+        lines.append(table_title(str(headline)))
         lines.append(
             f"{'measure':28s} {'direction':>30s} {'side':>5s} {'n':>4s} {'mean':>7s} "
-            f"{'sd':>6s} {'min':>7s} {'median':>7s} {'max':>7s}  ({headline})"
+            f"{'sd':>6s} {'min':>7s} {'median':>7s} {'max':>7s}"
         )
     for (measure, direction, side), v in sorted(groups.items()):
-        sd = statistics.stdev(v) if len(v) >= 2 else float("nan")
         lines.append(
             f"{measure:28s} {direction[:30]:>30s} {side:>5s} {len(v):4d} {statistics.mean(v):7.1f} "
-            f"{sd:6.1f} {min(v):7.1f} {statistics.median(v):7.1f} {max(v):7.1f}"
+            f"{sd_text(v):>6s} {min(v):7.1f} {statistics.median(v):7.1f} {max(v):7.1f}"
         )
     why = [f"{n} {STATUS_WORDS[status]}" for status, n in no_value.items() if n]
     why += [f"{n} {LEFT_OUT[flag]}" for flag, n in left_out.items() if n]

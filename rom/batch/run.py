@@ -35,7 +35,7 @@ from rom.settings import config_to_toml, settings_hash
 @dataclass(frozen=True)
 class BatchReport:
     """What a run did: clips in the input, already done before, analysed now (done,
-    partial, failed), and the files written."""
+    partial, failed), and the files written (every one, in the order printed)."""
 
     n_clips: int
     n_skipped: int
@@ -199,6 +199,7 @@ def run_batch(
         rows, errors, rcols, ecols = build_tables(entries, keys, store)
         files = write_tables(out, rows, errors, rcols, ecols)
         files["settings"] = out / "settings.toml"
+        files["settings_json"] = out / "settings.json"
         stored = None
         if database:
             from rom.batch.database import store_batch

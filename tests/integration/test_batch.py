@@ -495,3 +495,40 @@ def test_a_run_says_when_the_folder_holds_clips_of_other_inputs(
     assert proc.returncode != 0  # the corrupt clip failed
     assert f"note: 1 clip analysed into {out} by earlier runs is not in this input" in proc.stdout
     assert "a.mp4" not in (out / "results.csv").read_text()
+
+
+@pytest.mark.slow
+def test_one_clip_batch_header_side_label_and_messages(tmp_path, shared_dir, shared_model) -> None:
+    """A user review of a 1-clip batch: "1 clips", settings.json missing from the files
+    written, `side=left` still giving right-side rows, and results columns the README did
+    not name. The run says "1 clip", lists every file it wrote; the manifest's side is a
+    label (`clip_side`) beside the results' own `side`; the real header is the README's."""
+    clip = transform_video(shared_dir / "clips" / LAB1, tmp_path / "lab.mp4", _half, max_frames=40)
+    manifest = tmp_path / "m.csv"
+    manifest.write_text(
+        f"path,protocol,side,subject,session,label\n{clip.name},shoulder-abduction,left,s1,pre,x\n"
+    )
+    out = tmp_path / "out"
+    proc = run_rom("batch", str(manifest), "--out", str(out), "--workers", "1", model=shared_model)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "1 clip: 0 already done, 1 to analyse", proc.stdout
+    assert lines[1].startswith("1 clip now: 1 analysed"), proc.stdout
+    listed = [Path(x.strip()) for x in lines[2:]]
+    assert sorted(p.name for p in listed) == sorted(
+        ["results.parquet", "results.csv", "errors.csv", "settings.toml", "settings.json"]
+    )
+    assert all(p.is_file() for p in listed)
+    with open(out / "results.csv", newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        header, rows = list(reader.fieldnames or []), list(reader)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    cell = next(ln for ln in readme.splitlines() if ln.startswith("| `results.parquet`, "))
+    named = re.findall(r"`([a-z0-9_]+)`", cell)
+    own = header[header.index("clip_id") :]  # after the manifest's columns
+    tail = dict.fromkeys(named[named.index("clip_id") :])  # first mentions, in order
+    assert [c for c in tail if c in own] == own, (own, cell)
+    assert header[:6] == ["path", "clip_protocol", "clip_side", "subject", "session", "clip_label"]
+    assert all(f"`{c}`" in cell for c in ("clip_protocol", "clip_side", "clip_label"))
+    assert {r["clip_side"] for r in rows} == {"left"}  # the manifest's, a label
+    assert {"left", "right"} <= {r["side"] for r in rows}  # every side measured

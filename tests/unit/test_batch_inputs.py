@@ -188,12 +188,21 @@ def test_any_text_is_a_manifest_or_a_one_line_input_error(text) -> None:
         ("path,subject\na.mp4,s1\n,s2\n", "line 3 has an empty path"),
         (
             "path\na.mp4\nmissing.mp4\ngone.mp4\n",
-            r"line 3: no such file 'missing.mp4' \(and 1 more",
+            r"line 3: no such file 'missing.mp4' \(and 1 more row\);",  # not "1 more rows"
+        ),
+        # a user review: "no such file 'clips'" though the folder exists
+        (
+            "path\na.mp4\nclips\n",
+            (
+                r"line 3: 'clips' is a folder; a manifest lists clip files, one per row \(to "
+                r"analyse every video in it, give the folder /.+/clips itself as INPUT\)"
+            ),
         ),
     ],
 )
 def test_manifest_mistakes_get_one_line_naming_the_fix(tmp_path: Path, text, message) -> None:
     (tmp_path / "a.mp4").write_bytes(b"x")
+    (tmp_path / "clips").mkdir()
     manifest = tmp_path / "clips.csv"
     manifest.write_text(text)
     with pytest.raises(InputError, match=message) as info:
@@ -269,3 +278,23 @@ def test_a_model_path_is_still_a_path(tmp_path) -> None:
     config = resolve_config({"model": str(tmp_path / "mine.task")})
     assert config.model_path == tmp_path / "mine.task"
     assert resolve_config({"model": "heavy"}).model_variant == "heavy"
+
+
+def test_a_manifest_not_in_utf8_is_refused_naming_the_file_line_and_the_fix(tmp_path) -> None:
+    """A user review: Excel's plain CSV export (Windows-1252) of a manifest naming
+    "Müller" gave "cannot read manifest: 'utf-8' codec can't decode byte 0xfc in position
+    34: invalid start byte", without what to do. It is refused (never read in a guessed
+    encoding), in one line naming the file, the line and the export to choose."""
+    (tmp_path / "a.mp4").write_bytes(b"x")
+    manifest = tmp_path / "clips.csv"
+    manifest.write_bytes("path,subject\na.mp4,Müller\n".encode("cp1252"))
+    with pytest.raises(InputError) as info:
+        read_input(manifest)
+    message = str(info.value)
+    assert "\n" not in message and "codec" not in message, message
+    assert message.startswith(
+        f"{manifest}: cannot read manifest: it is not UTF-8 text (byte 0xfc on line 2)"
+    )
+    assert "save it as 'CSV UTF-8'" in message, message
+    manifest.write_bytes("path,subject\na.mp4,Müller\n".encode("utf-8-sig"))  # CSV UTF-8
+    assert read_input(manifest)[0].columns["subject"] == "Müller"

@@ -181,3 +181,103 @@ def test_a_duplicate_clips_failure_says_which_file_it_was_analysed_as(tmp_path) 
     _, errors, _, _ = build_tables(entries, ["k1", "k1"], store)
     assert errors[0]["reason"] == reason
     assert errors[1]["reason"] == f"{reason} (the same video as {first}, analysed once)"
+
+
+def test_a_single_value_has_no_sd_and_the_table_says_what_it_holds(tmp_path: Path) -> None:
+    """A user review: with one clip the table printed "sd nan", and its header ended in
+    an unexplained "(value)". A single value's SD is "-", and a line above the table
+    says what its numbers are."""
+    columns = [*CLIP_COLUMNS, *ROW_COLUMNS]
+    write_tables(tmp_path, [_row("a", 40.0)], [], columns, ["path", "clip_id", "reason"])
+    lines = summarize_batch(tmp_path).splitlines()
+    assert lines[0].endswith(": 1 clip: 1 analysed (0 with a warning, 0 with notes), 0 failed")
+    assert "nan" not in "\n".join(lines) and "(value)" not in "\n".join(lines), lines
+    title, header, row = lines[1:4]
+    assert "rows of results.csv with statistic 'value'" in title and "in deg" in title, title
+    assert header.split() == [
+        "measure",
+        "direction",
+        "side",
+        "n",
+        "mean",
+        "sd",
+        "min",
+        "median",
+        "max",
+    ]
+    assert row.split()[3:6] == ["1", "40.0", "-"], row
+
+
+def test_counts_say_1_clip_and_2_clips() -> None:
+    """A user review: `rom batch` printed "1 clips: 0 already done, 1 to analyse"."""
+    from rom.batch.report import plural, run_line, start_line
+
+    assert start_line(1, 0) == "1 clip: 0 already done, 1 to analyse"
+    assert start_line(1, 1) == "2 clips: 1 already done, 1 to analyse"
+    assert run_line(1, 0, 0, 0).startswith("1 clip now: 1 analysed")
+    assert [plural(n, "clip") for n in (0, 1, 2)] == ["0 clips", "1 clip", "2 clips"]
+
+
+class _Store:
+    """A store holding one done clip without results: enough for the tables' columns."""
+
+    def record(self, key: str) -> dict:
+        return {"status": "done"}
+
+    def failure(self, key: str) -> None:
+        return None
+
+    def summary(self, key: str) -> dict:
+        return {}
+
+
+def _readme_cell(file_names: str) -> str:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    return next(ln for ln in readme.splitlines() if ln.startswith(f"| {file_names} |"))
+
+
+def test_the_readme_lists_every_results_column_in_order_and_how_clashes_are_renamed() -> None:
+    """A user review: the README listed 6 of the 15 result columns, and its example
+    manifest's `protocol` and `label` came out as `clip_protocol` and `clip_label` without
+    a word why. The README names every column of results.csv after the manifest's, in
+    order, and the renamed manifest columns of the known ones (the real header of a
+    1-clip batch is checked in tests/integration/test_batch.py)."""
+    import re
+
+    from rom.batch.manifest import KNOWN_COLUMNS, ClipEntry
+    from rom.batch.tables import PROVENANCE_COLUMNS, build_tables
+
+    columns = dict.fromkeys(KNOWN_COLUMNS, "x")
+    entry = ClipEntry(Path("a.mp4"), columns={**columns, "operator": "jb"})
+    _, _, result_columns, error_columns = build_tables([entry], ["k"], _Store())  # type: ignore[arg-type]
+    renamed = ["clip_protocol", "clip_side", "clip_label"]
+    assert result_columns[:7] == [
+        "path",
+        *renamed[:2],
+        "subject",
+        "session",
+        renamed[2],
+        "operator",
+    ]
+    own = result_columns[7:]
+    assert own == [*CLIP_COLUMNS, *ROW_COLUMNS, *PROVENANCE_COLUMNS]
+    cell = _readme_cell("`results.parquet`, `results.csv`")
+    named = re.findall(r"`([a-z0-9_]+)`", cell)
+    assert all(f"`{c}`" in cell for c in renamed), cell
+    tail = named[named.index(own[0]) :]  # the results' own columns, from clip_id on
+    assert [c for c in dict.fromkeys(tail) if c in own] == own, tail  # first mentions
+    assert error_columns[-2:] == ["clip_id", "reason"]
+    assert all(f"`{c}`" in _readme_cell("`errors.csv`") for c in ("clip_id", "reason"))
+
+
+def test_the_readme_says_what_the_manifest_side_does_and_where_peak_at_edge_comes_from() -> None:
+    """A user review: `side=left` in the manifest still gave right-side rows. The
+    manifest's side is checked and carried as a label only (`clip_side`), which the
+    README now says. It also said `peak_at_edge` was only in an older rom's results; the
+    current one flags a `not_seen` side with it, which `--summary` counts under the flag
+    (test_only_valid_results_are_pooled_and_the_rest_counted_by_status)."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    batch = " ".join(readme.split("## Batch and clusters", 1)[1].split("**What `DIR`")[0].split())
+    assert "carried as a label only, in `clip_side`; it does not choose the side" in batch
+    assert "`peak_at_edge`: current results give such a side no value, status `not_seen`" in batch
+    assert "in results of an older `rom`, which reported them as values" not in batch
