@@ -10,14 +10,16 @@ Every source is used as a context manager.
 
 from __future__ import annotations
 
+import io
 import itertools
 import math
+import struct
 import time
 from collections.abc import Iterable, Iterator, Sized
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, BinaryIO, Self
 
 import numpy as np
 
@@ -126,6 +128,12 @@ class VideoFileSource(FrameSource):
         try:
             self._container = av.open(str(self.path))
         except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+            cut = _file_cut_short(self.path)
+            if cut is not None:
+                raise VideoError(
+                    f"cannot open {self.path.name} as a video: {cut}; copy the whole file "
+                    "again, or re-export it from the phone"
+                ) from exc
             raise VideoError(
                 f"cannot open {self.path.name} as a video ({_reason(exc)}); "
                 f"check the file is a complete video ({formats_text()})"
@@ -710,6 +718,81 @@ def _check_file(path: Path) -> None:
             f"cannot read {path} ({exc.strerror or exc}); check its permissions "
             "(you may need to copy it somewhere you can read)"
         ) from exc
+
+
+#: Box types an ISO base media file (MP4, MOV, M4V, 3GP) can start with: ``ftyp`` as a
+#: rule; ``moov``, ``mdat``, ``free``, ``skip``, ``wide`` or ``pnot`` in QuickTime files.
+_FIRST_BOXES = {b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot"}
+#: More top-level boxes than any real file has: beyond it the bytes are not read as boxes.
+_MAX_BOXES = 100_000
+_FINISH = "the copy or the recording did not finish"
+
+
+def mp4_cut_short(data: bytes | BinaryIO, size: int | None = None) -> str | None:
+    """Why an ISO base media file (MP4, MOV, M4V, 3GP) is incomplete, or None.
+
+    ``data`` is the file's bytes, or a binary file open for reading with ``size`` its
+    length in bytes (only the box headers are read). The file is a sequence of top-level
+    boxes (ISO/IEC 14496-12, section 4.2): a 32-bit big-endian size counting the header,
+    a four-character type, then, when the size is 1, a 64-bit size; a size of 0 means the
+    box runs to the end of the file. The index of the frames is the ``moov`` box, which
+    phones and cameras write last. The reason (for "cannot open X as a video: REASON") is
+    given when a box's declared size runs past the end of the file or there is no
+    ``moov`` box; None when the file is complete as far as its boxes tell, or does not
+    start like an ISO base media file (then this cannot tell what is wrong).
+    """
+    fh: BinaryIO = io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
+    if size is None:
+        size = fh.seek(0, io.SEEK_END)
+    offset, n_boxes, have_moov, cut = 0, 0, False, b""
+    while offset < size and n_boxes < _MAX_BOXES:
+        fh.seek(offset)
+        header = fh.read(16)
+        if len(header) < 8:
+            if n_boxes == 0:
+                return None  # too short to tell what it is
+            cut = b"?"  # cut inside a box's header
+            break
+        box_size, box_type = struct.unpack(">I4s", header[:8])
+        if n_boxes == 0 and box_type not in _FIRST_BOXES:
+            return None
+        if box_size == 1:
+            if len(header) < 16:
+                cut = box_type
+                break
+            box_size = struct.unpack(">Q", header[8:16])[0]
+            if box_size < 16:
+                return None  # not a box structure: no diagnosis
+        elif box_size == 0:
+            box_size = size - offset
+        elif box_size < 8:
+            return None
+        have_moov = have_moov or box_type == b"moov"
+        n_boxes += 1
+        if offset + box_size > size:
+            cut = box_type
+            break
+        offset += box_size
+    if n_boxes == 0 or n_boxes >= _MAX_BOXES:
+        return None
+    if cut == b"moov":
+        return f"it is cut short (its index, the MP4 'moov' box, is incomplete: {_FINISH})"
+    if not have_moov and cut:
+        return f"it is cut short (its index, the MP4 'moov' box, is missing: {_FINISH})"
+    if not have_moov:
+        return f"its index, the MP4 'moov' box, is missing ({_FINISH})"
+    if cut:
+        return f"it is cut short (the end of its frames is missing: {_FINISH})"
+    return None
+
+
+def _file_cut_short(path: Path) -> str | None:
+    """:func:`mp4_cut_short` of the file at ``path``; None when it cannot be read."""
+    try:
+        with open(path, "rb") as fh:
+            return mp4_cut_short(fh, path.stat().st_size)
+    except OSError:
+        return None
 
 
 def _reason(exc: BaseException) -> str:

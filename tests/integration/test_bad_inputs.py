@@ -43,6 +43,23 @@ def test_random_bytes_with_a_video_extension(tmp_path: Path, ext: str) -> None:
     assert "cannot open" in proc.stderr or "no decodable frame" in proc.stderr
 
 
+def test_phone_clip_cut_before_its_index(tmp_path: Path, shared_dir: Path) -> None:
+    """A lab clip written index last (ftyp, free, mdat, moov, as phones do) cut at
+    200,000 bytes: nothing can be read, and the one line says the file is cut short and
+    what to do (before: "cannot open ... (Invalid data found when processing input)")."""
+    clip = shared_dir / "clips" / "lab_two_people_balance_portrait_60fps_cam02.mp4"
+    data = clip.read_bytes()
+    assert data.rfind(b"moov") > data.find(b"mdat") > 0  # the index is at the end
+    cut = tmp_path / "trunc.mp4"
+    cut.write_bytes(data[:200_000])
+    proc = run_rom("analyze", str(cut), "--out", _out(tmp_path))
+    assert_one_line_error(
+        proc, 2, "cannot open trunc.mp4 as a video: it is cut short", "'moov' box, is missing"
+    )
+    assert "copy the whole file again" in proc.stderr
+    assert "Invalid data" not in proc.stderr
+
+
 def test_audio_only(tmp_path: Path) -> None:
     f = tmp_path / "voice memo.mp4"
     with av.open(str(f), "w") as c:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 import re
+import struct
 from fractions import Fraction
 from pathlib import Path
 
@@ -11,7 +13,7 @@ import numpy as np
 import pytest
 
 from rom.errors import InputError, VideoError
-from rom.pose.sources import ImageFolderSource, open_source
+from rom.pose.sources import ImageFolderSource, mp4_cut_short, open_source
 from tests.videos import marker_frames, write_video
 
 
@@ -66,6 +68,92 @@ def test_text_file_is_not_a_video(tmp_path: Path) -> None:
     (tmp_path / "notes.mp4").write_text("not a video\n" * 50)
     with pytest.raises(VideoError, match="cannot open"):
         open_source(tmp_path / "notes.mp4")
+
+
+# --- MP4/MOV box structure (ISO/IEC 14496-12): files cut short before their index -----------
+def _box(kind: bytes, payload: bytes = b"", *, large: bool = False, to_end: bool = False) -> bytes:
+    if to_end:
+        return struct.pack(">I4s", 0, kind) + payload
+    if large:
+        return struct.pack(">I4sQ", 1, kind, 16 + len(payload)) + payload
+    return struct.pack(">I4s", 8 + len(payload), kind) + payload
+
+
+FTYP = _box(b"ftyp", b"isom\x00\x00\x02\x00isomiso2avc1mp41")
+MOOV = _box(b"moov", _box(b"mvhd", bytes(100)) + _box(b"trak", bytes(300)))
+MDAT = _box(b"mdat", bytes(5000))
+
+
+def test_phone_layout_cut_before_its_index_is_cut_short() -> None:
+    """ftyp, free, mdat, then moov (as phones write): a cut anywhere before the end of
+    moov says the index is missing or incomplete."""
+    whole = FTYP + _box(b"free") + MDAT + MOOV
+    assert mp4_cut_short(whole) is None
+    in_mdat = mp4_cut_short(whole[:3000])
+    assert in_mdat is not None and "cut short" in in_mdat and "'moov' box, is missing" in in_mdat
+    in_header = mp4_cut_short(whole[: len(FTYP) + 8 + 4])  # inside mdat's header
+    assert in_header is not None and "cut short" in in_header
+    in_moov = mp4_cut_short(whole[:-50])
+    assert in_moov is not None and "cut short" in in_moov and "incomplete" in in_moov
+
+
+def test_no_index_at_all_is_said() -> None:
+    reason = mp4_cut_short(FTYP + MDAT)
+    assert reason is not None and "'moov' box, is missing" in reason
+    # a last box of size 0 runs to the end of the file: complete, but still no index
+    reason = mp4_cut_short(FTYP + _box(b"mdat", bytes(900), to_end=True))
+    assert reason is not None and "'moov' box, is missing" in reason
+
+
+def test_complete_files_have_no_reason() -> None:
+    assert mp4_cut_short(FTYP + MOOV + MDAT) is None
+    assert mp4_cut_short(FTYP + MDAT + MOOV) is None
+    # a 64-bit size (size field 1), and a last box running to the end (size 0)
+    assert mp4_cut_short(FTYP + MOOV + _box(b"mdat", bytes(700), large=True)) is None
+    assert mp4_cut_short(FTYP + MOOV + _box(b"mdat", bytes(700), to_end=True)) is None
+    # a QuickTime file starting with 'wide' then mdat, index last
+    assert mp4_cut_short(_box(b"wide") + MDAT + MOOV) is None
+    # read from a file object, headers only
+    data = FTYP + MDAT + MOOV
+    assert mp4_cut_short(io.BytesIO(data), len(data)) is None
+
+
+def test_index_first_file_cut_in_its_frames_is_cut_short() -> None:
+    reason = mp4_cut_short((FTYP + MOOV + _box(b"mdat", bytes(700), large=True))[:-100])
+    assert reason is not None and "cut short" in reason and "'moov'" not in reason
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"not a video\n" * 50,
+        bytes(np.random.default_rng(3).integers(0, 256, 20_000, np.uint8)),
+        b"\x1a\x45\xdf\xa3" + bytes(500),  # Matroska / WebM (EBML)
+        b"\x47" + bytes(187) + b"\x47" + bytes(187),  # MPEG-TS packets
+        b"RIFF\x00\x10\x00\x00AVI LIST" + bytes(100),
+        b"\x00\x00\x00\x02ftyp",  # a size smaller than a box header
+        b"\x00\x00\x00",  # too short to tell
+        b"",
+    ],
+)
+def test_other_bytes_are_not_diagnosed(data: bytes) -> None:
+    assert mp4_cut_short(data) is None
+
+
+def test_recording_cut_before_its_index_says_so(tmp_path: Path) -> None:
+    """A video written index last (FFmpeg's default, like a phone's) and cut short cannot
+    be opened; the message says it is cut short and what to do, in one line."""
+    frames = [np.random.default_rng(i).integers(0, 255, (64, 96, 3), np.uint8) for i in range(30)]
+    data = write_video(tmp_path / "full.mp4", frames).read_bytes()
+    assert data.rfind(b"moov") > data.find(b"mdat")  # index last
+    cut = tmp_path / "IMG_0042.MOV"
+    cut.write_bytes(data[: len(data) // 2])
+    with pytest.raises(VideoError) as info:
+        open_source(cut)
+    text = str(info.value)
+    assert text.startswith("cannot open IMG_0042.MOV as a video: it is cut short"), text
+    assert "'moov' box, is missing" in text and "copy the whole file again" in text
+    assert "\n" not in text
 
 
 def test_truncated_video_keeps_decoded_frames_and_says_why(tmp_path: Path) -> None:
