@@ -309,10 +309,10 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     if report.n_other and not args.quiet:
         n = report.n_other
         print(
-            f"note: {plural(n, 'clip')} analysed into {args.out} by earlier runs "
-            f"{'are' if n > 1 else 'is'} not in this input and left out of the tables (kept "
-            f"in {Path(args.out) / 'clips'} and failed/); list every clip in one input to "
-            "have them all in one table"
+            f"note: {plural(n, 'result')} in {args.out} from earlier runs (of other clips, or "
+            f"with other settings) {'are' if n > 1 else 'is'} not part of this run and left "
+            f"out of the tables (kept in {Path(args.out) / 'clips'} and failed/); list every "
+            "clip in one input, with the same settings, to have them all in one table"
         )
     if report.stored is not None:
         st = report.stored
@@ -459,13 +459,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         _silence_native_logs()
         warnings.simplefilter("ignore", RomWarning)  # they are in summary.json's warnings
     try:
-        return int(args.func(args))
+        code = int(args.func(args))
+        sys.stdout.flush()  # a closed pipe shows here, where it is handled below
+        return code
     except RomError as exc:
         print(f"rom: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("rom: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # `rom ... | head`: the reader stopped reading. Quietly, with the shell's code for
+        # a process stopped by SIGPIPE; stdout goes to /dev/null so that Python does not
+        # report the pipe again when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except Exception as exc:
         if args.verbose:
             raise

@@ -44,7 +44,9 @@ class ClipEntry:
     columns: Mapping[str, str] = field(default_factory=dict)
 
 
-def read_input(spec: str | Path, *, known_protocols: set[str] | None = None) -> list[ClipEntry]:
+def read_input(
+    spec: str | Path, *, known_protocols: set[str] | None = None, exclude: Path | None = None
+) -> list[ClipEntry]:
     """The clips of ``spec``: a folder (videos found recursively, sorted by path) or a
     manifest CSV (rows in order).
 
@@ -59,20 +61,24 @@ def read_input(spec: str | Path, *, known_protocols: set[str] | None = None) -> 
     """
     path = Path(spec).expanduser()
     if path.is_dir():
-        return read_folder(path)
+        return read_folder(path, exclude=exclude)
     if not path.exists():
         raise InputError(f"no such folder or manifest: {path}; give a folder of videos or a CSV")
     return read_manifest(path, known_protocols=known_protocols)
 
 
-def read_folder(folder: Path) -> list[ClipEntry]:
-    """Every video under ``folder`` (hidden files and folders skipped), sorted by path."""
+def read_folder(folder: Path, *, exclude: Path | None = None) -> list[ClipEntry]:
+    """Every video under ``folder`` (hidden files and folders skipped, and everything under
+    ``exclude``: a batch's own output folder inside its input, whose overlay videos are no
+    clips), sorted by path."""
+    skip = exclude.resolve() if exclude is not None else None
     clips = sorted(
         p
         for p in folder.rglob("*")
         if p.suffix.lower() in VIDEO_SUFFIXES
         and p.is_file()
         and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+        and not (skip is not None and p.resolve().is_relative_to(skip))
     )
     if not clips:
         raise InputError(

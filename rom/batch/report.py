@@ -223,6 +223,8 @@ def summarize_batch(out_dir: str | Path) -> str:
 
     out = Path(out_dir)
     path = out / "results.parquet"
+    if not out.is_dir():
+        raise InputError(f"no such folder: {out}; give the --out folder of a `rom batch` run")
     if not path.is_file():
         raise InputError(
             f"{out} holds no results.parquet; give the --out folder of a `rom batch` run "

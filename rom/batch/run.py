@@ -28,7 +28,7 @@ from rom.batch.worker import (
     release_all_landmarkers,
     setup_worker,
 )
-from rom.errors import InputError
+from rom.errors import InputError, OutputError
 from rom.settings import config_to_toml, settings_hash
 
 
@@ -125,7 +125,8 @@ def plan(
         key = clip_key(c_hash, s_hash)
         keys.append(key)
         if key not in tasks:
-            tasks[key] = ClipTask(key, str(entry.path), clip_config, model.sha256)
+            # absolute: a cluster's workers do not run in this process's folder
+            tasks[key] = ClipTask(key, str(entry.path.resolve()), clip_config, model.sha256)
             meta[key] = {
                 "content_sha256": c_hash,
                 "settings_hash": s_hash,
@@ -169,7 +170,9 @@ def run_batch(
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out} is a file; give a folder for the batch's results")
-    entries = read_input(input_spec, known_protocols=set(load_protocols(config.protocols_file)))
+    entries = read_input(
+        input_spec, known_protocols=set(load_protocols(config.protocols_file)), exclude=out
+    )
     with contextlib.ExitStack() as stack:
         client = None
         if scheduler:  # reached (or refused) before anything is written
@@ -183,21 +186,28 @@ def run_batch(
             raise InputError(
                 f"cannot create {out} ({exc.strerror}); choose another --out"
             ) from None
-        store = ResultStore(out)
-        store.clean_temporary()
-        keys, tasks, meta, model = plan(entries, config, out)
-        _write_settings(out, config, model, meta)
-        todo = largest_first([t for k, t in tasks.items() if not store.is_done(k)])
-        if on_start is not None:
-            on_start(len(todo), len(tasks) - len(todo))
-        counts = ClipCounts()  # the same counting as the progress bar's and errors.csv's
-        for outcome in _outcomes(todo, workers, client, max_memory_mb):
-            store.write(outcome, meta[outcome.key])
-            counts.add(outcome.status, outcome.files)
-            if on_progress is not None:
-                on_progress(outcome)
-        rows, errors, rcols, ecols = build_tables(entries, keys, store)
-        files = write_tables(out, rows, errors, rcols, ecols)
+        try:
+            store = ResultStore(out)
+            store.clean_temporary()
+            keys, tasks, meta, model = plan(entries, config, out)
+            _write_settings(out, config, model, meta)
+            todo = largest_first([t for k, t in tasks.items() if not store.is_done(k)])
+            if on_start is not None:
+                on_start(len(todo), len(tasks) - len(todo))
+            counts = ClipCounts()  # the same counting as the progress bar's and errors.csv's
+            for outcome in _outcomes(todo, workers, client, max_memory_mb):
+                store.write(outcome, meta[outcome.key])
+                counts.add(outcome.status, outcome.files)
+                if on_progress is not None:
+                    on_progress(outcome)
+            rows, errors, rcols, ecols = build_tables(entries, keys, store)
+            files = write_tables(out, rows, errors, rcols, ecols)
+        except OSError as exc:  # read-only folder, disk full: the clips finished are kept
+            where = exc.filename or out
+            raise OutputError(
+                f"cannot write {where} ({exc.strerror or exc}); free space or choose another "
+                "--out (clips already finished are kept there and not analysed again)"
+            ) from None
         files["settings"] = out / "settings.toml"
         files["settings_json"] = out / "settings.json"
         stored = None

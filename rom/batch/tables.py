@@ -67,7 +67,7 @@ def build_tables(
             if failure is not None:
                 reason = failure["reason"]
                 analysed = failure.get("path")
-                if analysed and Path(analysed) != Path(entry.path):
+                if analysed and Path(analysed).resolve() != Path(entry.path).resolve():
                     # the same video under another name, analysed once: its reason names
                     # the file it was analysed as
                     reason = f"{reason} (the same video as {analysed}, analysed once)"

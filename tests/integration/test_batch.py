@@ -493,7 +493,9 @@ def test_a_run_says_when_the_folder_holds_clips_of_other_inputs(
     assert "note:" not in proc.stdout
     proc = run_rom("batch", str(second), "--out", str(out), model=shared_model)
     assert proc.returncode != 0  # the corrupt clip failed
-    assert f"note: 1 clip analysed into {out} by earlier runs is not in this input" in proc.stdout
+    assert f"note: 1 result in {out} from earlier runs (of other clips, or with other" in (
+        proc.stdout
+    )
     assert "a.mp4" not in (out / "results.csv").read_text()
 
 

@@ -469,3 +469,20 @@ def test_every_option_the_docs_name_exists() -> None:
         text = re.sub(OTHER_PROGRAM_SPAN, "", text)
         named = set(re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*", text))
         assert named <= known, f"{doc.name} names unknown options {sorted(named - known)}"
+
+
+def test_output_into_a_closed_pipe_is_no_internal_error() -> None:
+    """A user review: `rom batch --summary DIR | head -1` ended with "rom: internal error:
+    BrokenPipeError". A reader that stops reading is no error of rom's: nothing on
+    stderr, the shell's code for SIGPIPE (141)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rom.cli", "protocols", "-v"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader is gone before rom writes
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141, err
+    assert err == "", err

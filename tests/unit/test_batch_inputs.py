@@ -298,3 +298,40 @@ def test_a_manifest_not_in_utf8_is_refused_naming_the_file_line_and_the_fix(tmp_
     assert "save it as 'CSV UTF-8'" in message, message
     manifest.write_bytes("path,subject\na.mp4,Müller\n".encode("utf-8-sig"))  # CSV UTF-8
     assert read_input(manifest)[0].columns["subject"] == "Müller"
+
+
+def test_a_batchs_own_output_folder_inside_its_input_is_not_read_as_clips(tmp_path) -> None:
+    """A user review: `rom batch inout --out inout/res --overlay`, run again, analysed its
+    own overlay.mp4 as a new clip (and the overlay of that overlay the next time)."""
+    from rom.batch.manifest import read_input
+
+    (tmp_path / "a.mp4").write_bytes(b"x")
+    own = tmp_path / "res" / "clips" / "k1"
+    own.mkdir(parents=True)
+    (own / "overlay.mp4").write_bytes(b"x")
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "b.mp4").write_bytes(b"x")
+    names = [e.path.name for e in read_input(tmp_path, exclude=tmp_path / "res")]
+    assert names == ["a.mp4", "b.mp4"]
+    assert len(read_input(tmp_path)) == 3  # without the exclusion it would be read
+
+
+def test_the_workers_get_absolute_clip_paths(tmp_path, monkeypatch, shared_model) -> None:
+    """A user review: with --scheduler, clips named relative to where `rom batch` ran
+    failed on every Dask worker ("no such file: lab2/...") since workers run elsewhere."""
+    from pathlib import Path
+
+    from rom.batch.manifest import ClipEntry
+    from rom.batch.run import plan
+    from rom.settings import resolve_config
+
+    monkeypatch.setenv("ROM_MODEL_PATH", str(shared_model))
+    monkeypatch.chdir(tmp_path)
+    Path("clips").mkdir()
+    Path("clips/a.mp4").write_bytes(b"video bytes")
+    _keys, tasks, _meta, _model = plan(
+        [ClipEntry(Path("clips/a.mp4"))], resolve_config({}), tmp_path / "out"
+    )
+    (task,) = tasks.values()
+    assert Path(task.path).is_absolute()
+    assert Path(task.path) == tmp_path / "clips" / "a.mp4"

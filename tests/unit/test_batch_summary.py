@@ -281,3 +281,52 @@ def test_the_readme_says_what_the_manifest_side_does_and_where_peak_at_edge_come
     assert "carried as a label only, in `clip_side`; it does not choose the side" in batch
     assert "`peak_at_edge`: current results give such a side no value, status `not_seen`" in batch
     assert "in results of an older `rom`, which reported them as values" not in batch
+
+
+def test_summary_of_a_folder_that_does_not_exist_says_so(tmp_path) -> None:
+    """A user review: `--summary nonexist` said "nonexist holds no results.parquet"."""
+    import pytest
+
+    from rom.batch.report import summarize_batch
+    from rom.errors import InputError
+
+    with pytest.raises(InputError, match="no such folder"):
+        summarize_batch(tmp_path / "nonexist")
+
+
+def test_an_output_folder_that_cannot_be_written_is_an_output_error(
+    tmp_path, monkeypatch, shared_model
+) -> None:
+    """A user review: a read-only or full --out gave "rom: internal error: OSError ...",
+    exit 1. Now an OutputError (exit 6) naming the file, the finished clips kept. The
+    disk fills when the first result is written (injected at the store's write; as root,
+    as CI runs, a read-only folder is still writable)."""
+    import errno
+
+    import pytest
+
+    from rom.batch import run as batch_run
+    from rom.batch.store import ResultStore
+    from rom.batch.worker import ClipOutcome
+    from rom.errors import OutputError
+    from rom.settings import resolve_config
+
+    monkeypatch.setenv("ROM_MODEL_PATH", str(shared_model))
+    clips = tmp_path / "in"
+    clips.mkdir()
+    (clips / "a.mp4").write_bytes(b"not a video")
+    full = tmp_path / "out" / "clips" / "x"
+
+    def disk_full(self, outcome, meta):
+        raise OSError(errno.ENOSPC, "No space left on device", str(full))
+
+    monkeypatch.setattr(ResultStore, "write", disk_full)
+    monkeypatch.setattr(
+        batch_run,
+        "_outcomes",
+        lambda todo, *a: iter([ClipOutcome(t.key, t.path, "failed", "r") for t in todo]),
+    )
+    with pytest.raises(OutputError) as caught:
+        batch_run.run_batch(clips, tmp_path / "out", resolve_config({}))
+    assert caught.value.exit_code == 6
+    assert f"cannot write {full} (No space left on device)" in str(caught.value)
