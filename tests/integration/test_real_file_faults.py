@@ -151,7 +151,8 @@ def test_person_leaving_and_coming_back(
 ) -> None:
     """From frame 140 of the outdoor clip the person in front, chosen as the largest and
     most central, is the woman walking; she walks left along the box and out of view (half
-    out at frame 56, gone by 60: checked on the frames), and, played backwards, in again.
+    out at frame 56, all but gone by 60: checked on the frames), and, played backwards, in
+    again.
     She is measured before and after, the frames while she is out of view stay empty (not
     the man, on the box top and then on the grass right of her path), and since she is
     there at the end the result is complete. Before: a single frame of the man was taken
@@ -172,7 +173,9 @@ def test_person_leaving_and_coming_back(
     det = seq.detected
     n = len(frames)
     assert det[:20].mean() > 0.8 and det[n - 30 : n - 10].mean() > 0.8
-    assert not det[60 : n - 60].any()  # while she is out of view: nobody, not the man
+    # while she is out of view (a sliver of her may still be found at frame 60 on some
+    # runs: seen once): nobody, not the man
+    assert not det[64 : n - 64].any()
     # Every pose taken is hers: her torso stays low and left of x = 700 px on her way (at
     # most 640); the man is on the box top (torso above y = 400) or right of x = 800.
     x = seq.image_xyz[:, 11:13, 0].mean(axis=1)
