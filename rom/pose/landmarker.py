@@ -115,7 +115,7 @@ class Landmarker:
         return getattr(self, "_lm", None) is None
 
     def close(self) -> None:
-        if getattr(self, "_lm", None) is not None:
+        if not self.closed:
             with quiet_native_stderr():
                 self._lm.close()
             self._lm = None
