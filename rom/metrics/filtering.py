@@ -6,9 +6,10 @@ filtered across a gap: gaps longer than ``max_gap_s`` stay NaN and split the sig
 runs that are low-pass filtered separately, so missing data stays missing.
 
 :func:`filter_angles` chains the stages on an :class:`~rom.metrics.series.AngleSeries`:
-Hampel outlier rejection, then rejection of samples at the edges of gaps that disagree
-with their neighbourhood (:func:`gap_edge_outlier_mask`: the Hampel window has no context
-there, and a landmark that is about to be lost or has just been found is often wrong),
+Hampel outlier rejection, then rejection of samples at the edges of gaps and of the clip
+that disagree with their neighbourhood (:func:`gap_edge_outlier_mask`: the Hampel window
+has no context there, and a landmark that is about to be lost or has just been found is
+often wrong),
 then linear interpolation of short gaps, then a zero-lag Butterworth low-pass.
 :func:`filter_angles_with_report` also says, per column, what was removed. Angles are expected to be continuous (already unwrapped); nothing
 here wraps them back into +-180 degrees.
@@ -389,9 +390,8 @@ def gap_edge_outlier_mask(
     The Hampel filter (:func:`hampel_mask`, window ``hampel_window_s``) does not test a
     sample without enough valid neighbours on both sides. Next to missing data that is
     where landmarks go wrong: in the frames before a body part is lost, or just after it
-    is found again. This tests exactly the samples Hampel left untested for lack of
-    valid neighbours (not those at the ends of the clip with every frame there valid,
-    which Hampel's one-sided rule covers):
+    is found again. This tests the samples Hampel left untested for lack of valid
+    neighbours:
 
     * **in a run of valid values**: an untested sample at a run's end (start) is compared,
       from the inside out, with a robust (Theil-Sen) line through the ``context_s``
@@ -406,6 +406,13 @@ def gap_edge_outlier_mask(
       longer runs before and after it (or the one side present) within ``neighbour_s``
       seconds; each sample further than ``min_deviation_deg`` from it is an outlier. An
       island with no such neighbour is left alone (nothing to compare it with).
+    * **the clip's first and last frame**: each is compared with the robust line through
+      the ``context_s`` seconds of accepted samples next to it, by the rule for a run's
+      end (a recording stopped at the top of a raise read 191 deg of shoulder abduction
+      in its last frame after 145 and 149). Only the outermost frame: working further in,
+      from the inside out, a line through the top of a fast raise took the raise's first
+      frames for errors (a clip starting mid-raise at 98, 108, 150, 125, 137 deg lost its
+      first two, and with them its measured peak).
 
     Parameters
     ----------
@@ -446,11 +453,10 @@ def gap_edge_outlier_mask(
     for c in range(x2.shape[1]):
         col = x2[:, c]
         valid = np.isfinite(col)
-        if valid.all() or valid.sum() < 3:
+        if valid.sum() < 3:
             continue
-        # Hampel's context: valid samples within ``half`` frames on each side; a side
-        # cut short only by the clip's start or end, with every frame there valid, is
-        # left to Hampel's one-sided rule
+        # Hampel's context: valid samples within ``half`` frames on each side; a side cut
+        # short only by the clip's start or end is judged below, its outermost frame only
         cum = np.concatenate(([0], np.cumsum(valid)))
         lo, hi = np.maximum(idx - half, 0), np.minimum(idx + half, n - 1)
         left, right = cum[idx] - cum[lo], cum[hi + 1] - cum[idx + 1]
@@ -502,6 +508,16 @@ def gap_edge_outlier_mask(
                     mask[i, c] = True
                 else:
                     accepted.insert(pos, i)
+        for i, step in ((0, 1), (n - 1, -1)):  # the clip's first and last frame
+            if not valid[i] or mask[i, c]:
+                continue
+            ctx: list[int] = []
+            j = i + step
+            while 0 <= j < n and valid[j] and not mask[j, c] and len(ctx) < k:
+                ctx.append(j)
+                j += step
+            if len(ctx) >= max(3, isl) and deviates(i, sorted(ctx), col):
+                mask[i, c] = True
     return mask.reshape(shape)
 
 
@@ -594,8 +610,9 @@ class FilterSettings:
     hampel_n_sigmas : float
         Hampel threshold in robust SDs.
     gap_edges : bool
-        Remove samples next to gaps that disagree with their neighbourhood
-        (:func:`gap_edge_outlier_mask`, same threshold in SDs, at least 15 degrees).
+        Remove samples next to gaps, and the clip's first and last sample, that disagree
+        with their neighbourhood (:func:`gap_edge_outlier_mask`, same threshold in SDs,
+        at least 15 degrees).
     interpolate : bool
         Bridge short NaN gaps by linear interpolation.
     max_gap_s : float
@@ -649,23 +666,30 @@ class FilterReport:
         Samples replaced by the Hampel filter (isolated spikes).
     gap_edge_times_s : tuple of float
         Times (seconds) of samples next to missing data removed as outliers.
+    clip_end_times_s : tuple of float
+        Times (seconds) of the clip's first or last sample, removed as an outlier
+        (nothing before or after it to interpolate from: it stays missing).
     """
 
     n_spikes: int = 0
     gap_edge_times_s: tuple[float, ...] = ()
+    clip_end_times_s: tuple[float, ...] = ()
 
     def notes(self) -> list[str]:
         """The report in words, for a column's warnings (empty when nothing was removed)."""
-        if not self.gap_edge_times_s:
-            return []
-        times = ", ".join(f"{v:.2f}" for v in self.gap_edge_times_s[:5])
-        more = " ..." if len(self.gap_edge_times_s) > 5 else ""
-        return [
-            (
-                f"{len(self.gap_edge_times_s)} value(s) next to missing frames (at {times}{more} s) "
-                "disagreed with the frames around them and were removed as landmark errors"
-            )
-        ]
+        out = []
+        for times_s, where in (
+            (self.gap_edge_times_s, "next to missing frames"),
+            (self.clip_end_times_s, "at the clip's start or end"),
+        ):
+            if times_s:
+                times = ", ".join(f"{v:.2f}" for v in times_s[:5])
+                more = " ..." if len(times_s) > 5 else ""
+                out.append(
+                    f"{len(times_s)} value(s) {where} (at {times}{more} s) disagreed with "
+                    "the frames around them and were removed as landmark errors"
+                )
+        return out
 
 
 def filter_angles(angles: AngleSeries, settings: FilterSettings | None = None) -> AngleSeries:
@@ -720,11 +744,14 @@ def filter_angles_with_report(
         x = interpolate_gaps(x, t, max_gap_s=s.max_gap_s)
     if s.lowpass and x.shape[0] >= 2:
         x = lowpass(x, t, cutoff_hz=s.cutoff_hz, order=s.order)
+    ends = np.zeros(len(t), dtype=bool)
+    ends[[0, -1]] = True
     for j, name in enumerate(angles.names):
         if spikes[:, j].any() or edges[:, j].any():
             reports[name] = FilterReport(
                 n_spikes=int(spikes[:, j].sum()),
-                gap_edge_times_s=tuple(float(v) for v in t[edges[:, j]]),
+                gap_edge_times_s=tuple(float(v) for v in t[edges[:, j] & ~ends]),
+                clip_end_times_s=tuple(float(v) for v in t[edges[:, j] & ends]),
             )
     return angles.with_values(x), reports
 

@@ -257,11 +257,26 @@ def test_live_angles_match_the_clip_and_a_recording_is_stored(
         assert summary["source"]["duration_s"] >= 2.5
         want = result_rows(summary["results"])
         assert table(pg, "results-table", "Value") == [r["Value"] for r in want]
-        assert any(
-            r["status"] == "measured"
+        sides = {
+            f"{m['measure']}_{side}_deg": r
             for m in summary["results"]["measures"]
-            for r in m["sides"].values()
-        )
+            for side, r in m["sides"].items()
+        }
+        print(f"recording: {tracking}; {summary['source']}; {sides}")
+        assert set(sides) == set(COLUMNS), sides
+        # The recording starts and stops wherever the clicks fall in the camera's loop:
+        # when one falls at the top of a raise, that side's largest reading is at the
+        # recording's edge and rom says "peak not seen, at least N deg" (6 of 34 three-second
+        # stretches of these frames, analysed offline; a CI run met one). Either way each
+        # side is a number near the top of the clip's raises (a lower bound: at least that).
+        for col, r in sides.items():
+            top = float(offline[col].max())
+            near_top = top - 0.25 * float(np.ptp(offline[col]))
+            if r["status"] == "measured":
+                assert near_top <= r["value_deg"] <= top + TOLERANCE_DEG, (col, r, top)
+            else:
+                assert r["status"] == "not_seen" and "peak_at_edge" in r["flags"], (col, r)
+                assert r["at_least_deg"] >= near_top, (col, r, top)
     finally:
         for st in data._STORES.values():
             st.close()

@@ -248,11 +248,21 @@ finite = st.floats(-180, 180, allow_nan=False, allow_infinity=False)
 @settings(max_examples=60, deadline=None)
 @given(arrays(float, st.tuples(st.integers(1, 120), st.integers(1, 3)), elements=finite))
 def test_valid_input_never_gives_nan_or_exceptions(x: np.ndarray) -> None:
+    from rom.metrics.filtering import filter_angles_with_report
+
+    a = make_angles(x)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no warning either, at 30 fps with 6 Hz
-        out = filter_angles(make_angles(x)).values_deg
+        clean, report = filter_angles_with_report(a)
+    out = clean.values_deg
     assert out.shape == x.shape
-    assert np.isfinite(out).all()
+    # a value is missing only where the report says a landmark error was removed: in the
+    # clip's first or last few frames (nothing to interpolate from beyond them)
+    for j, name in enumerate(a.names):
+        assert not report[name].gap_edge_times_s  # no gap in valid input
+        removed = np.isin(a.time_s, report[name].clip_end_times_s)
+        assert np.isfinite(out[~removed, j]).all()
+        assert set(np.flatnonzero(removed)) <= {0, len(x) - 1}
 
 
 @settings(max_examples=60, deadline=None)
@@ -343,13 +353,54 @@ def test_a_fast_real_movement_into_a_gap_is_kept() -> None:
         assert not gap_edge_outlier_mask(y, t).any(), start
 
 
-def test_the_ends_of_the_clip_and_short_gaps_are_left_to_hampel() -> None:
+def test_short_gaps_are_left_to_hampel() -> None:
     from rom.metrics.filtering import gap_edge_outlier_mask
 
     x, t = _edge_case(gap=slice(45, 47))  # 2 frames: Hampel sees across it
     x[44] = 2.4
-    x[-1] = -50.0  # the last frame of the clip
     assert not gap_edge_outlier_mask(x, t).any()
+
+
+def test_a_bad_first_or_last_frame_of_the_clip_is_removed() -> None:
+    """Hampel tests no sample in the clip's first and last few frames (one-sided window):
+    a recording stopped at the top of a raise read 191 deg in its last frame after 145
+    and 149 and kept it, so the whole side was 'past what a shoulder can reach'."""
+    from rom.metrics.filtering import (
+        filter_angles_with_report,
+        gap_edge_outlier_mask,
+        hampel_mask,
+    )
+
+    x, t = _edge_case(gap=slice(0, 0))  # every frame valid
+    x[-1], x[0] = -50.0, 120.0
+    assert not hampel_mask(x, t).any()  # Hampel cannot judge them
+    assert np.flatnonzero(gap_edge_outlier_mask(x, t)).tolist() == [0, len(x) - 1]
+    raise_ = np.r_[np.linspace(10, 145, 25), 149.0, 191.0]  # the recording's end
+    clean, report = filter_angles_with_report(
+        AngleSeries(np.arange(27) / 30, ("a",), raise_[:, None])
+    )
+    assert np.nanmax(clean["a"]) < 155.0
+    assert report["a"].clip_end_times_s == pytest.approx((26 / 30,))
+    assert report["a"].notes() == [
+        (
+            "1 value(s) at the clip's start or end (at 0.87 s) disagreed with the frames "
+            "around them and were removed as landmark errors"
+        )
+    ]
+
+
+def test_a_fast_real_movement_at_the_start_or_end_of_the_clip_is_kept() -> None:
+    from rom.metrics.filtering import gap_edge_outlier_mask
+
+    t = np.arange(90) / 30
+    x = 75 * np.sin(np.pi * t) ** 2  # 1 s raises of 75 deg: up to 235 deg/s
+    for cut in range(10, 60, 3):
+        assert not gap_edge_outlier_mask(x[cut:], t[cut:]).any(), cut
+        assert not gap_edge_outlier_mask(x[: cut + 20], t[: cut + 20]).any(), cut
+    # a recording starting mid-raise (MediaPipe's readings, with a spike in its third
+    # frame): its first frames are the raise, not errors
+    start = np.r_[97.9, 108.4, 150.4, 125.3, 136.6, 151.0, 153.7, 156.2, 153.6, 151.2]
+    assert not gap_edge_outlier_mask(start, t[:10]).any()
 
 
 def test_an_isolated_detection_is_judged_by_the_runs_around_it() -> None:
