@@ -133,7 +133,7 @@ def analyze_video(
     started = time.time()
     protocol = get_protocol(config.protocol, config.protocols_file) if config.protocol else None
     out = Path(out_dir)
-    created = _make_out_dir(out)
+    created = make_out_dir(out)
     remove_stale_temps(out)  # left by a run that was killed mid-write
     try:
         return _analyze(video, out, config, protocol, progress, started, landmarkers, model)
@@ -351,8 +351,17 @@ def _nobody_message(name: str, seq: PoseSequence, config: AnalysisConfig) -> str
     )
 
 
-def _make_out_dir(out: Path) -> bool:
-    """Create ``out`` if needed; True when it was created here."""
+def make_out_dir(out: Path) -> bool:
+    """Create the output folder ``out`` if needed and check that it takes files; True
+    when it was created here.
+
+    Raises
+    ------
+    rom.errors.InputError
+        ``out`` is a file.
+    rom.errors.OutputError
+        It cannot be created, or written to (read-only, full).
+    """
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out} is a file; give a folder for the outputs")
     existed = out.is_dir()

@@ -180,12 +180,9 @@ def run_batch(
 
             client = connect(scheduler)
             stack.callback(client.close)
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise InputError(
-                f"cannot create {out} ({exc.strerror}); choose another --out"
-            ) from None
+        from rom.pipeline import make_out_dir
+
+        make_out_dir(out)
         try:
             store = ResultStore(out)
             store.clean_temporary()

@@ -330,3 +330,39 @@ def test_an_output_folder_that_cannot_be_written_is_an_output_error(
         batch_run.run_batch(clips, tmp_path / "out", resolve_config({}))
     assert caught.value.exit_code == 6
     assert f"cannot write {full} (No space left on device)" in str(caught.value)
+
+
+def test_an_output_folder_that_cannot_be_created_is_an_output_error_as_in_analyze(
+    tmp_path, monkeypatch, shared_model
+) -> None:
+    """`rom batch` said "cannot create" an --out folder with exit 2 (bad input) where `rom
+    analyze` says it with exit 6 (an output error, as the README's bad-input table has
+    it): both now create it with one helper, and nothing is written before."""
+    import pytest
+
+    from rom.batch import run as batch_run
+    from rom.errors import OutputError
+    from rom.pipeline import make_out_dir
+    from rom.settings import resolve_config
+
+    monkeypatch.setenv("ROM_MODEL_PATH", str(shared_model))
+    clips = tmp_path / "in"
+    clips.mkdir()
+    (clips / "a.mp4").write_bytes(b"not a video")
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    out = blocker / "results"  # under a file: cannot be created, even as root
+    caught = []
+    for create in (
+        lambda: batch_run.run_batch(clips, out, resolve_config({})),
+        lambda: make_out_dir(out),
+    ):
+        with pytest.raises(OutputError) as exc:
+            create()
+        caught.append(str(exc.value))
+        assert exc.value.exit_code == 6
+    assert (
+        caught[0]
+        == caught[1]
+        == (f"cannot create output folder {out} (Not a directory); choose another --out")
+    )
