@@ -283,6 +283,13 @@ def _cmd_batch(args: argparse.Namespace) -> int:
             bar.set_postfix(counts.postfix(), refresh=False)
             bar.update(1)
 
+    def note(text: str) -> None:
+        line = f"rom: note: {text}"
+        if bar is not None:
+            bar.write(line, file=sys.stderr)  # above the progress bar, not through it
+        else:
+            print(line, file=sys.stderr, flush=True)
+
     try:
         report = run_batch(
             args.input,
@@ -294,6 +301,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
             database=args.database,
             on_start=start,
             on_progress=progress,
+            on_note=note,
         )
     finally:
         if bar is not None:

@@ -151,11 +151,13 @@ def run_batch(
     database: bool = False,
     on_start: Callable[[int, int], None] | None = None,
     on_progress: Progress | None = None,
+    on_note: Callable[[str], None] | None = None,
 ) -> BatchReport:
     """Analyse every clip of ``input_spec`` into ``out_dir``; see :mod:`rom.batch`.
 
     ``database``: also store each finished clip whose manifest row names a client and a
-    session (:mod:`rom.batch.database`).
+    session (:mod:`rom.batch.database`). ``on_note`` hears what the user should know
+    while the batch runs (a Dask scheduler with no worker yet).
 
     Raises
     ------
@@ -176,8 +178,9 @@ def run_batch(
     with contextlib.ExitStack() as stack:
         client = None
         if scheduler:  # reached (or refused) before anything is written
-            from rom.batch.cluster import connect
+            from rom.batch.cluster import connect, quiet_reconnects
 
+            stack.enter_context(quiet_reconnects())  # left after the client is closed
             client = connect(scheduler)
             stack.callback(client.close)
         from rom.pipeline import make_out_dir
@@ -192,7 +195,7 @@ def run_batch(
             if on_start is not None:
                 on_start(len(todo), len(tasks) - len(todo))
             counts = ClipCounts()  # the same counting as the progress bar's and errors.csv's
-            for outcome in _outcomes(todo, workers, client, max_memory_mb):
+            for outcome in _outcomes(todo, workers, client, max_memory_mb, on_note):
                 store.write(outcome, meta[outcome.key])
                 counts.add(outcome.status, outcome.files)
                 if on_progress is not None:
@@ -226,7 +229,11 @@ def run_batch(
 
 
 def _outcomes(
-    todo: list[ClipTask], workers: int | None, client: Any, max_memory_mb: float | None
+    todo: list[ClipTask],
+    workers: int | None,
+    client: Any,
+    max_memory_mb: float | None,
+    on_note: Callable[[str], None] | None = None,
 ) -> Iterator[ClipOutcome]:
     """Each clip's outcome as it finishes: on the Dask cluster of ``client`` if given,
     else in a local pool of ``workers`` processes."""
@@ -235,7 +242,7 @@ def _outcomes(
     if client is not None:
         from rom.batch.cluster import run_on_cluster
 
-        return run_on_cluster(client, todo, _failure)
+        return run_on_cluster(client, todo, _failure, on_note)
     from rom.batch.pool import LocalPool
 
     n = min(workers or default_workers(), len(todo))

@@ -534,3 +534,97 @@ def test_one_clip_batch_header_side_label_and_messages(tmp_path, shared_dir, sha
     assert all(f"`{c}`" in cell for c in ("clip_protocol", "clip_side", "clip_label"))
     assert {r["clip_side"] for r in rows} == {"left"}  # the manifest's, a label
     assert {"left", "right"} <= {r["side"] for r in rows}  # every side measured
+
+
+@pytest.mark.slow
+def test_a_scheduler_without_workers_is_said_and_the_clips_wait_for_one(
+    shared_model, tmp_path, monkeypatch
+) -> None:
+    """A user review: `rom batch --scheduler` on a scheduler with no worker sat at 0 clips
+    without a word. It now says so (with the command that starts a worker), and the clips
+    run once a worker joins."""
+    import threading
+
+    from distributed import LocalCluster
+
+    from rom.batch import cluster as batch_cluster
+    from rom.batch.run import run_batch
+
+    monkeypatch.setattr(batch_cluster, "WORKER_WAIT_S", 1.0)
+    monkeypatch.setenv("ROM_MODEL_PATH", str(shared_model))
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "corrupt.mp4").write_bytes(NOT_A_VIDEO)  # fails at once: no model needed
+    notes: list[str] = []
+    with LocalCluster(
+        n_workers=0, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        joined = threading.Event()
+
+        def note(text: str) -> None:
+            notes.append(text)
+            cluster.scale(1)  # the user starts a worker
+            joined.set()
+
+        report = run_batch(
+            folder,
+            tmp_path / "out",
+            resolve_config({}),
+            scheduler=cluster.scheduler_address,
+            on_note=note,
+        )
+    assert joined.is_set()
+    assert notes == [batch_cluster.no_worker_note(cluster.scheduler_address)]
+    assert "no Dask worker is connected to the scheduler at tcp://" in notes[0]
+    assert f"`dask worker {cluster.scheduler_address} --nthreads 1`" in notes[0]
+    assert (report.n_done, report.n_failed) == (0, 1)
+    assert UNREADABLE.search(read_errors(tmp_path / "out")[0]["reason"])
+
+
+@pytest.mark.slow
+def test_a_lost_scheduler_fails_the_clips_not_finished_in_one_line_each(
+    clips, shared_model, tmp_path, monkeypatch, capfd
+) -> None:
+    """A user review: losing the scheduler mid-run failed the remaining clips with "the
+    Dask worker failed (FutureCancelledError: _run-4e9b... cancelled for reason:
+    scheduler-connection-lost ...)" and printed Dask's tracebacks on stderr. Now each
+    such clip's reason says what happened and what to do, the user is told once, nothing
+    else reaches stderr, and the finished clip is kept."""
+    from distributed import LocalCluster
+
+    from rom.batch.cluster import scheduler_lost_reason
+    from rom.batch.run import run_batch
+
+    monkeypatch.setenv("ROM_MODEL_PATH", str(shared_model))
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("outdoor", "lab", "leaves", "truncated"):
+        shutil.copy(clips[name], folder / f"{name}.mp4")
+    notes: list[str] = []
+    finished: list[str] = []
+    with LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        address = cluster.scheduler_address
+
+        def progress(outcome) -> None:
+            finished.append(outcome.status)
+            if len(finished) == 1:
+                cluster.close()  # the scheduler (and its worker) gone after the first clip
+
+        capfd.readouterr()
+        report = run_batch(
+            folder,
+            tmp_path / "out",
+            resolve_config({}),
+            scheduler=address,
+            on_note=notes.append,
+            on_progress=progress,
+        )
+    err = capfd.readouterr().err
+    assert report.n_done + report.n_partial == 1 and report.n_failed == 3, finished
+    errors = read_errors(tmp_path / "out")
+    assert [e["reason"] for e in errors] == [scheduler_lost_reason(address)] * 3
+    assert len(notes) == 1 and notes[0].startswith(f"lost the Dask scheduler at {address}")
+    assert "Traceback" not in err and "distributed.client - ERROR" not in err, err
+    assert len(list((tmp_path / "out" / "clips").iterdir())) == 1  # the finished clip kept
