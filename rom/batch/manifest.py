@@ -71,21 +71,40 @@ def read_folder(folder: Path, *, exclude: Path | None = None) -> list[ClipEntry]
     """Every video under ``folder`` (hidden files and folders skipped, and everything under
     ``exclude``: a batch's own output folder inside its input, whose overlay videos are no
     clips), sorted by path."""
-    skip = exclude.resolve() if exclude is not None else None
-    clips = sorted(
-        p
-        for p in folder.rglob("*")
-        if p.suffix.lower() in VIDEO_SUFFIXES
-        and p.is_file()
-        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-        and not (skip is not None and p.resolve().is_relative_to(skip))
-    )
+    clips = [p for p in _named_videos(folder, exclude) if p.is_file()]
     if not clips:
+        others = not_video_files(folder, exclude=exclude)
+        named = f" (named like one but not a file: {', '.join(others[:3])})" if others else ""
         raise InputError(
-            f"{folder} holds no videos ({', '.join(sorted(VIDEO_SUFFIXES))}); "
+            f"{folder} holds no videos ({', '.join(sorted(VIDEO_SUFFIXES))}){named}; "
             "give a folder of clips or a manifest CSV"
         )
     return [ClipEntry(p, columns={"path": str(p.relative_to(folder))}) for p in clips]
+
+
+def _named_videos(folder: Path, exclude: Path | None) -> list[Path]:
+    """Everything under ``folder`` named like a video (see :func:`read_folder`), sorted."""
+    skip = exclude.resolve() if exclude is not None else None
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.suffix.lower() in VIDEO_SUFFIXES
+        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+        and not (skip is not None and p.resolve().is_relative_to(skip))
+    )
+
+
+def not_video_files(folder: Path, *, exclude: Path | None = None) -> list[str]:
+    """What :func:`read_folder` leaves out although it is named like a video: a broken
+    link, a named pipe or a device (a pipe would block the batch forever), each in words
+    ("clips/a.mp4 (a broken link)"). A folder named like a video is a folder, not listed."""
+    out = []
+    for p in _named_videos(folder, exclude):
+        if p.is_file() or p.is_dir():
+            continue
+        what = "a broken link" if p.is_symlink() and not p.exists() else "not a regular file"
+        out.append(f"{p.relative_to(folder)} ({what})")
+    return out
 
 
 def parse_manifest(

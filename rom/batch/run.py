@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from rom import __version__
-from rom.batch.manifest import ClipEntry, read_input
-from rom.batch.report import ClipCounts
+from rom.batch.manifest import ClipEntry, not_video_files, read_input
+from rom.batch.report import ClipCounts, plural
 from rom.batch.store import ContentHashes, ResultStore, clip_key
 from rom.batch.tables import build_tables, write_tables
 from rom.batch.worker import (
@@ -175,6 +175,14 @@ def run_batch(
     entries = read_input(
         input_spec, known_protocols=set(load_protocols(config.protocols_file)), exclude=out
     )
+    folder = Path(input_spec).expanduser()
+    left_out = not_video_files(folder, exclude=out) if folder.is_dir() else []
+    if left_out and on_note is not None:
+        on_note(
+            f"{plural(len(left_out), 'file')} named like a video in {folder} "
+            f"{'is' if len(left_out) == 1 else 'are'} not one and left out: "
+            f"{', '.join(left_out[:5])}{' ...' if len(left_out) > 5 else ''}"
+        )
     with contextlib.ExitStack() as stack:
         client = None
         if scheduler:  # reached (or refused) before anything is written

@@ -366,3 +366,42 @@ def test_an_output_folder_that_cannot_be_created_is_an_output_error_as_in_analyz
         == caught[1]
         == (f"cannot create output folder {out} (Not a directory); choose another --out")
     )
+
+
+def test_files_named_like_videos_that_are_not_files_are_said_not_skipped_silently(
+    tmp_path, monkeypatch, shared_model
+) -> None:
+    """A user review: a broken link or a named pipe called .mp4 in the input folder was
+    left out without a word (a pipe read as a clip would block the batch forever)."""
+    import os
+
+    import pytest
+
+    from rom.batch import run as batch_run
+    from rom.batch.manifest import not_video_files, read_folder
+    from rom.batch.worker import ClipOutcome
+    from rom.errors import InputError
+    from rom.settings import resolve_config
+
+    monkeypatch.setenv("ROM_MODEL_PATH", str(shared_model))
+    folder = tmp_path / "in"
+    (folder / "sub").mkdir(parents=True)
+    os.symlink(tmp_path / "gone.mp4", folder / "broken.mp4")
+    os.mkfifo(folder / "sub" / "pipe.MOV")
+    (folder / "dir.mp4").mkdir()  # a folder named like a video: searched, not listed
+    with pytest.raises(InputError, match=r"holds no videos .*\(named like one but not a "):
+        read_folder(folder)
+    (folder / "a.mp4").write_bytes(b"not a video")
+    assert [e.path.name for e in read_folder(folder)] == ["a.mp4"]
+    left_out = ["broken.mp4 (a broken link)", "sub/pipe.MOV (not a regular file)"]
+    assert not_video_files(folder) == left_out
+    monkeypatch.setattr(
+        batch_run,
+        "_outcomes",
+        lambda todo, *a: iter([ClipOutcome(t.key, t.path, "failed", "r") for t in todo]),
+    )
+    notes: list[str] = []
+    batch_run.run_batch(folder, tmp_path / "out", resolve_config({}), on_note=notes.append)
+    assert notes == [
+        f"2 files named like a video in {folder} are not one and left out: {', '.join(left_out)}"
+    ]
