@@ -40,8 +40,10 @@ def live_section(client: str | None, session: str | None, protocol: str | None) 
 
     st.markdown(
         "Press **START** and allow the camera. The skeleton and the protocol's angles are "
-        "drawn on the picture; follow the hints until none is left, then **Start recording**, "
-        "have the client do the movement, and **Stop and analyse**."
+        "drawn on the picture; follow the hints until none is left, then **Start recording** "
+        "with the client still in the starting position, have them hold it for a second and "
+        "do the movement, and **Stop and analyse** once they are back at rest (a recording "
+        "that starts or stops part way through a movement gives its peak only as 'at least')."
     )
     live = live_session(protocol)
     ctx = webrtc_streamer(
