@@ -160,6 +160,17 @@ class VideoFileSource(FrameSource):
         guessed = float(stream.guessed_rate or 0)
         interval_fps = guessed if fps < guessed <= 4 * fps else fps
         self._header_warnings: list[str] = []
+        collapsed = 0 < guessed <= MAX_PLAUSIBLE_FPS < fps and fps > 4 * guessed
+        if collapsed:
+            # Frames stamped (nearly) all at one time, as a broken trim script writes
+            # them: the index puts 80 frames in 0.03 s (2400 fps), and the repaired
+            # timeline, its durations and speeds, would be 80 times too short.
+            self._header_warnings.append(
+                f"{self.path.name}: its timestamps put its frames {fps:.0f} per second "
+                f"apart, which no camera films; read at the stream's {guessed:.3g} fps "
+                "(its nominal rate): re-export the clip if times matter"
+            )
+            fps = interval_fps = guessed
         if not stream.frames:
             # No frame index (Matroska, WebM, MPEG-TS): the rate is the header's word
             # (Matroska's default duration), which may not be the frames' own timing.
@@ -172,6 +183,8 @@ class VideoFileSource(FrameSource):
                 fps = interval_fps = timed
         self._interval_s = 1.0 / interval_fps
         n, duration, self._n_kind = _frame_estimate(self._container, stream, fps)
+        if collapsed and n:
+            duration = n / fps  # the collapsed timeline's span is no duration
         rotation = self._rotation_from_first_frame()
         sar = _sample_aspect_ratio(stream)
         self._display = _display_size(cc.width, cc.height, sar)
@@ -379,6 +392,9 @@ def _frame_estimate(
 
 #: A measured frame rate this far (as a fraction) from the header's replaces it.
 RATE_DISAGREES = 0.1
+#: Frame rates above this are taken as a broken header or timeline, not a camera's: a
+#: phone's slow motion films at most 240 fps.
+MAX_PLAUSIBLE_FPS = 240.0
 #: Packets read to measure the frame rate from the timestamps.
 RATE_PACKETS = 60
 

@@ -388,6 +388,37 @@ def test_chunks_joined_with_timestamps_restarting_keep_real_elapsed_time(tmp_pat
     assert warnings and "timestamps broken" in warnings[0] and "frame 30" in warnings[0]
 
 
+def test_frames_all_stamped_at_one_time_are_read_at_the_streams_nominal_rate(
+    tmp_path: Path,
+) -> None:
+    """A user review: a broken trim script wrote every frame at time 0 (PyAV, 30 fps
+    stream). rom took the index's 1200 fps (80 frames in 0.03 s in the user's clip),
+    repaired the timeline at that rate, and the clip's movement lasted 0.03 s: "measured
+    in only 68 frames" where 10 are needed. Now: the stream's nominal 30 fps, said."""
+    import av
+
+    path = tmp_path / "zero.mp4"
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("h264", rate=30)
+        stream.width, stream.height, stream.pix_fmt = 96, 64, "yuv420p"
+        for img in _numbered_frames(40):
+            frame = av.VideoFrame.from_ndarray(img, format="rgb24")
+            frame.pts = 0  # every frame at time 0
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    with open_source(path) as src:
+        assert src.info.fps == 30.0
+        assert src.info.duration_s == pytest.approx(40 / 30)
+        got = list(src)
+        warnings = src.warnings
+    t = np.array([f.time_s for f in got])
+    assert len(got) == 40 and np.allclose(np.diff(t), 1 / 30)
+    assert "its timestamps put its frames 1200 per second apart" in warnings[0], warnings
+    assert "read at the stream's 30 fps" in warnings[0]
+
+
 @pytest.mark.parametrize("ext", ["webm", "mkv", "mp4", "mov"])
 def test_audio_outlasting_the_video_is_not_truncation(tmp_path: Path, ext: str) -> None:
     from tests.corpus import encode
