@@ -285,6 +285,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 
     def note(text: str) -> None:
         line = f"rom: note: {text}"
+        sys.stdout.flush()  # in order with the lines printed before, also into one file
         if bar is not None:
             bar.write(line, file=sys.stderr)  # above the progress bar, not through it
         else:

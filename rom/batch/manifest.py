@@ -20,7 +20,10 @@ from pathlib import Path
 
 from rom.batch.report import plural
 from rom.errors import InputError, read_user_text
-from rom.pose.formats import VIDEO_SUFFIXES  # a folder is searched for these (lower case)
+from rom.pose.formats import (  # a folder is searched for these (lower case)
+    VIDEO_SUFFIXES,
+    not_a_file,
+)
 
 #: Manifest columns rom reads; others are carried through untouched.
 KNOWN_COLUMNS = ("path", "protocol", "side", "subject", "session", "label")
@@ -74,7 +77,7 @@ def read_folder(folder: Path, *, exclude: Path | None = None) -> list[ClipEntry]
     clips = [p for p in _named_videos(folder, exclude) if p.is_file()]
     if not clips:
         others = not_video_files(folder, exclude=exclude)
-        named = f" (named like one but not a file: {', '.join(others[:3])})" if others else ""
+        named = f" (named like one but not a file: {'; '.join(others[:3])})" if others else ""
         raise InputError(
             f"{folder} holds no videos ({', '.join(sorted(VIDEO_SUFFIXES))}){named}; "
             "give a folder of clips or a manifest CSV"
@@ -97,13 +100,13 @@ def _named_videos(folder: Path, exclude: Path | None) -> list[Path]:
 def not_video_files(folder: Path, *, exclude: Path | None = None) -> list[str]:
     """What :func:`read_folder` leaves out although it is named like a video: a broken
     link, a named pipe or a device (a pipe would block the batch forever), each in words
-    ("clips/a.mp4 (a broken link)"). A folder named like a video is a folder, not listed."""
+    ("clips/a.mp4: a named pipe"; :func:`rom.pose.formats.not_a_file`). A folder named
+    like a video is a folder, not listed."""
     out = []
     for p in _named_videos(folder, exclude):
-        if p.is_file() or p.is_dir():
-            continue
-        what = "a broken link" if p.is_symlink() and not p.exists() else "not a regular file"
-        out.append(f"{p.relative_to(folder)} ({what})")
+        what = not_a_file(p)
+        if what not in (None, "a folder"):
+            out.append(f"{p.relative_to(folder)}: {what}")
     return out
 
 
@@ -161,6 +164,12 @@ def parse_manifest(
                 f"per row (to analyse every video in it, give the folder {clip} itself as INPUT)"
             )
         if check_files and not clip.is_file():
+            what = not_a_file(clip)
+            if what not in (None, "missing"):
+                raise InputError(
+                    f"{name} line {line_no}: {raw!r} is not a video file but {what}; fix the "
+                    "path or the file"
+                )
             missing.append((line_no, raw))
             continue
         protocol = cols.get("protocol") or None

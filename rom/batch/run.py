@@ -181,7 +181,7 @@ def run_batch(
         on_note(
             f"{plural(len(left_out), 'file')} named like a video in {folder} "
             f"{'is' if len(left_out) == 1 else 'are'} not one and left out: "
-            f"{', '.join(left_out[:5])}{' ...' if len(left_out) > 5 else ''}"
+            f"{'; '.join(left_out[:5])}{' ...' if len(left_out) > 5 else ''}"
         )
     with contextlib.ExitStack() as stack:
         client = None

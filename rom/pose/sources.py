@@ -24,7 +24,7 @@ from typing import Any, BinaryIO, Self
 import numpy as np
 
 from rom.errors import InputError, VideoError
-from rom.pose.formats import formats_text
+from rom.pose.formats import formats_text, not_a_file
 from rom.pose.timestamps import Timeline
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
@@ -718,10 +718,11 @@ def open_source(spec: str | Path | int, *, fps: float = 30.0) -> FrameSource:
 
 
 def _check_file(path: Path) -> None:
-    if not path.exists():
+    what = not_a_file(path)
+    if what == "missing":
         raise InputError(f"no such file: {path}; check the path (use quotes if it has spaces)")
-    if not path.is_file():
-        raise InputError(f"{path} is not a file; give a video file")
+    if what is not None:
+        raise InputError(f"{path} is not a file but {what}; give a video file")
     if path.stat().st_size == 0:
         raise VideoError(
             f"{path.name} is empty (0 bytes); the copy or recording failed, record again"

@@ -372,8 +372,10 @@ def test_files_named_like_videos_that_are_not_files_are_said_not_skipped_silentl
     tmp_path, monkeypatch, shared_model
 ) -> None:
     """A user review: a broken link or a named pipe called .mp4 in the input folder was
-    left out without a word (a pipe read as a clip would block the batch forever)."""
+    left out without a word (a pipe read as a clip would block the batch forever); a
+    manifest row naming one said "no such file", as did rom analyze for a broken link."""
     import os
+    import re
 
     import pytest
 
@@ -393,15 +395,28 @@ def test_files_named_like_videos_that_are_not_files_are_said_not_skipped_silentl
         read_folder(folder)
     (folder / "a.mp4").write_bytes(b"not a video")
     assert [e.path.name for e in read_folder(folder)] == ["a.mp4"]
-    left_out = ["broken.mp4 (a broken link)", "sub/pipe.MOV (not a regular file)"]
+    left_out = [
+        f"broken.mp4: a broken link (to {tmp_path / 'gone.mp4'}, which does not exist)",
+        "sub/pipe.MOV: a named pipe",
+    ]
     assert not_video_files(folder) == left_out
     monkeypatch.setattr(
         batch_run,
         "_outcomes",
         lambda todo, *a: iter([ClipOutcome(t.key, t.path, "failed", "r") for t in todo]),
     )
+    # the same words from a manifest row and from rom analyze's check of its video
+    from rom.batch.manifest import parse_manifest
+    from rom.pose.sources import open_source
+
+    for raw, what in (("broken.mp4", left_out[0]), ("sub/pipe.MOV", left_out[1])):
+        words = what.split(": ", 1)[1]
+        with pytest.raises(InputError, match=re.escape(f"is not a video file but {words}")):
+            parse_manifest(f"path\n{raw}\n", base_dir=folder)
+        with pytest.raises(InputError, match=re.escape(f"is not a file but {words}")):
+            open_source(folder / raw)
     notes: list[str] = []
     batch_run.run_batch(folder, tmp_path / "out", resolve_config({}), on_note=notes.append)
     assert notes == [
-        f"2 files named like a video in {folder} are not one and left out: {', '.join(left_out)}"
+        f"2 files named like a video in {folder} are not one and left out: {'; '.join(left_out)}"
     ]
