@@ -351,6 +351,19 @@ def _nobody_message(name: str, seq: PoseSequence, config: AnalysisConfig) -> str
     )
 
 
+def check_out_dir(out: Path) -> None:
+    """Refuse an output folder ``out`` that is a file (``rom batch`` asks before it reads
+    its input; :func:`make_out_dir` asks again when it creates the folder).
+
+    Raises
+    ------
+    rom.errors.InputError
+        ``out`` is a file.
+    """
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out} is a file; give a folder for the outputs")
+
+
 def make_out_dir(out: Path) -> bool:
     """Create the output folder ``out`` if needed and check that it takes files; True
     when it was created here.
@@ -362,8 +375,7 @@ def make_out_dir(out: Path) -> bool:
     rom.errors.OutputError
         It cannot be created, or written to (read-only, full).
     """
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out {out} is a file; give a folder for the outputs")
+    check_out_dir(out)
     existed = out.is_dir()
     try:
         out.mkdir(parents=True, exist_ok=True)

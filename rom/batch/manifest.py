@@ -158,20 +158,20 @@ def parse_manifest(
             raise InputError(f"{name} line {line_no} has an empty path; give the video's file")
         clip = Path(raw).expanduser()
         clip = clip if clip.is_absolute() else base_dir / clip
-        if check_files and clip.is_dir():
+        what = not_a_file(clip) if check_files else None
+        if what == "a folder":
             raise InputError(
                 f"{name} line {line_no}: {raw!r} is a folder; a manifest lists clip files, one "
                 f"per row (to analyse every video in it, give the folder {clip} itself as INPUT)"
             )
-        if check_files and not clip.is_file():
-            what = not_a_file(clip)
-            if what not in (None, "missing"):
-                raise InputError(
-                    f"{name} line {line_no}: {raw!r} is not a video file but {what}; fix the "
-                    "path or the file"
-                )
+        if what == "missing":
             missing.append((line_no, raw))
             continue
+        if what is not None:
+            raise InputError(
+                f"{name} line {line_no}: {raw!r} is not a video file but {what}; fix the "
+                "path or the file"
+            )
         protocol = cols.get("protocol") or None
         if protocol and known_protocols is not None and protocol not in known_protocols:
             raise InputError(

@@ -169,9 +169,10 @@ def run_batch(
 
     if config.protocol:
         get_protocol(config.protocol, config.protocols_file)  # unknown name: fails now
+    from rom.pipeline import check_out_dir, make_out_dir
+
     out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out {out} is a file; give a folder for the batch's results")
+    check_out_dir(out)
     entries = read_input(
         input_spec, known_protocols=set(load_protocols(config.protocols_file)), exclude=out
     )
@@ -191,8 +192,6 @@ def run_batch(
             stack.enter_context(quiet_reconnects())  # left after the client is closed
             client = connect(scheduler)
             stack.callback(client.close)
-        from rom.pipeline import make_out_dir
-
         make_out_dir(out)
         try:
             store = ResultStore(out)
